@@ -1,0 +1,22 @@
+//! The vault's vocabulary: what a credential is, independent of HTTP and AWS.
+
+mod kind;
+mod name;
+mod new_credential;
+mod secret;
+mod time;
+mod totp_secret;
+
+pub use kind::CredentialType;
+pub use name::{CredentialName, InvalidName, MAX_NAME_LEN};
+pub use new_credential::{BodyError, MAX_DATA_BYTES, MAX_METADATA_BYTES, NewCredential};
+pub use secret::SecretData;
+pub use time::Timestamp;
+pub use totp_secret::decode_totp_secret;
+
+/// `prefix` followed by 32 lowercase hex characters from the system's CSPRNG.
+pub fn random_id(prefix: &str) -> Result<String, aws_lc_rs::error::Unspecified> {
+    let mut bytes = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut bytes)?;
+    Ok(format!("{prefix}{}", hex::encode(bytes)))
+}

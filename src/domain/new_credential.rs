@@ -1,0 +1,243 @@
+//! Parsing the body of `PUT /v0/vault/{name}` into a [`NewCredential`].
+//!
+//! The body is read as a `serde_json::Value` and taken apart by hand rather than derived:
+//! serde's typed errors quote the offending value, and here that value may be a secret.
+//! Every message below names fields, never their contents.
+
+use super::{CredentialType, SecretData, Timestamp, decode_totp_secret};
+use serde_json::{Map, Value};
+
+/// The serialized size limits that keep one credential inside one DynamoDB item (400 KB):
+/// 256 KiB of ciphertext plus 32 KiB of metadata plus fixed fields stay well under it.
+pub const MAX_DATA_BYTES: usize = 256 * 1024;
+pub const MAX_METADATA_BYTES: usize = 32 * 1024;
+
+const FIELDS: [&str; 4] = ["type", "data", "metadata", "expiresAt"];
+
+/// A store request that has passed every check of the contract.
+#[derive(Debug)]
+pub struct NewCredential {
+    pub kind: CredentialType,
+    pub data: SecretData,
+    pub metadata: Option<Map<String, Value>>,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+fn invalid(message: impl Into<String>) -> BodyError {
+    BodyError::Invalid(message.into())
+}
+
+impl NewCredential {
+    pub fn from_json(body: &[u8]) -> Result<Self, BodyError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err(invalid("Request body is required"));
+        }
+        // Syntax errors name a line and column, never the text.
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| invalid(format!("Request body is not valid JSON: {e}")))?;
+        let Value::Object(mut fields) = value else {
+            return Err(invalid("Request body must be a JSON object"));
+        };
+        if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(invalid(format!("Unknown field {}", quote_field_name(unknown))));
+        }
+
+        let kind = match fields.get("type") {
+            None | Some(Value::Null) => return Err(invalid("Field `type` is required")),
+            Some(Value::String(raw)) => CredentialType::parse(raw),
+            Some(_) => None,
+        }
+        .ok_or_else(|| {
+            invalid(format!("Field `type` must be one of: {}", CredentialType::names()))
+        })?;
+
+        let data = match fields.remove("data") {
+            None | Some(Value::Null) => return Err(invalid("Field `data` is required")),
+            Some(Value::Object(data)) if data.is_empty() => {
+                return Err(invalid("Field `data` must not be empty"));
+            }
+            Some(Value::Object(data)) => SecretData::new(data),
+            Some(_) => return Err(invalid("Field `data` must be an object")),
+        };
+        check_data(kind, &data)?;
+        if data.to_json_bytes().len() > MAX_DATA_BYTES {
+            return Err(BodyError::TooLarge(format!(
+                "Field `data` is over {MAX_DATA_BYTES} bytes serialized"
+            )));
+        }
+
+        let metadata = match fields.remove("metadata") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(metadata)) => Some(metadata),
+            Some(_) => return Err(invalid("Field `metadata` must be an object or null")),
+        };
+        if let Some(metadata) = &metadata {
+            if serde_json::to_vec(metadata).map_or(0, |b| b.len()) > MAX_METADATA_BYTES {
+                return Err(BodyError::TooLarge(format!(
+                    "Field `metadata` is over {MAX_METADATA_BYTES} bytes serialized"
+                )));
+            }
+        }
+
+        let expires_at = match fields.get("expiresAt") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(raw)) => Some(Timestamp::parse(raw).ok_or_else(|| {
+                invalid("Field `expiresAt` must be an RFC 3339 date-time (or an ISO 8601 date)")
+            })?),
+            Some(_) => return Err(invalid("Field `expiresAt` must be a string or null")),
+        };
+
+        Ok(Self { kind, data, metadata, expires_at })
+    }
+}
+
+/// The per-type rules of the contract: listed secret fields are strings where present,
+/// TOTP needs a base32 `secret` and lists of codes, any type may carry a base32 `totp`.
+fn check_data(kind: CredentialType, data: &SecretData) -> Result<(), BodyError> {
+    let fields = data.expose();
+    for &field in kind.string_fields() {
+        if fields.get(field).is_some_and(|v| !v.is_string()) {
+            return Err(invalid(format!("Field `data.{field}` must be a string")));
+        }
+    }
+    if kind == CredentialType::Totp {
+        let secret = fields.get("secret").and_then(Value::as_str);
+        if secret.and_then(decode_totp_secret).is_none() {
+            return Err(invalid(
+                "Field `data.secret` is required for TOTP and must be a valid base32 string",
+            ));
+        }
+        for list in ["backupCodes", "usedBackupCodes"] {
+            if fields.get(list).is_some_and(|v| !is_list_of_codes(v)) {
+                return Err(invalid(format!(
+                    "Field `data.{list}` must be an array of non-empty strings"
+                )));
+            }
+        }
+    }
+    if let Some(totp) = fields.get("totp") {
+        if totp.as_str().and_then(decode_totp_secret).is_none() {
+            return Err(invalid("Field `data.totp` must be a valid base32 string"));
+        }
+    }
+    Ok(())
+}
+
+fn is_list_of_codes(value: &Value) -> bool {
+    value
+        .as_array()
+        .is_some_and(|codes| codes.iter().all(|c| c.as_str().is_some_and(|s| !s.is_empty())))
+}
+
+/// Quotes an unknown key only when it looks like a field name; anything else could be a
+/// secret pasted in the wrong place.
+fn quote_field_name(key: &str) -> String {
+    let looks_like_a_name =
+        key.len() <= 40 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if looks_like_a_name { format!("`{key}`") } else { "in request body".to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(body: Value) -> Result<NewCredential, BodyError> {
+        NewCredential::from_json(body.to_string().as_bytes())
+    }
+
+    fn message(result: Result<NewCredential, BodyError>) -> String {
+        match result {
+            Ok(_) => panic!("expected an error"),
+            Err(BodyError::Invalid(m) | BodyError::TooLarge(m)) => m,
+        }
+    }
+
+    #[test]
+    fn given_the_seed_api_key_when_parsed_then_every_field_is_kept() {
+        let parsed = parse(json!({
+            "type": "API_KEY",
+            "data": {"key": "sk_live_abc123..."},
+            "metadata": {"service": "stripe", "prefix": "sk_live_...c123"},
+        }))
+        .unwrap();
+        assert_eq!(parsed.kind, CredentialType::ApiKey);
+        assert_eq!(parsed.data.expose()["key"], "sk_live_abc123...");
+        assert_eq!(parsed.metadata.unwrap()["service"], "stripe");
+        assert!(parsed.expires_at.is_none());
+    }
+
+    #[test]
+    fn expiry_is_normalised_and_null_metadata_is_none() {
+        let parsed = parse(json!({
+            "type": "CUSTOM", "data": {"x": 1}, "metadata": null,
+            "expiresAt": "2030-01-01T01:00:00+01:00",
+        }))
+        .unwrap();
+        assert!(parsed.metadata.is_none());
+        assert_eq!(parsed.expires_at.unwrap().to_string(), "2030-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn rejections_name_the_field_and_never_the_secret() {
+        let cases = [
+            (json!({"data": {"k": "v"}}), "`type` is required"),
+            (json!({"type": "PASSWORD", "data": {"k": "v"}}), "one of: LOGIN"),
+            (json!({"type": 7, "data": {"k": "v"}}), "one of:"),
+            (json!({"type": "LOGIN"}), "`data` is required"),
+            (json!({"type": "LOGIN", "data": {}}), "must not be empty"),
+            (json!({"type": "LOGIN", "data": "sk_live_SECRET"}), "`data` must be an object"),
+            (json!({"type": "LOGIN", "data": {"password": 12345}}), "`data.password` must be a string"),
+            (json!({"type": "TOTP", "data": {"secret": "not base32!"}}), "`data.secret`"),
+            (json!({"type": "TOTP", "data": {"issuer": "x"}}), "`data.secret`"),
+            (json!({"type": "TOTP", "data": {"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["a", ""]}}), "`data.backupCodes`"),
+            (json!({"type": "LOGIN", "data": {"totp": "sk_live_SECRET!"}}), "`data.totp`"),
+            (json!({"type": "LOGIN", "data": {"p": "x"}, "metadata": "sk_live_SECRET"}), "`metadata`"),
+            (json!({"type": "LOGIN", "data": {"p": "x"}, "expiresAt": "sk_live_SECRET"}), "`expiresAt`"),
+            (json!({"type": "LOGIN", "data": {"p": "x"}, "expiresAt": 1}), "`expiresAt`"),
+            (json!({"type": "LOGIN", "data": {"p": "x"}, "extra": 1}), "Unknown field `extra`"),
+            (json!({"type": "LOGIN", "data": {"p": "x"}, "sk_live_SECRET!": 1}), "Unknown field in request body"),
+            (json!(["sk_live_SECRET"]), "must be a JSON object"),
+        ];
+        for (body, expected) in cases {
+            let got = message(parse(body.clone()));
+            assert!(got.contains(expected), "{body}: {got}");
+            assert!(!got.contains("SECRET"), "{body}: leaked in {got}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_do_not_quote_the_body() {
+        let got = message(NewCredential::from_json(br#"{"type":"LOGIN","data":{"password":"sk_live_SECRET"#));
+        assert!(got.starts_with("Request body is not valid JSON"), "{got}");
+        assert!(!got.contains("SECRET"), "{got}");
+        assert_eq!(message(NewCredential::from_json(b"  ")), "Request body is required");
+    }
+
+    #[test]
+    fn oversized_data_and_metadata_are_too_large() {
+        let big = "x".repeat(MAX_DATA_BYTES);
+        let result = parse(json!({"type": "CUSTOM", "data": {"blob": big}}));
+        assert!(matches!(result, Err(BodyError::TooLarge(_))));
+        let fits = "x".repeat(MAX_DATA_BYTES - 20);
+        assert!(parse(json!({"type": "CUSTOM", "data": {"blob": fits}})).is_ok());
+        let big_meta = "x".repeat(MAX_METADATA_BYTES);
+        let result = parse(json!({"type": "CUSTOM", "data": {"a": 1}, "metadata": {"m": big_meta}}));
+        assert!(matches!(result, Err(BodyError::TooLarge(_))));
+    }
+
+    #[test]
+    fn custom_accepts_any_shape_and_other_types_allow_extra_fields() {
+        assert!(parse(json!({"type": "CUSTOM", "data": {"n": 1, "list": [true, null]}})).is_ok());
+        assert!(parse(json!({"type": "LOGIN", "data": {"note": ["x"], "password": "p"}})).is_ok());
+        assert!(parse(json!({"type": "CARD", "data": {"number": "4242", "expMonth": "12"}})).is_ok());
+    }
+}

@@ -1,0 +1,64 @@
+use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
+use std::fmt;
+
+/// An instant in UTC, written on the wire as RFC 3339 with a trailing `Z`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// Now, to the whole second, as the contract's examples show.
+    pub fn now() -> Self {
+        Self(Utc::now().trunc_subsecs(0))
+    }
+
+    /// Accepts RFC 3339 with any offset (normalised to UTC) or a bare ISO 8601 date, taken as
+    /// midnight UTC at the start of that day. A date-time without an offset is ambiguous and
+    /// rejected.
+    pub fn parse(raw: &str) -> Option<Self> {
+        if let Ok(instant) = DateTime::parse_from_rfc3339(raw) {
+            return Some(Self(instant.with_timezone(&Utc)));
+        }
+        let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
+        Some(Self(date.and_hms_opt(0, 0, 0)?.and_utc()))
+    }
+
+    pub fn is_past(&self) -> bool {
+        self.0 <= Utc::now()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_offsets_to_utc_z() {
+        let t = Timestamp::parse("2026-03-29T05:00:00+02:00").unwrap();
+        assert_eq!(t.to_string(), "2026-03-29T03:00:00Z");
+        let t = Timestamp::parse("2026-03-29T03:00:00.250Z").unwrap();
+        assert_eq!(t.to_string(), "2026-03-29T03:00:00.250Z");
+    }
+
+    #[test]
+    fn a_bare_date_is_midnight_utc() {
+        assert_eq!(Timestamp::parse("2027-01-31").unwrap().to_string(), "2027-01-31T00:00:00Z");
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_instant() {
+        for bad in ["", "tomorrow", "2026-03-29T03:00:00", "2026-02-30", "1711681200"] {
+            assert!(Timestamp::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn now_has_no_fraction() {
+        assert!(!Timestamp::now().to_string().contains('.'));
+    }
+}

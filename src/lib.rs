@@ -1,0 +1,10 @@
+//! credvault: a self-hosted credential vault for AI agents, on AWS Lambda, KMS and DynamoDB.
+//!
+//! Layout (ports and adapters): `domain` is the vocabulary, `auth` and `crypto` the two
+//! security concerns, `store` the persistence port with its DynamoDB and in-memory adapters,
+//! `vault` the use cases, and `http` the thin Lambda-facing edge.
+
+pub mod auth;
+pub mod crypto;
+pub mod dependency;
+pub mod domain;
