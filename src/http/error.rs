@@ -1,0 +1,100 @@
+use crate::auth::AuthError;
+use crate::domain::{BodyError, InvalidName};
+use crate::vault::VaultError;
+use lambda_http::http::{Method, StatusCode};
+
+/// How long a client should wait after a 503, in seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// An error as the contract shapes it: `{ "error", "message", "status" }`, plus what the log
+/// needs and the caller must not see.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub allow: Option<&'static [Method]>,
+    /// Internal detail for the access log line; never sent.
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), allow: None, detail: None }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
+    }
+
+    pub fn method_not_allowed(allowed: &'static [Method]) -> Self {
+        let mut err = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed on this path",
+        );
+        err.allow = Some(allowed);
+        err
+    }
+
+    pub fn payload_too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+    }
+
+    pub fn unavailable(detail: String) -> Self {
+        let mut err = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "A dependency is unavailable; nothing was changed. Retry later.",
+        );
+        err.detail = Some(detail);
+        err
+    }
+
+    pub fn internal(detail: String) -> Self {
+        let mut err =
+            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal error");
+        err.detail = Some(detail);
+        err
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::MissingScope(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string()),
+            _ => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", err.to_string()),
+        }
+    }
+}
+
+impl From<BodyError> for ApiError {
+    fn from(err: BodyError) -> Self {
+        match err {
+            BodyError::Invalid(message) => Self::bad_request(message),
+            BodyError::TooLarge(message) => Self::payload_too_large(message),
+        }
+    }
+}
+
+impl From<InvalidName> for ApiError {
+    fn from(err: InvalidName) -> Self {
+        Self::bad_request(err.to_string())
+    }
+}
+
+impl From<VaultError> for ApiError {
+    fn from(err: VaultError) -> Self {
+        use crate::dependency::DependencyError::*;
+        match err {
+            VaultError::Auth(auth) => auth.into(),
+            VaultError::Dependency(dep @ Unavailable { .. }) => Self::unavailable(dep.to_string()),
+            VaultError::Dependency(dep @ Failed { .. }) => Self::internal(dep.to_string()),
+            VaultError::Internal(detail) => Self::internal(detail),
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The Lambda-facing edge: routes a request, authenticates it, parses it, calls the vault and
+//! shapes the answer. One access-log line per request; bodies are never logged.
+
+mod error;
+mod route;
+
+pub use error::{ApiError, RETRY_AFTER_SECONDS};
+pub use route::Route;
+
+use crate::auth::{KeyDirectory, Scope};
+use crate::crypto::KeyProvider;
+use crate::domain::{CredentialName, NewCredential};
+use crate::store::{CredentialStore, PutOutcome};
+use crate::vault::{Stored, Vault};
+use lambda_http::http::{HeaderValue, Method, StatusCode, header, request::Parts};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use std::time::Instant;
+use zeroize::Zeroizing;
+
+/// Bodies over this are refused before they are parsed.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// What the access log says of a request, filled in as it is learned.
+struct AccessLog {
+    route: &'static str,
+    identity: Option<String>,
+    credential: Option<String>,
+}
+
+pub async fn handle<S, K>(vault: &Vault<S, K>, request: Request) -> Response<Body>
+where
+    S: CredentialStore + KeyDirectory,
+    K: KeyProvider,
+{
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    // Owned and wiped on drop: the body may hold secrets.
+    let body = Zeroizing::new(match body {
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
+        other => other.as_ref().to_vec(),
+    });
+    let mut log = AccessLog { route: "-", identity: None, credential: None };
+    let response = match dispatch(vault, &parts, &body, &mut log).await {
+        Ok(response) => response,
+        Err(err) => {
+            log_request(&parts, &log, err.status, started, err.detail.as_deref());
+            return error_response(err);
+        }
+    };
+    log_request(&parts, &log, response.status(), started, None);
+    response
+}
+
+async fn dispatch<S, K>(
+    vault: &Vault<S, K>,
+    parts: &Parts,
+    body: &[u8],
+    log: &mut AccessLog,
+) -> Result<Response<Body>, ApiError>
+where
+    S: CredentialStore + KeyDirectory,
+    K: KeyProvider,
+{
+    let path = match parts.extensions.raw_http_path() {
+        "" => parts.uri.path(),
+        raw => raw,
+    };
+    let route = Route::parse(path).ok_or_else(ApiError::not_found)?;
+    log.route = route.template();
+    if !route.allowed_methods().contains(&parts.method) {
+        return Err(ApiError::method_not_allowed(route.allowed_methods()));
+    }
+    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+
+    match (route, &parts.method) {
+        (Route::Credential(segment), &Method::PUT) => {
+            let principal = vault.authenticate(authorization, Scope::VaultWrite).await?;
+            log.identity = Some(principal.identity.to_string());
+            let name = CredentialName::from_path_segment(segment)?;
+            log.credential = Some(name.to_string());
+            if body.len() > MAX_BODY_BYTES {
+                return Err(ApiError::payload_too_large(format!(
+                    "Request body is over {MAX_BODY_BYTES} bytes"
+                )));
+            }
+            let credential = NewCredential::from_json(body)?;
+            let stored = vault.store(&principal, name, credential).await?;
+            Ok(stored_response(&stored))
+        }
+        _ => Err(ApiError::method_not_allowed(route.allowed_methods())),
+    }
+}
+
+/// A credential without its `data`, as the store call answers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CredentialView<'a> {
+    credential_id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: &'a str,
+    metadata: &'a Option<serde_json::Map<String, serde_json::Value>>,
+    expires_at: Option<String>,
+    created_at: String,
+}
+
+fn stored_response(stored: &Stored) -> Response<Body> {
+    let record = &stored.record;
+    let view = CredentialView {
+        credential_id: &record.credential_id,
+        kind: record.kind.as_str(),
+        name: record.name.as_str(),
+        metadata: &record.metadata,
+        expires_at: record.expires_at.map(|t| t.to_string()),
+        created_at: record.created_at.to_string(),
+    };
+    let status = match stored.outcome {
+        PutOutcome::Created => StatusCode::CREATED,
+        PutOutcome::Replaced => StatusCode::OK,
+    };
+    json_response(status, serde_json::to_vec(&view).unwrap_or_default())
+}
+
+fn error_response(err: ApiError) -> Response<Body> {
+    let envelope = serde_json::json!({
+        "error": err.code,
+        "message": err.message,
+        "status": err.status.as_u16(),
+    });
+    let mut response = json_response(err.status, envelope.to_string().into_bytes());
+    if let Some(allowed) = err.allow {
+        let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+        if let Ok(value) = HeaderValue::from_str(&allow) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+    }
+    if err.status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    }
+    response
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
+    let mut response = Response::new(Body::Text(String::from_utf8(body).unwrap_or_default()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Answers may carry secrets: no cache along the way may keep them.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn log_request(
+    parts: &Parts,
+    log: &AccessLog,
+    status: StatusCode,
+    started: Instant,
+    detail: Option<&str>,
+) {
+    let request_id = parts.extensions.lambda_context_ref().map(|c| c.request_id.as_str());
+    let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
+    macro_rules! access {
+        ($level:ident) => {
+            tracing::$level!(
+                target: "credvault::access",
+                request_id = request_id.unwrap_or("-"),
+                identity = log.identity.as_deref().unwrap_or("-"),
+                method = parts.method.as_str(),
+                route = log.route,
+                credential = log.credential.as_deref().unwrap_or("-"),
+                status = status.as_u16(),
+                latency_ms,
+                error = detail,
+                "request"
+            )
+        };
+    }
+    match status.as_u16() {
+        500.. => access!(error),
+        _ => access!(info),
+    }
+}
