@@ -19,7 +19,7 @@ for port in "$PORT" "$EMULATOR_PORT"; do
 done
 
 # Logs live outside the source tree so that writing them never triggers a rebuild.
-LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/credvault-dev.XXXXXX")
+LOG_DIR=${LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/credvault-dev.XXXXXX")}
 pids=()
 cleanup() {
   trap - EXIT INT TERM
@@ -35,7 +35,7 @@ pids+=("$MOTO_PID")
 cargo build --quiet --bin credvault
 credvault=target/debug/credvault
 setup=$("$credvault" --table "$TABLE_NAME" setup-local --kms-alias "$KMS_ALIAS")
-identity=$("$credvault" --table "$TABLE_NAME" identity create --name dev 2>/dev/null)
+identity=$("$credvault" --table "$TABLE_NAME" identity create --name dev)
 API_KEY=$(json_field apiKey <<<"$identity")
 
 cargo lambda watch --quiet -A 127.0.0.1 -P "$PORT" --bin credvault-api \

@@ -28,7 +28,7 @@ wait_for_http() {
 
 # Starts moto server on 127.0.0.1:$1, logging to $2; sets MOTO_PID.
 start_moto() {
-  .venv/bin/moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+  moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
   MOTO_PID=$!
   wait_for_http "http://127.0.0.1:$1/moto-api/" 60 "$MOTO_PID" || {
     echo "moto server did not start; see $2" >&2
@@ -38,5 +38,5 @@ start_moto() {
 
 # Reads one top-level string field from a JSON object on stdin.
 json_field() {
-  .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+  python -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }

@@ -9,10 +9,10 @@ use aws_sdk_kms::Client as KmsClient;
 /// Returns the ARN of the key behind `alias`, creating both when the alias does not exist:
 /// for local stacks only; a deployed key comes from `template.yaml`.
 pub async fn ensure_kms_key(kms: &KmsClient, alias: &str) -> Result<String, DependencyError> {
-    if let Ok(found) = kms.describe_key().key_id(alias).send().await {
-        if let Some(arn) = found.key_metadata.map(|m| m.arn.unwrap_or(m.key_id)) {
-            return Ok(arn);
-        }
+    if let Ok(found) = kms.describe_key().key_id(alias).send().await
+        && let Some(arn) = found.key_metadata.map(|m| m.arn.unwrap_or(m.key_id))
+    {
+        return Ok(arn);
     }
     let created = kms
         .create_key()
@@ -20,10 +20,12 @@ pub async fn ensure_kms_key(kms: &KmsClient, alias: &str) -> Result<String, Depe
         .send()
         .await
         .map_err(|e| DependencyError::from_sdk("KMS", e))?;
-    let metadata = created.key_metadata.ok_or_else(|| DependencyError::Failed {
-        service: "KMS",
-        detail: "CreateKey returned no metadata".into(),
-    })?;
+    let metadata = created
+        .key_metadata
+        .ok_or_else(|| DependencyError::Failed {
+            service: "KMS",
+            detail: "CreateKey returned no metadata".into(),
+        })?;
     kms.create_alias()
         .alias_name(alias)
         .target_key_id(&metadata.key_id)
@@ -62,7 +64,9 @@ pub async fn create_identity(
         None => ApiKey::generate().map_err(rng_failed)?,
     };
     let identity = IdentityId::generate().map_err(rng_failed)?;
-    store.register_identity(&identity, name, scopes, &api_key.hash()).await?;
+    store
+        .register_identity(&identity, name, scopes, &api_key.hash())
+        .await?;
     Ok(NewIdentity { identity, api_key })
 }
 
@@ -73,7 +77,9 @@ pub fn parse_scopes(raw: &str) -> Result<Vec<Scope>, AdminError> {
         .filter(|s| !s.is_empty())
         .map(|s| {
             Scope::parse(s).ok_or_else(|| {
-                AdminError::Invalid(format!("unknown scope {s:?}; known: vault:read, vault:write"))
+                AdminError::Invalid(format!(
+                    "unknown scope {s:?}; known: vault:read, vault:write"
+                ))
             })
         })
         .collect()

@@ -20,7 +20,11 @@ impl ApiKey {
         let well_formed = raw.strip_prefix(KEY_PREFIX).is_some_and(|hex| {
             hex.len() == KEY_HEX_LEN && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         });
-        if well_formed { Ok(Self(SecretString::from(raw))) } else { Err(AuthError::MalformedKey) }
+        if well_formed {
+            Ok(Self(SecretString::from(raw)))
+        } else {
+            Err(AuthError::MalformedKey)
+        }
     }
 
     /// Reads `Authorization: Bearer <key>`; the scheme is case-insensitive (RFC 9110).
@@ -37,11 +41,17 @@ impl ApiKey {
     pub fn generate() -> Result<Self, aws_lc_rs::error::Unspecified> {
         let mut bytes = zeroize::Zeroizing::new([0u8; KEY_HEX_LEN / 2]);
         aws_lc_rs::rand::fill(bytes.as_mut())?;
-        Ok(Self(SecretString::from(format!("{KEY_PREFIX}{}", hex::encode(bytes.as_ref())))))
+        Ok(Self(SecretString::from(format!(
+            "{KEY_PREFIX}{}",
+            hex::encode(bytes.as_ref())
+        ))))
     }
 
     pub fn hash(&self) -> KeyHash {
-        KeyHash(hex::encode(digest(&SHA256, self.0.expose_secret().as_bytes())))
+        KeyHash(hex::encode(digest(
+            &SHA256,
+            self.0.expose_secret().as_bytes(),
+        )))
     }
 
     /// The key itself: only for showing a freshly minted key to its owner once.
@@ -73,7 +83,9 @@ pub struct IdentityId(String);
 impl IdentityId {
     pub fn parse(raw: &str) -> Option<Self> {
         let ok = (1..=64).contains(&raw.len())
-            && raw.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
+            && raw
+                .bytes()
+                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
         ok.then(|| Self(raw.to_owned()))
     }
 
@@ -122,7 +134,11 @@ pub struct Principal {
 
 impl Principal {
     pub fn require(&self, scope: Scope) -> Result<(), AuthError> {
-        if self.scopes.contains(&scope) { Ok(()) } else { Err(AuthError::MissingScope(scope)) }
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(AuthError::MissingScope(scope))
+        }
     }
 }
 
@@ -155,8 +171,15 @@ mod tests {
 
     #[test]
     fn reads_a_bearer_key_in_any_scheme_case() {
-        for header in [format!("Bearer {GOOD}"), format!("bearer {GOOD}"), format!(" BEARER  {GOOD} ")] {
-            assert!(ApiKey::from_authorization(Some(&header)).is_ok(), "{header}");
+        for header in [
+            format!("Bearer {GOOD}"),
+            format!("bearer {GOOD}"),
+            format!(" BEARER  {GOOD} "),
+        ] {
+            assert!(
+                ApiKey::from_authorization(Some(&header)).is_ok(),
+                "{header}"
+            );
         }
     }
 
@@ -167,13 +190,22 @@ mod tests {
             (None, MissingHeader),
             (Some(""), MissingHeader),
             (Some(GOOD), MissingHeader),
-            (Some(&"Basic dXNlcjpwYXNz"), MissingHeader),
+            (Some("Basic dXNlcjpwYXNz"), MissingHeader),
             (Some("Bearer loid-123"), MalformedKey),
             (Some("Bearer sk_live_abc"), MalformedKey),
-            (Some("Bearer loid-0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"), MalformedKey),
+            (
+                Some(
+                    "Bearer loid-0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+                ),
+                MalformedKey,
+            ),
         ];
         for (header, want) in cases {
-            assert_eq!(ApiKey::from_authorization(header).err(), Some(want), "{header:?}");
+            assert_eq!(
+                ApiKey::from_authorization(header).err(),
+                Some(want),
+                "{header:?}"
+            );
         }
     }
 
@@ -194,7 +226,10 @@ mod tests {
 
     #[test]
     fn scope_messages_match_the_contract() {
-        let reader = Principal { identity: IdentityId::parse("idt_a").unwrap(), scopes: vec![Scope::VaultRead] };
+        let reader = Principal {
+            identity: IdentityId::parse("idt_a").unwrap(),
+            scopes: vec![Scope::VaultRead],
+        };
         assert!(reader.require(Scope::VaultRead).is_ok());
         let err = reader.require(Scope::VaultWrite).unwrap_err();
         assert_eq!(err.to_string(), "Missing required scope: vault:write");

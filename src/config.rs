@@ -15,8 +15,14 @@ pub struct MissingVariable(&'static str);
 impl Config {
     pub fn from_env() -> Result<Self, MissingVariable> {
         let required = |name: &'static str| {
-            std::env::var(name).ok().filter(|v| !v.trim().is_empty()).ok_or(MissingVariable(name))
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(MissingVariable(name))
         };
-        Ok(Self { table_name: required("TABLE_NAME")?, kms_key_id: required("KMS_KEY_ID")? })
+        Ok(Self {
+            table_name: required("TABLE_NAME")?,
+            kms_key_id: required("KMS_KEY_ID")?,
+        })
     }
 }

@@ -9,10 +9,16 @@ use std::time::Duration;
 pub enum DependencyError {
     /// Throttled, timed out or unreachable after the SDK's own retries.
     #[error("{service} unavailable: {detail}")]
-    Unavailable { service: &'static str, detail: String },
+    Unavailable {
+        service: &'static str,
+        detail: String,
+    },
     /// Anything else: misconfiguration, permissions, a malformed item.
     #[error("{service} failed: {detail}")]
-    Failed { service: &'static str, detail: String },
+    Failed {
+        service: &'static str,
+        detail: String,
+    },
 }
 
 /// Error codes that mean "not now" rather than "never".
@@ -38,10 +44,13 @@ impl DependencyError {
         R: std::fmt::Debug + Send + Sync + 'static,
     {
         let transient = match &err {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
-            SdkError::ServiceError(service_err) => {
-                service_err.err().code().is_some_and(|code| TRANSIENT_CODES.contains(&code))
-            }
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(service_err) => service_err
+                .err()
+                .code()
+                .is_some_and(|code| TRANSIENT_CODES.contains(&code)),
             _ => false,
         };
         let detail = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();

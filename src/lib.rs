@@ -4,13 +4,13 @@
 //! security concerns, `store` the persistence port with its DynamoDB and in-memory adapters,
 //! `vault` the use cases, and `http` the thin Lambda-facing edge.
 
+pub mod admin;
 pub mod auth;
+pub mod config;
 pub mod crypto;
 pub mod dependency;
 pub mod domain;
-pub mod store;
-pub mod vault;
 pub mod http;
-pub mod config;
+pub mod store;
 pub mod telemetry;
-pub mod admin;
+pub mod vault;

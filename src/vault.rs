@@ -54,8 +54,11 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
         scope: Scope,
     ) -> Result<Principal, VaultError> {
         let key = ApiKey::from_authorization(authorization)?;
-        let principal =
-            self.store.principal_for(&key.hash()).await?.ok_or(AuthError::UnknownKey)?;
+        let principal = self
+            .store
+            .principal_for(&key.hash())
+            .await?
+            .ok_or(AuthError::UnknownKey)?;
         principal.require(scope)?;
         Ok(principal)
     }
@@ -67,8 +70,11 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
         name: CredentialName,
         credential: NewCredential,
     ) -> Result<Stored, VaultError> {
-        let binding =
-            Binding { identity: &principal.identity, name: &name, kind: credential.kind };
+        let binding = Binding {
+            identity: &principal.identity,
+            name: &name,
+            kind: credential.kind,
+        };
         let envelope = crypto::seal(&self.keys, binding, &credential.data.to_json_bytes()).await?;
         let record = CredentialRecord {
             identity: principal.identity.clone(),

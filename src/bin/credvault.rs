@@ -61,10 +61,18 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
     match cli.command {
         Command::SetupLocal { kms_alias } => {
             store.ensure_table().await?;
-            let key_arn = admin::ensure_kms_key(&aws_sdk_kms::Client::new(&aws), &kms_alias).await?;
-            println!("{}", serde_json::json!({"table": store.table(), "kmsKeyArn": key_arn, "kmsAlias": kms_alias}));
+            let key_arn =
+                admin::ensure_kms_key(&aws_sdk_kms::Client::new(&aws), &kms_alias).await?;
+            println!(
+                "{}",
+                serde_json::json!({"table": store.table(), "kmsKeyArn": key_arn, "kmsAlias": kms_alias})
+            );
         }
-        Command::Identity(IdentityCommand::Create { name, scopes, api_key }) => {
+        Command::Identity(IdentityCommand::Create {
+            name,
+            scopes,
+            api_key,
+        }) => {
             let scopes = admin::parse_scopes(&scopes)?;
             let api_key = api_key
                 .map(|raw| ApiKey::parse(&raw))

@@ -15,7 +15,10 @@ pub struct KmsKeyProvider {
 
 impl KmsKeyProvider {
     pub fn new(client: Client, key_id: impl Into<String>) -> Self {
-        Self { client, key_id: key_id.into() }
+        Self {
+            client,
+            key_id: key_id.into(),
+        }
     }
 }
 
@@ -43,7 +46,10 @@ impl KeyProvider for KmsKeyProvider {
             .ok_or_else(|| malformed("plaintext key"))?;
         Ok(DataKey {
             plaintext,
-            encrypted: output.ciphertext_blob.ok_or_else(|| malformed("ciphertext"))?.into_inner(),
+            encrypted: output
+                .ciphertext_blob
+                .ok_or_else(|| malformed("ciphertext"))?
+                .into_inner(),
             key_id: output.key_id.ok_or_else(|| malformed("key id"))?,
         })
     }

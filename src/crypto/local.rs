@@ -17,7 +17,9 @@ impl LocalKeyProvider {
         let mut master = [0u8; super::DATA_KEY_LEN];
         // A test double: failing to read the CSPRNG here leaves a zero key, which still works.
         let _ = aws_lc_rs::rand::fill(&mut master);
-        Self { master: SecretBox::new(Box::new(master)) }
+        Self {
+            master: SecretBox::new(Box::new(master)),
+        }
     }
 }
 
@@ -36,12 +38,15 @@ impl KeyProvider for LocalKeyProvider {
         &self,
         context: &HashMap<String, String>,
     ) -> Result<DataKey, DependencyError> {
-        let failed = || DependencyError::Failed { service: "local keys", detail: "rng".into() };
+        let failed = || DependencyError::Failed {
+            service: "local keys",
+            detail: "rng".into(),
+        };
         let mut key = [0u8; super::DATA_KEY_LEN];
         aws_lc_rs::rand::fill(&mut key).map_err(|_| failed())?;
         let plaintext: PlainDataKey = SecretBox::new(Box::new(key));
-        let (nonce, wrapped) = seal_with_key(&self.master, &context_bytes(context), &key)
-            .map_err(|_| failed())?;
+        let (nonce, wrapped) =
+            seal_with_key(&self.master, &context_bytes(context), &key).map_err(|_| failed())?;
         zeroize::Zeroize::zeroize(&mut key);
         Ok(DataKey {
             plaintext,
@@ -60,7 +65,9 @@ impl KeyProvider for LocalKeyProvider {
             return Err(OpenError::Integrity("unknown key"));
         }
         let (nonce, wrapped) = encrypted.split_at(12);
-        let nonce: [u8; 12] = nonce.try_into().map_err(|_| OpenError::Integrity("nonce"))?;
+        let nonce: [u8; 12] = nonce
+            .try_into()
+            .map_err(|_| OpenError::Integrity("nonce"))?;
         let plain = open_with_key(&self.master, &context_bytes(context), &nonce, wrapped)?;
         super::take_plain_key(plain.to_vec()).ok_or(OpenError::Integrity("data key length"))
     }

@@ -15,7 +15,7 @@ pub use local::LocalKeyProvider;
 use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
 use crate::domain::{CredentialName, CredentialType};
-use aws_lc_rs::aead::{AES_256_GCM, Aad, Nonce, NONCE_LEN, RandomizedNonceKey};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
 use secrecy::{ExposeSecret, SecretBox};
 use std::collections::HashMap;
 use std::future::Future;
@@ -51,7 +51,10 @@ pub struct Binding<'a> {
 impl Binding<'_> {
     pub fn encryption_context(&self) -> HashMap<String, String> {
         HashMap::from([
-            (CONTEXT_IDENTITY.to_owned(), self.identity.as_str().to_owned()),
+            (
+                CONTEXT_IDENTITY.to_owned(),
+                self.identity.as_str().to_owned(),
+            ),
             (CONTEXT_CREDENTIAL.to_owned(), self.name.as_str().to_owned()),
         ])
     }
@@ -60,7 +63,11 @@ impl Binding<'_> {
     pub fn associated_data(&self) -> Vec<u8> {
         let mut aad = b"credvault".to_vec();
         aad.push(FORMAT_VERSION);
-        for part in [self.identity.as_str(), self.name.as_str(), self.kind.as_str()] {
+        for part in [
+            self.identity.as_str(),
+            self.name.as_str(),
+            self.kind.as_str(),
+        ] {
             aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
             aad.extend_from_slice(part.as_bytes());
         }
@@ -118,7 +125,9 @@ pub async fn seal<K: KeyProvider>(
     binding: Binding<'_>,
     plaintext: &[u8],
 ) -> Result<Envelope, SealError> {
-    let data_key = keys.generate_data_key(&binding.encryption_context()).await?;
+    let data_key = keys
+        .generate_data_key(&binding.encryption_context())
+        .await?;
     let (nonce, ciphertext) =
         seal_with_key(&data_key.plaintext, &binding.associated_data(), plaintext)?;
     Ok(Envelope {
@@ -140,9 +149,18 @@ pub async fn open<K: KeyProvider>(
         return Err(OpenError::Integrity("unknown format version"));
     }
     let key = keys
-        .decrypt_data_key(&envelope.encrypted_data_key, &envelope.key_id, &binding.encryption_context())
+        .decrypt_data_key(
+            &envelope.encrypted_data_key,
+            &envelope.key_id,
+            &binding.encryption_context(),
+        )
         .await?;
-    open_with_key(&key, &binding.associated_data(), &envelope.nonce, &envelope.ciphertext)
+    open_with_key(
+        &key,
+        &binding.associated_data(),
+        &envelope.nonce,
+        &envelope.ciphertext,
+    )
 }
 
 pub(crate) fn seal_with_key(
@@ -169,7 +187,11 @@ pub(crate) fn open_with_key(
         .map_err(|_| OpenError::Integrity("unusable data key"))?;
     let mut in_out = Zeroizing::new(ciphertext.to_vec());
     let plaintext_len = opening_key
-        .open_in_place(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), &mut in_out)
+        .open_in_place(
+            Nonce::assume_unique_for_key(*nonce),
+            Aad::from(aad),
+            &mut in_out,
+        )
         .map_err(|_| OpenError::Integrity("AEAD tag mismatch"))?
         .len();
     in_out.truncate(plaintext_len);
@@ -178,7 +200,9 @@ pub(crate) fn open_with_key(
 
 /// Copies a provider's plaintext key into a [`PlainDataKey`] and wipes the source.
 pub(crate) fn take_plain_key(mut raw: Vec<u8>) -> Option<PlainDataKey> {
-    let key = <[u8; DATA_KEY_LEN]>::try_from(raw.as_slice()).ok().map(|k| SecretBox::new(Box::new(k)));
+    let key = <[u8; DATA_KEY_LEN]>::try_from(raw.as_slice())
+        .ok()
+        .map(|k| SecretBox::new(Box::new(k)));
     zeroize::Zeroize::zeroize(&mut raw);
     key
 }

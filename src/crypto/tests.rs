@@ -12,7 +12,11 @@ const SECRET: &[u8] = br#"{"key":"sk_live_abc123"}"#;
 
 async fn sealed(keys: &LocalKeyProvider) -> Envelope {
     let (id, n) = (identity("idt_alice"), name("stripe"));
-    let binding = Binding { identity: &id, name: &n, kind: CredentialType::ApiKey };
+    let binding = Binding {
+        identity: &id,
+        name: &n,
+        kind: CredentialType::ApiKey,
+    };
     seal(keys, binding, SECRET).await.unwrap()
 }
 
@@ -24,11 +28,23 @@ async fn open_as(
     kind: CredentialType,
 ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     let (id, n) = (identity(who), name(what));
-    open(keys, Binding { identity: &id, name: &n, kind }, envelope).await
+    open(
+        keys,
+        Binding {
+            identity: &id,
+            name: &n,
+            kind,
+        },
+        envelope,
+    )
+    .await
 }
 
 fn assert_integrity_failure(result: Result<Zeroizing<Vec<u8>>, OpenError>) {
-    assert!(matches!(result, Err(OpenError::Integrity(_))), "expected an integrity failure");
+    assert!(
+        matches!(result, Err(OpenError::Integrity(_))),
+        "expected an integrity failure"
+    );
 }
 
 #[tokio::test]
@@ -38,7 +54,14 @@ async fn given_a_sealed_credential_when_opened_in_place_then_the_plaintext_comes
     assert_eq!(envelope.format_version, FORMAT_VERSION);
     assert_eq!(envelope.ciphertext.len(), SECRET.len() + 16);
     assert!(!envelope.ciphertext.windows(7).any(|w| w == b"sk_live"));
-    let plain = open_as(&keys, &envelope, "idt_alice", "stripe", CredentialType::ApiKey).await;
+    let plain = open_as(
+        &keys,
+        &envelope,
+        "idt_alice",
+        "stripe",
+        CredentialType::ApiKey,
+    )
+    .await;
     assert_eq!(plain.unwrap().as_slice(), SECRET);
 }
 
@@ -55,9 +78,36 @@ async fn every_write_uses_a_fresh_key_and_nonce() {
 async fn another_identity_name_or_type_fails_closed() {
     let keys = LocalKeyProvider::new();
     let envelope = sealed(&keys).await;
-    assert_integrity_failure(open_as(&keys, &envelope, "idt_mallory", "stripe", CredentialType::ApiKey).await);
-    assert_integrity_failure(open_as(&keys, &envelope, "idt_alice", "github", CredentialType::ApiKey).await);
-    assert_integrity_failure(open_as(&keys, &envelope, "idt_alice", "stripe", CredentialType::Custom).await);
+    assert_integrity_failure(
+        open_as(
+            &keys,
+            &envelope,
+            "idt_mallory",
+            "stripe",
+            CredentialType::ApiKey,
+        )
+        .await,
+    );
+    assert_integrity_failure(
+        open_as(
+            &keys,
+            &envelope,
+            "idt_alice",
+            "github",
+            CredentialType::ApiKey,
+        )
+        .await,
+    );
+    assert_integrity_failure(
+        open_as(
+            &keys,
+            &envelope,
+            "idt_alice",
+            "stripe",
+            CredentialType::Custom,
+        )
+        .await,
+    );
 }
 
 #[tokio::test]
@@ -69,7 +119,11 @@ async fn a_flipped_bit_anywhere_fails_closed() {
         async move { open_as(keys, &e, "idt_alice", "stripe", CredentialType::ApiKey).await }
     };
 
-    for i in [0, envelope.ciphertext.len() / 2, envelope.ciphertext.len() - 1] {
+    for i in [
+        0,
+        envelope.ciphertext.len() / 2,
+        envelope.ciphertext.len() - 1,
+    ] {
         let mut bad = envelope.clone();
         bad.ciphertext[i] ^= 0x01;
         assert_integrity_failure(open_it(bad).await);
@@ -96,16 +150,36 @@ async fn a_flipped_bit_anywhere_fails_closed() {
 async fn another_credentials_data_key_does_not_open_this_one() {
     let keys = LocalKeyProvider::new();
     let (mine, other) = (sealed(&keys).await, sealed(&keys).await);
-    let swapped = Envelope { encrypted_data_key: other.encrypted_data_key, ..mine };
-    assert_integrity_failure(open_as(&keys, &swapped, "idt_alice", "stripe", CredentialType::ApiKey).await);
+    let swapped = Envelope {
+        encrypted_data_key: other.encrypted_data_key,
+        ..mine
+    };
+    assert_integrity_failure(
+        open_as(
+            &keys,
+            &swapped,
+            "idt_alice",
+            "stripe",
+            CredentialType::ApiKey,
+        )
+        .await,
+    );
 }
 
 #[test]
 fn associated_data_is_unambiguous() {
     let (a_id, a_name) = (identity("idt_a"), name("bc"));
     let (b_id, b_name) = (identity("idt_ab"), name("c"));
-    let a = Binding { identity: &a_id, name: &a_name, kind: CredentialType::Login };
-    let b = Binding { identity: &b_id, name: &b_name, kind: CredentialType::Login };
+    let a = Binding {
+        identity: &a_id,
+        name: &a_name,
+        kind: CredentialType::Login,
+    };
+    let b = Binding {
+        identity: &b_id,
+        name: &b_name,
+        kind: CredentialType::Login,
+    };
     assert_ne!(a.associated_data(), b.associated_data());
 }
 

@@ -53,7 +53,14 @@ mod tests {
 
     #[test]
     fn accepts_the_contract_alphabet() {
-        for ok in ["stripe", "github-2fa", "a", "A.b_c-1", "9lives", &"x".repeat(128)] {
+        for ok in [
+            "stripe",
+            "github-2fa",
+            "a",
+            "A.b_c-1",
+            "9lives",
+            &"x".repeat(128),
+        ] {
             assert!(CredentialName::parse(ok).is_ok(), "{ok} should parse");
         }
     }
@@ -61,14 +68,25 @@ mod tests {
     #[test]
     fn rejects_everything_else() {
         let too_long = "x".repeat(129);
-        for bad in ["", ".hidden", "-x", "_x", "a/b", "a b", "naïve", "a%20b", &too_long, "a\0b"] {
-            assert_eq!(CredentialName::parse(bad), Err(InvalidName), "{bad:?} should fail");
+        for bad in [
+            "", ".hidden", "-x", "_x", "a/b", "a b", "naïve", "a%20b", &too_long, "a\0b",
+        ] {
+            assert_eq!(
+                CredentialName::parse(bad),
+                Err(InvalidName),
+                "{bad:?} should fail"
+            );
         }
     }
 
     #[test]
     fn decodes_percent_escapes_before_checking() {
-        assert_eq!(CredentialName::from_path_segment("git%2Dhub").unwrap().as_str(), "git-hub");
+        assert_eq!(
+            CredentialName::from_path_segment("git%2Dhub")
+                .unwrap()
+                .as_str(),
+            "git-hub"
+        );
         assert!(CredentialName::from_path_segment("a%2Fb").is_err());
         assert!(CredentialName::from_path_segment("%FF").is_err());
     }

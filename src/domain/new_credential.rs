@@ -47,7 +47,10 @@ impl NewCredential {
             return Err(invalid("Request body must be a JSON object"));
         };
         if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(invalid(format!("Unknown field {}", quote_field_name(unknown))));
+            return Err(invalid(format!(
+                "Unknown field {}",
+                quote_field_name(unknown)
+            )));
         }
 
         let kind = match fields.get("type") {
@@ -56,7 +59,10 @@ impl NewCredential {
             Some(_) => None,
         }
         .ok_or_else(|| {
-            invalid(format!("Field `type` must be one of: {}", CredentialType::names()))
+            invalid(format!(
+                "Field `type` must be one of: {}",
+                CredentialType::names()
+            ))
         })?;
 
         let data = match fields.remove("data") {
@@ -79,12 +85,12 @@ impl NewCredential {
             Some(Value::Object(metadata)) => Some(metadata),
             Some(_) => return Err(invalid("Field `metadata` must be an object or null")),
         };
-        if let Some(metadata) = &metadata {
-            if serde_json::to_vec(metadata).map_or(0, |b| b.len()) > MAX_METADATA_BYTES {
-                return Err(BodyError::TooLarge(format!(
-                    "Field `metadata` is over {MAX_METADATA_BYTES} bytes serialized"
-                )));
-            }
+        if let Some(metadata) = &metadata
+            && serde_json::to_vec(metadata).map_or(0, |b| b.len()) > MAX_METADATA_BYTES
+        {
+            return Err(BodyError::TooLarge(format!(
+                "Field `metadata` is over {MAX_METADATA_BYTES} bytes serialized"
+            )));
         }
 
         let expires_at = match fields.get("expiresAt") {
@@ -95,7 +101,12 @@ impl NewCredential {
             Some(_) => return Err(invalid("Field `expiresAt` must be a string or null")),
         };
 
-        Ok(Self { kind, data, metadata, expires_at })
+        Ok(Self {
+            kind,
+            data,
+            metadata,
+            expires_at,
+        })
     }
 }
 
@@ -123,18 +134,20 @@ fn check_data(kind: CredentialType, data: &SecretData) -> Result<(), BodyError> 
             }
         }
     }
-    if let Some(totp) = fields.get("totp") {
-        if totp.as_str().and_then(decode_totp_secret).is_none() {
-            return Err(invalid("Field `data.totp` must be a valid base32 string"));
-        }
+    if let Some(totp) = fields.get("totp")
+        && totp.as_str().and_then(decode_totp_secret).is_none()
+    {
+        return Err(invalid("Field `data.totp` must be a valid base32 string"));
     }
     Ok(())
 }
 
 fn is_list_of_codes(value: &Value) -> bool {
-    value
-        .as_array()
-        .is_some_and(|codes| codes.iter().all(|c| c.as_str().is_some_and(|s| !s.is_empty())))
+    value.as_array().is_some_and(|codes| {
+        codes
+            .iter()
+            .all(|c| c.as_str().is_some_and(|s| !s.is_empty()))
+    })
 }
 
 /// Quotes an unknown key only when it looks like a field name; anything else could be a
@@ -142,7 +155,11 @@ fn is_list_of_codes(value: &Value) -> bool {
 fn quote_field_name(key: &str) -> String {
     let looks_like_a_name =
         key.len() <= 40 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if looks_like_a_name { format!("`{key}`") } else { "in request body".to_owned() }
+    if looks_like_a_name {
+        format!("`{key}`")
+    } else {
+        "in request body".to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -183,28 +200,67 @@ mod tests {
         }))
         .unwrap();
         assert!(parsed.metadata.is_none());
-        assert_eq!(parsed.expires_at.unwrap().to_string(), "2030-01-01T00:00:00Z");
+        assert_eq!(
+            parsed.expires_at.unwrap().to_string(),
+            "2030-01-01T00:00:00Z"
+        );
     }
 
     #[test]
     fn rejections_name_the_field_and_never_the_secret() {
         let cases = [
             (json!({"data": {"k": "v"}}), "`type` is required"),
-            (json!({"type": "PASSWORD", "data": {"k": "v"}}), "one of: LOGIN"),
+            (
+                json!({"type": "PASSWORD", "data": {"k": "v"}}),
+                "one of: LOGIN",
+            ),
             (json!({"type": 7, "data": {"k": "v"}}), "one of:"),
             (json!({"type": "LOGIN"}), "`data` is required"),
             (json!({"type": "LOGIN", "data": {}}), "must not be empty"),
-            (json!({"type": "LOGIN", "data": "sk_live_SECRET"}), "`data` must be an object"),
-            (json!({"type": "LOGIN", "data": {"password": 12345}}), "`data.password` must be a string"),
-            (json!({"type": "TOTP", "data": {"secret": "not base32!"}}), "`data.secret`"),
-            (json!({"type": "TOTP", "data": {"issuer": "x"}}), "`data.secret`"),
-            (json!({"type": "TOTP", "data": {"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["a", ""]}}), "`data.backupCodes`"),
-            (json!({"type": "LOGIN", "data": {"totp": "sk_live_SECRET!"}}), "`data.totp`"),
-            (json!({"type": "LOGIN", "data": {"p": "x"}, "metadata": "sk_live_SECRET"}), "`metadata`"),
-            (json!({"type": "LOGIN", "data": {"p": "x"}, "expiresAt": "sk_live_SECRET"}), "`expiresAt`"),
-            (json!({"type": "LOGIN", "data": {"p": "x"}, "expiresAt": 1}), "`expiresAt`"),
-            (json!({"type": "LOGIN", "data": {"p": "x"}, "extra": 1}), "Unknown field `extra`"),
-            (json!({"type": "LOGIN", "data": {"p": "x"}, "sk_live_SECRET!": 1}), "Unknown field in request body"),
+            (
+                json!({"type": "LOGIN", "data": "sk_live_SECRET"}),
+                "`data` must be an object",
+            ),
+            (
+                json!({"type": "LOGIN", "data": {"password": 12345}}),
+                "`data.password` must be a string",
+            ),
+            (
+                json!({"type": "TOTP", "data": {"secret": "not base32!"}}),
+                "`data.secret`",
+            ),
+            (
+                json!({"type": "TOTP", "data": {"issuer": "x"}}),
+                "`data.secret`",
+            ),
+            (
+                json!({"type": "TOTP", "data": {"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["a", ""]}}),
+                "`data.backupCodes`",
+            ),
+            (
+                json!({"type": "LOGIN", "data": {"totp": "sk_live_SECRET!"}}),
+                "`data.totp`",
+            ),
+            (
+                json!({"type": "LOGIN", "data": {"p": "x"}, "metadata": "sk_live_SECRET"}),
+                "`metadata`",
+            ),
+            (
+                json!({"type": "LOGIN", "data": {"p": "x"}, "expiresAt": "sk_live_SECRET"}),
+                "`expiresAt`",
+            ),
+            (
+                json!({"type": "LOGIN", "data": {"p": "x"}, "expiresAt": 1}),
+                "`expiresAt`",
+            ),
+            (
+                json!({"type": "LOGIN", "data": {"p": "x"}, "extra": 1}),
+                "Unknown field `extra`",
+            ),
+            (
+                json!({"type": "LOGIN", "data": {"p": "x"}, "sk_live_SECRET!": 1}),
+                "Unknown field in request body",
+            ),
             (json!(["sk_live_SECRET"]), "must be a JSON object"),
         ];
         for (body, expected) in cases {
@@ -216,10 +272,15 @@ mod tests {
 
     #[test]
     fn syntax_errors_do_not_quote_the_body() {
-        let got = message(NewCredential::from_json(br#"{"type":"LOGIN","data":{"password":"sk_live_SECRET"#));
+        let got = message(NewCredential::from_json(
+            br#"{"type":"LOGIN","data":{"password":"sk_live_SECRET"#,
+        ));
         assert!(got.starts_with("Request body is not valid JSON"), "{got}");
         assert!(!got.contains("SECRET"), "{got}");
-        assert_eq!(message(NewCredential::from_json(b"  ")), "Request body is required");
+        assert_eq!(
+            message(NewCredential::from_json(b"  ")),
+            "Request body is required"
+        );
     }
 
     #[test]
@@ -230,7 +291,8 @@ mod tests {
         let fits = "x".repeat(MAX_DATA_BYTES - 20);
         assert!(parse(json!({"type": "CUSTOM", "data": {"blob": fits}})).is_ok());
         let big_meta = "x".repeat(MAX_METADATA_BYTES);
-        let result = parse(json!({"type": "CUSTOM", "data": {"a": 1}, "metadata": {"m": big_meta}}));
+        let result =
+            parse(json!({"type": "CUSTOM", "data": {"a": 1}, "metadata": {"m": big_meta}}));
         assert!(matches!(result, Err(BodyError::TooLarge(_))));
     }
 
@@ -238,6 +300,8 @@ mod tests {
     fn custom_accepts_any_shape_and_other_types_allow_extra_fields() {
         assert!(parse(json!({"type": "CUSTOM", "data": {"n": 1, "list": [true, null]}})).is_ok());
         assert!(parse(json!({"type": "LOGIN", "data": {"note": ["x"], "password": "p"}})).is_ok());
-        assert!(parse(json!({"type": "CARD", "data": {"number": "4242", "expMonth": "12"}})).is_ok());
+        assert!(
+            parse(json!({"type": "CARD", "data": {"number": "4242", "expMonth": "12"}})).is_ok()
+        );
     }
 }

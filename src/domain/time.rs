@@ -47,12 +47,21 @@ mod tests {
 
     #[test]
     fn a_bare_date_is_midnight_utc() {
-        assert_eq!(Timestamp::parse("2027-01-31").unwrap().to_string(), "2027-01-31T00:00:00Z");
+        assert_eq!(
+            Timestamp::parse("2027-01-31").unwrap().to_string(),
+            "2027-01-31T00:00:00Z"
+        );
     }
 
     #[test]
     fn rejects_what_is_not_an_instant() {
-        for bad in ["", "tomorrow", "2026-03-29T03:00:00", "2026-02-30", "1711681200"] {
+        for bad in [
+            "",
+            "tomorrow",
+            "2026-03-29T03:00:00",
+            "2026-02-30",
+            "1711681200",
+        ] {
             assert!(Timestamp::parse(bad).is_none(), "{bad:?}");
         }
     }

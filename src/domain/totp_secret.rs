@@ -30,7 +30,12 @@ mod tests {
     #[test]
     fn decodes_the_seed_example_and_its_variants() {
         let want = b"Hello!\xde\xad\xbe\xef".to_vec();
-        for form in ["JBSWY3DPEHPK3PXP", "jbswy3dpehpk3pxp", "JBSW Y3DP EHPK 3PXP", "JBSWY3DPEHPK3PXP===="] {
+        for form in [
+            "JBSWY3DPEHPK3PXP",
+            "jbswy3dpehpk3pxp",
+            "JBSW Y3DP EHPK 3PXP",
+            "JBSWY3DPEHPK3PXP====",
+        ] {
             assert_eq!(decode_totp_secret(form).as_deref(), Some(&want), "{form}");
         }
     }
@@ -38,7 +43,10 @@ mod tests {
     #[test]
     fn tolerates_trailing_bits() {
         // 26 characters: 130 bits, 2 of them trailing.
-        assert_eq!(decode_totp_secret("GEZDGNBVGY3TQOJQGEZDGNBVGZ").map(|b| b.len()), Some(16));
+        assert_eq!(
+            decode_totp_secret("GEZDGNBVGY3TQOJQGEZDGNBVGZ").map(|b| b.len()),
+            Some(16)
+        );
     }
 
     #[test]

@@ -20,7 +20,13 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), allow: None, detail: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            allow: None,
+            detail: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -56,8 +62,11 @@ impl ApiError {
     }
 
     pub fn internal(detail: String) -> Self {
-        let mut err =
-            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal error");
+        let mut err = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Internal error",
+        );
         err.detail = Some(detail);
         err
     }
@@ -66,7 +75,9 @@ impl ApiError {
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
-            AuthError::MissingScope(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string()),
+            AuthError::MissingScope(_) => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
+            }
             _ => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", err.to_string()),
         }
     }

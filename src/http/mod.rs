@@ -41,7 +41,11 @@ where
         Body::Binary(bytes) => bytes,
         other => other.as_ref().to_vec(),
     });
-    let mut log = AccessLog { route: "-", identity: None, credential: None };
+    let mut log = AccessLog {
+        route: "-",
+        identity: None,
+        credential: None,
+    };
     let response = match dispatch(vault, &parts, &body, &mut log).await {
         Ok(response) => response,
         Err(err) => {
@@ -72,7 +76,10 @@ where
     if !route.allowed_methods().contains(&parts.method) {
         return Err(ApiError::method_not_allowed(route.allowed_methods()));
     }
-    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
 
     match (route, &parts.method) {
         (Route::Credential(segment), &Method::PUT) => {
@@ -131,13 +138,19 @@ fn error_response(err: ApiError) -> Response<Body> {
     });
     let mut response = json_response(err.status, envelope.to_string().into_bytes());
     if let Some(allowed) = err.allow {
-        let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+        let allow = allowed
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
         if let Ok(value) = HeaderValue::from_str(&allow) {
             response.headers_mut().insert(header::ALLOW, value);
         }
     }
     if err.status == StatusCode::SERVICE_UNAVAILABLE {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
     }
     response
 }
@@ -146,7 +159,10 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
     let mut response = Response::new(Body::Text(String::from_utf8(body).unwrap_or_default()));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     // Answers may carry secrets: no cache along the way may keep them.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
@@ -159,7 +175,10 @@ fn log_request(
     started: Instant,
     detail: Option<&str>,
 ) {
-    let request_id = parts.extensions.lambda_context_ref().map(|c| c.request_id.as_str());
+    let request_id = parts
+        .extensions
+        .lambda_context_ref()
+        .map(|c| c.request_id.as_str());
     let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
     macro_rules! access {
         ($level:ident) => {

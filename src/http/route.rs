@@ -34,9 +34,19 @@ mod tests {
 
     #[test]
     fn matches_credential_paths_only() {
-        assert_eq!(Route::parse("/v0/vault/stripe"), Some(Route::Credential("stripe")));
+        assert_eq!(
+            Route::parse("/v0/vault/stripe"),
+            Some(Route::Credential("stripe"))
+        );
         assert_eq!(Route::parse("/v0/vault/"), Some(Route::Credential("")));
-        for other in ["/", "/v0/vault", "/v1/vault/x", "/v0/vault/a/b", "v0/vault/x", "/v0/vaults/x"] {
+        for other in [
+            "/",
+            "/v0/vault",
+            "/v1/vault/x",
+            "/v0/vault/a/b",
+            "v0/vault/x",
+            "/v0/vaults/x",
+        ] {
             assert_eq!(Route::parse(other), None, "{other}");
         }
     }

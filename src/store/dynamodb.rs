@@ -57,7 +57,10 @@ fn b(bytes: &[u8]) -> AttributeValue {
 }
 
 fn key_item((pk, sk): (String, String)) -> Item {
-    HashMap::from([(TableLayout::PK.to_owned(), s(pk)), (TableLayout::SK.to_owned(), s(sk))])
+    HashMap::from([
+        (TableLayout::PK.to_owned(), s(pk)),
+        (TableLayout::SK.to_owned(), s(sk)),
+    ])
 }
 
 fn ddb_error<E, R>(err: aws_sdk_dynamodb::error::SdkError<E, R>) -> DependencyError
@@ -73,12 +76,18 @@ where
 }
 
 fn malformed(what: &str) -> DependencyError {
-    DependencyError::Failed { service: "DynamoDB", detail: format!("malformed item: {what}") }
+    DependencyError::Failed {
+        service: "DynamoDB",
+        detail: format!("malformed item: {what}"),
+    }
 }
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -92,7 +101,14 @@ impl DynamoStore {
     /// Creates the table (on-demand) unless it exists: for `make dev` and the tests. A
     /// deployed table comes from `template.yaml`.
     pub async fn ensure_table(&self) -> Result<(), DependencyError> {
-        if self.client.describe_table().table_name(&self.table).send().await.is_ok() {
+        if self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .is_ok()
+        {
             return Ok(());
         }
         let attribute = |name: &str| {
@@ -101,7 +117,12 @@ impl DynamoStore {
                 .attribute_type(ScalarAttributeType::S)
                 .build()
         };
-        let key = |name: &str, kind| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+        let key = |name: &str, kind| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+        };
         self.client
             .create_table()
             .table_name(&self.table)
@@ -141,7 +162,12 @@ impl DynamoStore {
         key_record.insert("identityId".into(), s(identity.as_str()));
         key_record.insert(
             "scopes".into(),
-            AttributeValue::Ss(scopes.iter().map(|scope| scope.as_str().to_owned()).collect()),
+            AttributeValue::Ss(
+                scopes
+                    .iter()
+                    .map(|scope| scope.as_str().to_owned())
+                    .collect(),
+            ),
         );
         key_record.insert("createdAt".into(), s(now));
         self.client
@@ -156,7 +182,10 @@ impl DynamoStore {
 }
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> DependencyError {
-    DependencyError::Failed { service: "DynamoDB", detail: err.to_string() }
+    DependencyError::Failed {
+        service: "DynamoDB",
+        detail: err.to_string(),
+    }
 }
 
 impl CredentialStore for DynamoStore {
@@ -191,7 +220,9 @@ impl KeyDirectory for DynamoStore {
             .send()
             .await
             .map_err(ddb_error)?;
-        let Some(item) = output.item else { return Ok(None) };
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
         if item.contains_key("revokedAt") {
             return Ok(None);
         }
@@ -218,15 +249,24 @@ pub fn record_to_item(record: &CredentialRecord) -> Item {
         ("credentialId".to_owned(), s(&record.credential_id)),
         ("type".to_owned(), s(record.kind.as_str())),
         ("createdAt".to_owned(), s(record.created_at.to_string())),
-        ("formatVersion".to_owned(), AttributeValue::N(envelope.format_version.to_string())),
+        (
+            "formatVersion".to_owned(),
+            AttributeValue::N(envelope.format_version.to_string()),
+        ),
         ("kmsKeyId".to_owned(), s(&envelope.key_id)),
-        ("encryptedDataKey".to_owned(), b(&envelope.encrypted_data_key)),
+        (
+            "encryptedDataKey".to_owned(),
+            b(&envelope.encrypted_data_key),
+        ),
         ("nonce".to_owned(), b(&envelope.nonce)),
         ("ciphertext".to_owned(), b(&envelope.ciphertext)),
     ]);
     if let Some(metadata) = &record.metadata {
         // JSON text keeps numbers, nulls and key order exactly as the caller sent them.
-        item.insert("metadata".to_owned(), s(serde_json::Value::Object(metadata.clone()).to_string()));
+        item.insert(
+            "metadata".to_owned(),
+            s(serde_json::Value::Object(metadata.clone()).to_string()),
+        );
     }
     if let Some(expires_at) = record.expires_at {
         item.insert("expiresAt".to_owned(), s(expires_at.to_string()));
@@ -236,10 +276,16 @@ pub fn record_to_item(record: &CredentialRecord) -> Item {
 
 pub fn record_from_item(item: &Item) -> Result<CredentialRecord, DependencyError> {
     let text = |name: &str| -> Result<&str, DependencyError> {
-        item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str).ok_or_else(|| malformed(name))
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
+            .ok_or_else(|| malformed(name))
     };
     let bytes = |name: &str| -> Result<&[u8], DependencyError> {
-        item.get(name).and_then(|v| v.as_b().ok()).map(Blob::as_ref).ok_or_else(|| malformed(name))
+        item.get(name)
+            .and_then(|v| v.as_b().ok())
+            .map(Blob::as_ref)
+            .ok_or_else(|| malformed(name))
     };
     let timestamp = |name: &str| Timestamp::parse(text(name)?).ok_or_else(|| malformed(name));
     let metadata = match item.get("metadata") {
@@ -255,7 +301,11 @@ pub fn record_from_item(item: &Item) -> Result<CredentialRecord, DependencyError
         credential_id: text("credentialId")?.to_owned(),
         kind: CredentialType::parse(text("type")?).ok_or_else(|| malformed("type"))?,
         metadata,
-        expires_at: if item.contains_key("expiresAt") { Some(timestamp("expiresAt")?) } else { None },
+        expires_at: if item.contains_key("expiresAt") {
+            Some(timestamp("expiresAt")?)
+        } else {
+            None
+        },
         created_at: timestamp("createdAt")?,
         envelope: Envelope {
             format_version: item
@@ -282,7 +332,9 @@ mod tests {
             name: CredentialName::parse("stripe").unwrap(),
             credential_id: "cred_1".into(),
             kind: CredentialType::ApiKey,
-            metadata: json!({"service": "stripe", "port": 5432, "none": null}).as_object().cloned(),
+            metadata: json!({"service": "stripe", "port": 5432, "none": null})
+                .as_object()
+                .cloned(),
             expires_at: Timestamp::parse("2030-01-01T00:00:00Z"),
             created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
             envelope: Envelope {
@@ -306,7 +358,11 @@ mod tests {
 
     #[test]
     fn optional_fields_are_absent_not_null() {
-        let bare = CredentialRecord { metadata: None, expires_at: None, ..record() };
+        let bare = CredentialRecord {
+            metadata: None,
+            expires_at: None,
+            ..record()
+        };
         let item = record_to_item(&bare);
         assert!(!item.contains_key("metadata") && !item.contains_key("expiresAt"));
         assert_eq!(record_from_item(&item).unwrap(), bare);

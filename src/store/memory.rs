@@ -1,8 +1,8 @@
 use super::{CredentialRecord, CredentialStore, PutOutcome};
+use crate::auth::IdentityId;
 use crate::auth::{KeyDirectory, KeyHash, Principal};
 use crate::dependency::DependencyError;
 use crate::domain::CredentialName;
-use crate::auth::IdentityId;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -15,7 +15,9 @@ pub struct MemoryStore {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panicking test thread cannot leave the maps half-written, so poisoning is moot.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl MemoryStore {
@@ -28,7 +30,9 @@ impl MemoryStore {
     }
 
     pub fn get(&self, identity: &IdentityId, name: &CredentialName) -> Option<CredentialRecord> {
-        lock(&self.credentials).get(&(identity.clone(), name.clone())).cloned()
+        lock(&self.credentials)
+            .get(&(identity.clone(), name.clone()))
+            .cloned()
     }
 
     pub fn len(&self) -> usize {

@@ -1,0 +1,147 @@
+//! A real moto server per test, on a free loopback port, killed when dropped; and a vault
+//! wired to it through the same SDK clients production uses.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_kms::config::Credentials;
+use credvault::admin;
+use credvault::auth::{ApiKey, IdentityId, Scope};
+use credvault::crypto::KmsKeyProvider;
+use credvault::store::DynamoStore;
+use credvault::vault::Vault;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+/// `MOTO_SERVER`, else the project venv's (what `make test` installs), else `PATH`'s.
+fn moto_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("MOTO_SERVER") {
+        return path.into();
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    if venv.exists() {
+        venv
+    } else {
+        "moto_server".into()
+    }
+}
+
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    listener.local_addr().expect("an address").port()
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(moto_binary())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start moto_server ({e}); run `make test`, which installs it")
+            });
+        let moto = Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    pub async fn sdk_config(&self) -> SdkConfig {
+        sdk_config_for(&self.endpoint).await
+    }
+}
+
+/// The SDK configured as `make dev` configures it through the environment.
+pub async fn sdk_config_for(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .load()
+        .await
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub const TABLE: &str = "credvault-test";
+pub const KMS_ALIAS: &str = "alias/credvault-test";
+
+/// A table, a KMS key and two identities in a fresh moto, and a vault on them.
+pub struct Stack {
+    pub moto: Moto,
+    pub aws: SdkConfig,
+    pub store: DynamoStore,
+    pub kms: aws_sdk_kms::Client,
+    pub vault: Vault<DynamoStore, KmsKeyProvider>,
+    pub identity: IdentityId,
+    pub write_key: ApiKey,
+    pub read_key: ApiKey,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        let moto = Moto::start();
+        let aws = moto.sdk_config().await;
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), TABLE);
+        store.ensure_table().await.expect("table");
+        let kms = aws_sdk_kms::Client::new(&aws);
+        admin::ensure_kms_key(&kms, KMS_ALIAS)
+            .await
+            .expect("kms key");
+        let writer = admin::create_identity(&store, "writer", &Scope::ALL, None)
+            .await
+            .expect("identity");
+        let reader = admin::create_identity(&store, "reader", &[Scope::VaultRead], None)
+            .await
+            .expect("identity");
+        let vault = Vault::new(store.clone(), KmsKeyProvider::new(kms.clone(), KMS_ALIAS));
+        Self {
+            moto,
+            aws,
+            store,
+            kms,
+            vault,
+            identity: writer.identity,
+            write_key: writer.api_key,
+            read_key: reader.api_key,
+        }
+    }
+
+    /// Every item of the table, raw.
+    pub async fn scan(
+        &self,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let pages = self
+            .store
+            .client()
+            .scan()
+            .table_name(TABLE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+        pages.expect("scan")
+    }
+}

@@ -1,0 +1,181 @@
+//! Dependency failures injected into the real SDK clients with `aws-smithy-mocks`: throttling
+//! is a 503 with `Retry-After`, anything else a 500 that shows no internals, and neither
+//! writes anything.
+
+mod common;
+
+use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_kms::operation::generate_data_key::GenerateDataKeyOutput;
+use aws_sdk_kms::primitives::Blob;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use common::*;
+use credvault::auth::ApiKey;
+use credvault::crypto::KmsKeyProvider;
+use credvault::store::DynamoStore;
+use credvault::vault::Vault;
+
+/// The key lookup succeeds: the caller is a writer.
+fn known_key() -> Rule {
+    mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
+        GetItemOutput::builder()
+            .item("identityId", AttributeValue::S("idt_fixture".into()))
+            .item(
+                "scopes",
+                AttributeValue::Ss(vec!["vault:read".into(), "vault:write".into()]),
+            )
+            .build()
+    })
+}
+
+fn kms_works() -> Rule {
+    mock!(aws_sdk_kms::Client::generate_data_key).then_output(|| {
+        GenerateDataKeyOutput::builder()
+            .plaintext(Blob::new(vec![7u8; 32]))
+            .ciphertext_blob(Blob::new(vec![1u8; 64]))
+            .key_id("arn:aws:kms:us-east-1:123456789012:key/k")
+            .build()
+    })
+}
+
+/// An AWS JSON-protocol error as the service sends it, so the SDK classifies it itself.
+fn aws_error(code: &str) -> Option<String> {
+    Some(format!(r#"{{"__type":"{code}","message":"injected"}}"#))
+}
+
+fn vault(ddb: &[&Rule], kms: &[&Rule]) -> Vault<DynamoStore, KmsKeyProvider> {
+    let ddb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, ddb.iter().copied());
+    let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, kms.iter().copied());
+    Vault::new(
+        DynamoStore::new(ddb, "t"),
+        KmsKeyProvider::new(kms, "alias/credvault"),
+    )
+}
+
+fn store_request() -> lambda_http::Request {
+    let key = ApiKey::parse(WRITE_KEY).unwrap();
+    api_event(
+        "PUT",
+        "/v0/vault/stripe",
+        Some(key.expose()),
+        Some(r#"{"type":"API_KEY","data":{"key":"sk_live_abc123"}}"#),
+    )
+}
+
+fn assert_no_internals(answer: &Answer) {
+    for internal in [
+        "injected",
+        "Throttling",
+        "Exception",
+        "KMS",
+        "DynamoDB",
+        "arn:",
+    ] {
+        assert!(
+            !answer.text.contains(internal),
+            "{internal} leaked: {}",
+            answer.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn given_kms_throttling_when_storing_then_503_and_no_write() {
+    let (key, put) = (
+        known_key(),
+        mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build()),
+    );
+    let throttled = mock!(aws_sdk_kms::Client::generate_data_key)
+        .sequence()
+        .http_status(400, aws_error("ThrottlingException"))
+        .repeatedly()
+        .build();
+    let answer = call(&vault(&[&key, &put], &[&throttled]), store_request()).await;
+
+    assert_envelope(&answer, 503, "service_unavailable");
+    assert_eq!(answer.headers["retry-after"], "1");
+    assert_no_internals(&answer);
+    assert!(throttled.num_calls() >= 1);
+    assert_eq!(put.num_calls(), 0, "nothing may be written");
+}
+
+#[tokio::test]
+async fn given_dynamodb_throttling_on_write_when_storing_then_503() {
+    let key = known_key();
+    let kms = kms_works();
+    let throttled = mock!(aws_sdk_dynamodb::Client::put_item)
+        .sequence()
+        .http_status(
+            400,
+            aws_error("com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"),
+        )
+        .repeatedly()
+        .build();
+    let answer = call(&vault(&[&key, &throttled], &[&kms]), store_request()).await;
+
+    assert_envelope(&answer, 503, "service_unavailable");
+    assert_no_internals(&answer);
+    assert!(throttled.num_calls() >= 1);
+}
+
+#[tokio::test]
+async fn given_dynamodb_throttling_on_the_key_lookup_then_503_not_401() {
+    let throttled = mock!(aws_sdk_dynamodb::Client::get_item)
+        .sequence()
+        .http_status(400, aws_error("ThrottlingException"))
+        .repeatedly()
+        .build();
+    let kms = kms_works();
+    let answer = call(&vault(&[&throttled], &[&kms]), store_request()).await;
+    assert_envelope(&answer, 503, "service_unavailable");
+    assert_eq!(kms.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn given_kms_server_errors_then_503() {
+    let key = known_key();
+    let failing = mock!(aws_sdk_kms::Client::generate_data_key)
+        .sequence()
+        .http_status(500, aws_error("KMSInternalException"))
+        .repeatedly()
+        .build();
+    let answer = call(&vault(&[&key], &[&failing]), store_request()).await;
+    assert_envelope(&answer, 503, "service_unavailable");
+}
+
+#[tokio::test]
+async fn given_a_missing_kms_key_then_500_without_internals_and_no_write() {
+    let (key, put) = (
+        known_key(),
+        mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build()),
+    );
+    let missing = mock!(aws_sdk_kms::Client::generate_data_key)
+        .sequence()
+        .http_status(400, aws_error("NotFoundException"))
+        .repeatedly()
+        .build();
+    let answer = call(&vault(&[&key, &put], &[&missing]), store_request()).await;
+
+    assert_envelope(&answer, 500, "internal_error");
+    assert_eq!(answer.json["message"], "Internal error");
+    assert!(!answer.headers.contains_key("retry-after"));
+    assert_no_internals(&answer);
+    assert_eq!(put.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn given_working_dependencies_then_the_write_is_one_unconditional_put() {
+    let key = known_key();
+    let kms = kms_works();
+    let put = mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|req| {
+            req.condition_expression().is_none()
+                && req.return_values() == Some(&aws_sdk_dynamodb::types::ReturnValue::AllOld)
+                && req.item().is_some_and(|item| !item.contains_key("data"))
+        })
+        .then_output(|| PutItemOutput::builder().build());
+    let answer = call(&vault(&[&key, &put], &[&kms]), store_request()).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!((put.num_calls(), kms.num_calls()), (1, 1));
+}

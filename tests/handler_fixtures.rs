@@ -1,0 +1,236 @@
+//! The handler driven by API Gateway HTTP API (v2) events from `events/`, on the in-memory
+//! store and local keys: every fixture has an expected answer, and every failure writes nothing.
+
+mod common;
+
+use common::*;
+use credvault::domain::CredentialName;
+use lambda_http::http::header;
+use lambda_http::{Body, RequestExt};
+
+/// An error's code and, where the contract fixes it, its message ("" where it does not).
+type ExpectedError = Option<(&'static str, &'static str)>;
+
+/// (fixture, status, expected error)
+const CASES: &[(&str, u16, ExpectedError)] = &[
+    ("put-seed-api-key", 201, None),
+    ("put-seed-login", 201, None),
+    ("put-seed-totp", 201, None),
+    ("put-base64-body", 201, None),
+    (
+        "put-no-auth",
+        401,
+        Some(("unauthorized", "Missing or invalid Authorization header")),
+    ),
+    (
+        "put-basic-auth",
+        401,
+        Some(("unauthorized", "Missing or invalid Authorization header")),
+    ),
+    (
+        "put-malformed-key",
+        401,
+        Some(("unauthorized", "Invalid API key format")),
+    ),
+    (
+        "put-unknown-key",
+        401,
+        Some(("unauthorized", "Invalid API key")),
+    ),
+    (
+        "put-read-only-key",
+        403,
+        Some(("forbidden", "Missing required scope: vault:write")),
+    ),
+    ("put-invalid-name", 400, Some(("bad_request", ""))),
+    ("put-encoded-slash-name", 400, Some(("bad_request", ""))),
+    ("put-not-json", 400, Some(("bad_request", ""))),
+    ("put-not-object", 400, Some(("bad_request", ""))),
+    ("put-missing-type", 400, Some(("bad_request", ""))),
+    ("put-unknown-type", 400, Some(("bad_request", ""))),
+    ("put-empty-data", 400, Some(("bad_request", ""))),
+    ("put-data-not-object", 400, Some(("bad_request", ""))),
+    ("put-unknown-field", 400, Some(("bad_request", ""))),
+    ("put-bad-expiry", 400, Some(("bad_request", ""))),
+    ("put-totp-bad-secret", 400, Some(("bad_request", ""))),
+    ("put-login-password-number", 400, Some(("bad_request", ""))),
+    ("put-metadata-string", 400, Some(("bad_request", ""))),
+    (
+        "put-empty-body",
+        400,
+        Some(("bad_request", "Request body is required")),
+    ),
+    ("patch-wrong-method", 405, Some(("method_not_allowed", ""))),
+    ("put-unknown-route", 404, Some(("not_found", ""))),
+];
+
+#[tokio::test]
+async fn every_fixture_gets_its_expected_answer_and_failures_write_nothing() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(events_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        if !stem.starts_with("put-") && !stem.starts_with("patch-") {
+            continue;
+        }
+        let (_, status, error) = CASES
+            .iter()
+            .find(|(name, ..)| *name == stem)
+            .unwrap_or_else(|| panic!("fixture {stem} has no expected answer in CASES"));
+        seen += 1;
+
+        // GIVEN an empty vault
+        let vault = memory_vault();
+        // WHEN the fixture arrives
+        let answer = call(&vault, event(&stem)).await;
+        // THEN the answer is the expected one, and leaks nothing
+        for secret in FIXTURE_SECRETS {
+            assert!(
+                !answer.text.contains(secret),
+                "{stem} leaked {secret}: {}",
+                answer.text
+            );
+        }
+        assert_eq!(
+            answer.headers[header::CONTENT_TYPE],
+            "application/json",
+            "{stem}"
+        );
+        assert_eq!(answer.headers[header::CACHE_CONTROL], "no-store", "{stem}");
+        match error {
+            Some((code, message)) => {
+                assert_envelope(&answer, *status, code);
+                if !message.is_empty() {
+                    assert_eq!(answer.json["message"], *message, "{stem}");
+                }
+                assert!(
+                    vault.store_port().is_empty(),
+                    "{stem} wrote despite failing"
+                );
+            }
+            None => {
+                assert_eq!(answer.status.as_u16(), *status, "{stem}: {}", answer.text);
+                assert_eq!(vault.store_port().len(), 1, "{stem}");
+            }
+        }
+    }
+    assert_eq!(seen, CASES.len(), "every case has a fixture");
+}
+
+#[tokio::test]
+async fn given_the_seed_example_when_stored_then_the_answer_is_the_contracts_shape() {
+    let vault = memory_vault();
+    let answer = call(&vault, event("put-seed-api-key")).await;
+
+    assert_eq!(answer.status, 201);
+    let body = answer.json.as_object().unwrap();
+    let fields: Vec<&str> = body.keys().map(String::as_str).collect();
+    assert_eq!(
+        fields,
+        [
+            "credentialId",
+            "type",
+            "name",
+            "metadata",
+            "expiresAt",
+            "createdAt"
+        ]
+    );
+    assert!(body["credentialId"].as_str().unwrap().starts_with("cred_"));
+    assert_eq!(body["type"], "API_KEY");
+    assert_eq!(body["name"], "stripe");
+    assert_eq!(
+        body["metadata"],
+        serde_json::json!({"service": "stripe", "prefix": "sk_live_...c123"})
+    );
+    assert_eq!(body["expiresAt"], serde_json::Value::Null);
+    let created = body["createdAt"].as_str().unwrap();
+    assert!(created.ends_with('Z') && credvault::domain::Timestamp::parse(created).is_some());
+}
+
+#[tokio::test]
+async fn a_base64_body_is_decoded_and_the_expiry_normalised_to_utc() {
+    let vault = memory_vault();
+    let answer = call(&vault, event("put-base64-body")).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.json["expiresAt"], "2030-01-01T00:00:00Z");
+}
+
+#[tokio::test]
+async fn given_a_stored_credential_when_the_name_is_written_again_then_it_is_replaced_whole() {
+    // GIVEN stripe, with metadata
+    let vault = memory_vault();
+    let first = call(&vault, event("put-seed-api-key")).await;
+    assert_eq!(first.status, 201);
+
+    // WHEN it is stored again with neither metadata nor the same type
+    let request = event("put-seed-api-key").map(|_| {
+        Body::Text(r#"{"type":"CUSTOM","data":{"token":"t-2"},"expiresAt":"2031-05-01"}"#.into())
+    });
+    let second = call(&vault, request).await;
+
+    // THEN the answer says replaced, and nothing of the old credential survives
+    assert_eq!(second.status, 200, "{}", second.text);
+    let stored = vault
+        .store_port()
+        .get(
+            &fixture_identity(),
+            &CredentialName::parse("stripe").unwrap(),
+        )
+        .unwrap();
+    assert_eq!(vault.store_port().len(), 1);
+    assert_eq!(stored.metadata, None);
+    assert_eq!(stored.kind.as_str(), "CUSTOM");
+    assert_eq!(
+        stored.expires_at.unwrap().to_string(),
+        "2031-05-01T00:00:00Z"
+    );
+    assert_ne!(second.json["credentialId"], first.json["credentialId"]);
+}
+
+#[tokio::test]
+async fn a_body_over_two_mebibytes_is_refused_unread() {
+    let vault = memory_vault();
+    let huge = format!(
+        r#"{{"type":"CUSTOM","data":{{"x":"{}"}}}}"#,
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let answer = call(&vault, event("put-seed-api-key").map(|_| Body::Text(huge))).await;
+    assert_envelope(&answer, 413, "payload_too_large");
+    assert!(vault.store_port().is_empty());
+}
+
+#[tokio::test]
+async fn data_too_large_for_one_item_is_refused() {
+    let vault = memory_vault();
+    let big = format!(
+        r#"{{"type":"CUSTOM","data":{{"x":"{}"}}}}"#,
+        "a".repeat(300 * 1024)
+    );
+    let answer = call(&vault, event("put-seed-api-key").map(|_| Body::Text(big))).await;
+    assert_envelope(&answer, 413, "payload_too_large");
+    assert!(vault.store_port().is_empty());
+}
+
+#[tokio::test]
+async fn a_wrong_method_names_the_allowed_ones() {
+    let answer = call(&memory_vault(), event("patch-wrong-method")).await;
+    assert_envelope(&answer, 405, "method_not_allowed");
+    assert_eq!(answer.headers[header::ALLOW], "PUT");
+}
+
+#[tokio::test]
+async fn a_rest_api_stage_prefix_does_not_hide_the_route() {
+    // REST APIs put the stage in the URI; routing reads the raw path without it.
+    let request = event("put-seed-api-key").with_raw_http_path("/v0/vault/stripe");
+    let (mut parts, body) = request.into_parts();
+    parts.uri = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/v0/vault/stripe"
+        .parse()
+        .unwrap();
+    let answer = call(
+        &memory_vault(),
+        lambda_http::Request::from_parts(parts, body),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+}
