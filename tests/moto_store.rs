@@ -209,7 +209,7 @@ async fn open_as(
     let binding = Binding {
         identity: &identity,
         name: &name,
-        kind: record.kind,
+        kind: record.info.kind,
     };
     crypto::open(&keys, binding, &record.envelope)
         .await

@@ -5,6 +5,7 @@ mod name;
 mod new_credential;
 mod secret;
 mod time;
+mod totp;
 mod totp_secret;
 
 pub use kind::CredentialType;
@@ -12,6 +13,9 @@ pub use name::{CredentialName, InvalidName, MAX_NAME_LEN};
 pub use new_credential::{BodyError, MAX_DATA_BYTES, MAX_METADATA_BYTES, NewCredential};
 pub use secret::SecretData;
 pub use time::Timestamp;
+pub use totp::{
+    TOTP_DIGITS, TOTP_PLACEHOLDER, TOTP_STEP_SECONDS, totp_algorithm, totp_code, totp_remaining,
+};
 pub use totp_secret::decode_totp_secret;
 
 /// `prefix` followed by 32 lowercase hex characters from the system's CSPRNG.

@@ -37,6 +37,10 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
     }
 
+    pub fn credential_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Credential not found")
+    }
+
     pub fn method_not_allowed(allowed: &'static [Method]) -> Self {
         let mut err = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -103,9 +107,13 @@ impl From<VaultError> for ApiError {
         use crate::dependency::DependencyError::*;
         match err {
             VaultError::Auth(auth) => auth.into(),
+            VaultError::NotFound => Self::credential_not_found(),
+            VaultError::Expired => Self::new(StatusCode::GONE, "expired", err.to_string()),
+            VaultError::Unprocessable(message) => Self::bad_request(message),
             VaultError::Dependency(dep @ Unavailable { .. }) => Self::unavailable(dep.to_string()),
+            VaultError::Contended => Self::unavailable(err.to_string()),
             VaultError::Dependency(dep @ Failed { .. }) => Self::internal(dep.to_string()),
-            VaultError::Internal(detail) => Self::internal(detail),
+            VaultError::Integrity(_) | VaultError::Internal(_) => Self::internal(err.to_string()),
         }
     }
 }

@@ -7,11 +7,11 @@ mod route;
 pub use error::{ApiError, RETRY_AFTER_SECONDS};
 pub use route::Route;
 
-use crate::auth::{KeyDirectory, Scope};
+use crate::auth::KeyDirectory;
 use crate::crypto::KeyProvider;
 use crate::domain::{CredentialName, NewCredential};
-use crate::store::{CredentialStore, PutOutcome};
-use crate::vault::{Stored, Vault};
+use crate::store::{CredentialInfo, CredentialStore, PutOutcome};
+use crate::vault::Vault;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
@@ -73,20 +73,34 @@ where
     };
     let route = Route::parse(path).ok_or_else(ApiError::not_found)?;
     log.route = route.template();
-    if !route.allowed_methods().contains(&parts.method) {
+    let method = &parts.method;
+    if !route.allowed_methods().contains(method) {
         return Err(ApiError::method_not_allowed(route.allowed_methods()));
     }
+
+    // Authentication comes before anything about the request is looked at.
     let authorization = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let principal = vault
+        .authenticate(authorization, Route::scope(method))
+        .await?;
+    log.identity = Some(principal.identity.to_string());
 
-    match (route, &parts.method) {
-        (Route::Credential(segment), &Method::PUT) => {
-            let principal = vault.authenticate(authorization, Scope::VaultWrite).await?;
-            log.identity = Some(principal.identity.to_string());
-            let name = CredentialName::from_path_segment(segment)?;
-            log.credential = Some(name.to_string());
+    let Some(segment) = route.name_segment() else {
+        let credentials = vault.list(&principal).await?;
+        let views: Vec<_> = credentials.iter().map(ListedView::of).collect();
+        return Ok(json_response(
+            StatusCode::OK,
+            &serde_json::json!({ "count": views.len(), "credentials": views }),
+        ));
+    };
+    let name = CredentialName::from_path_segment(segment)?;
+    log.credential = Some(name.to_string());
+
+    match (route, method) {
+        (Route::Credential(_), &Method::PUT) => {
             if body.len() > MAX_BODY_BYTES {
                 return Err(ApiError::payload_too_large(format!(
                     "Request body is over {MAX_BODY_BYTES} bytes"
@@ -94,7 +108,40 @@ where
             }
             let credential = NewCredential::from_json(body)?;
             let stored = vault.store(&principal, name, credential).await?;
-            Ok(stored_response(&stored))
+            let status = match stored.outcome {
+                PutOutcome::Created => StatusCode::CREATED,
+                PutOutcome::Replaced => StatusCode::OK,
+            };
+            Ok(json_response(status, &StoredView::of(&stored.info)))
+        }
+        (Route::Credential(_), &Method::GET) => {
+            let revealed = vault.read(&principal, &name).await?;
+            let view = ReadView {
+                listed: ListedView::of(&revealed.info),
+                data: revealed.data.expose(),
+                has_totp: revealed.has_totp,
+            };
+            Ok(json_response(StatusCode::OK, &view))
+        }
+        (Route::Credential(_), &Method::DELETE) => {
+            vault.delete(&principal, &name).await?;
+            let mut response = Response::new(Body::Empty);
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            Ok(response)
+        }
+        (Route::Totp(_), _) => {
+            let answer = vault.totp(&principal, &name).await?;
+            let body = serde_json::json!({
+                "code": answer.code,
+                "remaining": answer.remaining,
+                "backupCodesRemaining": answer.backup_codes_remaining,
+            });
+            Ok(json_response(StatusCode::OK, &body))
+        }
+        (Route::TotpBackup(_), _) => {
+            let answer = vault.use_backup_code(&principal, &name).await?;
+            let body = serde_json::json!({ "code": answer.code, "remaining": answer.remaining });
+            Ok(json_response(StatusCode::OK, &body))
         }
         _ => Err(ApiError::method_not_allowed(route.allowed_methods())),
     }
@@ -103,7 +150,7 @@ where
 /// A credential without its `data`, as the store call answers.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct CredentialView<'a> {
+struct StoredView<'a> {
     credential_id: &'a str,
     #[serde(rename = "type")]
     kind: &'static str,
@@ -113,21 +160,47 @@ struct CredentialView<'a> {
     created_at: String,
 }
 
-fn stored_response(stored: &Stored) -> Response<Body> {
-    let record = &stored.record;
-    let view = CredentialView {
-        credential_id: &record.credential_id,
-        kind: record.kind.as_str(),
-        name: record.name.as_str(),
-        metadata: &record.metadata,
-        expires_at: record.expires_at.map(|t| t.to_string()),
-        created_at: record.created_at.to_string(),
-    };
-    let status = match stored.outcome {
-        PutOutcome::Created => StatusCode::CREATED,
-        PutOutcome::Replaced => StatusCode::OK,
-    };
-    json_response(status, serde_json::to_vec(&view).unwrap_or_default())
+impl<'a> StoredView<'a> {
+    fn of(info: &'a CredentialInfo) -> Self {
+        Self {
+            credential_id: &info.credential_id,
+            kind: info.kind.as_str(),
+            name: info.name.as_str(),
+            metadata: &info.metadata,
+            expires_at: info.expires_at.map(|t| t.to_string()),
+            created_at: info.created_at.to_string(),
+        }
+    }
+}
+
+/// A credential as listed: the stored fields and when it was last used and rotated.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedView<'a> {
+    #[serde(flatten)]
+    stored: StoredView<'a>,
+    last_used_at: Option<String>,
+    last_rotated_at: Option<String>,
+}
+
+impl<'a> ListedView<'a> {
+    fn of(info: &'a CredentialInfo) -> Self {
+        Self {
+            stored: StoredView::of(info),
+            last_used_at: info.last_used_at.map(|t| t.to_string()),
+            last_rotated_at: info.last_rotated_at.map(|t| t.to_string()),
+        }
+    }
+}
+
+/// A credential as read: with its data (TOTP seeds masked) and `hasTOTP`.
+#[derive(Serialize)]
+struct ReadView<'a> {
+    #[serde(flatten)]
+    listed: ListedView<'a>,
+    data: &'a serde_json::Map<String, serde_json::Value>,
+    #[serde(rename = "hasTOTP")]
+    has_totp: bool,
 }
 
 fn error_response(err: ApiError) -> Response<Body> {
@@ -136,7 +209,7 @@ fn error_response(err: ApiError) -> Response<Body> {
         "message": err.message,
         "status": err.status.as_u16(),
     });
-    let mut response = json_response(err.status, envelope.to_string().into_bytes());
+    let mut response = json_response(err.status, &envelope);
     if let Some(allowed) = err.allow {
         let allow = allowed
             .iter()
@@ -155,8 +228,9 @@ fn error_response(err: ApiError) -> Response<Body> {
     response
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
-    let mut response = Response::new(Body::Text(String::from_utf8(body).unwrap_or_default()));
+fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    // Serialising maps with string keys and plain structs cannot fail.
+    let mut response = Response::new(Body::Text(serde_json::to_string(body).unwrap_or_default()));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(

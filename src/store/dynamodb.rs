@@ -6,9 +6,9 @@
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | API key     | `KEY#<sha256 hex>`  | `KEY`          |
 
-use super::{CredentialRecord, CredentialStore, PutOutcome};
+use super::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
 use crate::auth::{IdentityId, KeyDirectory, KeyHash, Principal, Scope};
-use crate::crypto::Envelope;
+use crate::crypto::{Envelope, NONCE_LEN};
 use crate::dependency::DependencyError;
 use crate::domain::{CredentialName, CredentialType, Timestamp};
 use aws_sdk_dynamodb::Client;
@@ -29,8 +29,13 @@ impl TableLayout {
     pub const PK: &'static str = "pk";
     pub const SK: &'static str = "sk";
 
+    pub const CREDENTIAL_PREFIX: &'static str = "CRED#";
+
     pub fn credential_key(identity: &IdentityId, name: &CredentialName) -> (String, String) {
-        (Self::identity_pk(identity), format!("CRED#{name}"))
+        (
+            Self::identity_pk(identity),
+            format!("{}{name}", Self::CREDENTIAL_PREFIX),
+        )
     }
 
     pub fn identity_pk(identity: &IdentityId) -> String {
@@ -206,6 +211,123 @@ impl CredentialStore for DynamoStore {
             _ => PutOutcome::Created,
         })
     }
+
+    async fn put_if_unchanged(
+        &self,
+        record: &CredentialRecord,
+        expected: &[u8; NONCE_LEN],
+    ) -> Result<bool, DependencyError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(record_to_item(record)))
+            .condition_expression("nonce = :expected")
+            .expression_attribute_values(":expected", b(expected))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(ddb_error(e)),
+        }
+    }
+
+    async fn get(
+        &self,
+        identity: &IdentityId,
+        name: &CredentialName,
+    ) -> Result<Option<CredentialRecord>, DependencyError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        output.item.as_ref().map(record_from_item).transpose()
+    }
+
+    async fn list(&self, identity: &IdentityId) -> Result<Vec<CredentialInfo>, DependencyError> {
+        // Every page, not just the first: an identity's items can pass the 1 MB page size.
+        // Only plaintext fields come back; sort keys keep the pages in name order.
+        let pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(TableLayout::identity_pk(identity)))
+            .expression_attribute_values(":prefix", s(TableLayout::CREDENTIAL_PREFIX))
+            .projection_expression(INFO_PROJECTION)
+            .expression_attribute_names("#type", "type")
+            .expression_attribute_names("#name", "name")
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(ddb_error)?;
+        pages.iter().map(info_from_item).collect()
+    }
+
+    async fn delete(
+        &self,
+        identity: &IdentityId,
+        name: &CredentialName,
+    ) -> Result<bool, DependencyError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        Ok(output.attributes.is_some_and(|old| !old.is_empty()))
+    }
+
+    async fn touch(
+        &self,
+        identity: &IdentityId,
+        name: &CredentialName,
+        credential_id: &str,
+        at: Timestamp,
+    ) -> Result<(), DependencyError> {
+        // The condition fails on a missing item too, so an update never creates one.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
+            .update_expression("SET lastUsedAt = :at")
+            .condition_expression("credentialId = :id")
+            .expression_attribute_values(":at", s(at.to_string()))
+            .expression_attribute_values(":id", s(credential_id))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(ddb_error(e)),
+        }
+    }
+}
+
+/// The attributes a listing needs: everything but the envelope.
+const INFO_PROJECTION: &str =
+    "#name, credentialId, #type, metadata, expiresAt, createdAt, lastUsedAt, lastRotatedAt";
+
+fn is_condition_failure<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
 impl KeyDirectory for DynamoStore {
@@ -241,14 +363,14 @@ impl KeyDirectory for DynamoStore {
 }
 
 pub fn record_to_item(record: &CredentialRecord) -> Item {
-    let envelope = &record.envelope;
-    let mut item = key_item(TableLayout::credential_key(&record.identity, &record.name));
+    let (info, envelope) = (&record.info, &record.envelope);
+    let mut item = key_item(TableLayout::credential_key(&record.identity, &info.name));
     item.extend([
         ("identityId".to_owned(), s(record.identity.as_str())),
-        ("name".to_owned(), s(record.name.as_str())),
-        ("credentialId".to_owned(), s(&record.credential_id)),
-        ("type".to_owned(), s(record.kind.as_str())),
-        ("createdAt".to_owned(), s(record.created_at.to_string())),
+        ("name".to_owned(), s(info.name.as_str())),
+        ("credentialId".to_owned(), s(&info.credential_id)),
+        ("type".to_owned(), s(info.kind.as_str())),
+        ("createdAt".to_owned(), s(info.created_at.to_string())),
         (
             "formatVersion".to_owned(),
             AttributeValue::N(envelope.format_version.to_string()),
@@ -261,33 +383,43 @@ pub fn record_to_item(record: &CredentialRecord) -> Item {
         ("nonce".to_owned(), b(&envelope.nonce)),
         ("ciphertext".to_owned(), b(&envelope.ciphertext)),
     ]);
-    if let Some(metadata) = &record.metadata {
+    if let Some(metadata) = &info.metadata {
         // JSON text keeps numbers, nulls and key order exactly as the caller sent them.
         item.insert(
             "metadata".to_owned(),
             s(serde_json::Value::Object(metadata.clone()).to_string()),
         );
     }
-    if let Some(expires_at) = record.expires_at {
-        item.insert("expiresAt".to_owned(), s(expires_at.to_string()));
+    for (attribute, value) in [
+        ("expiresAt", info.expires_at),
+        ("lastUsedAt", info.last_used_at),
+        ("lastRotatedAt", info.last_rotated_at),
+    ] {
+        if let Some(value) = value {
+            item.insert(attribute.to_owned(), s(value.to_string()));
+        }
     }
     item
 }
 
-pub fn record_from_item(item: &Item) -> Result<CredentialRecord, DependencyError> {
-    let text = |name: &str| -> Result<&str, DependencyError> {
-        item.get(name)
-            .and_then(|v| v.as_s().ok())
-            .map(String::as_str)
-            .ok_or_else(|| malformed(name))
-    };
-    let bytes = |name: &str| -> Result<&[u8], DependencyError> {
-        item.get(name)
-            .and_then(|v| v.as_b().ok())
-            .map(Blob::as_ref)
-            .ok_or_else(|| malformed(name))
-    };
-    let timestamp = |name: &str| Timestamp::parse(text(name)?).ok_or_else(|| malformed(name));
+fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, DependencyError> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| malformed(name))
+}
+
+fn optional_timestamp(item: &Item, name: &str) -> Result<Option<Timestamp>, DependencyError> {
+    match item.get(name) {
+        None => Ok(None),
+        Some(_) => Timestamp::parse(text(item, name)?)
+            .map(Some)
+            .ok_or_else(|| malformed(name)),
+    }
+}
+
+/// The plaintext half of a credential item.
+pub fn info_from_item(item: &Item) -> Result<CredentialInfo, DependencyError> {
     let metadata = match item.get("metadata") {
         None => None,
         Some(value) => match value.as_s().ok().map(|raw| serde_json::from_str(raw)) {
@@ -295,25 +427,36 @@ pub fn record_from_item(item: &Item) -> Result<CredentialRecord, DependencyError
             _ => return Err(malformed("metadata")),
         },
     };
-    Ok(CredentialRecord {
-        identity: IdentityId::parse(text("identityId")?).ok_or_else(|| malformed("identityId"))?,
-        name: CredentialName::parse(text("name")?).map_err(|_| malformed("name"))?,
-        credential_id: text("credentialId")?.to_owned(),
-        kind: CredentialType::parse(text("type")?).ok_or_else(|| malformed("type"))?,
+    Ok(CredentialInfo {
+        name: CredentialName::parse(text(item, "name")?).map_err(|_| malformed("name"))?,
+        credential_id: text(item, "credentialId")?.to_owned(),
+        kind: CredentialType::parse(text(item, "type")?).ok_or_else(|| malformed("type"))?,
         metadata,
-        expires_at: if item.contains_key("expiresAt") {
-            Some(timestamp("expiresAt")?)
-        } else {
-            None
-        },
-        created_at: timestamp("createdAt")?,
+        expires_at: optional_timestamp(item, "expiresAt")?,
+        created_at: optional_timestamp(item, "createdAt")?.ok_or_else(|| malformed("createdAt"))?,
+        last_used_at: optional_timestamp(item, "lastUsedAt")?,
+        last_rotated_at: optional_timestamp(item, "lastRotatedAt")?,
+    })
+}
+
+pub fn record_from_item(item: &Item) -> Result<CredentialRecord, DependencyError> {
+    let bytes = |name: &str| -> Result<&[u8], DependencyError> {
+        item.get(name)
+            .and_then(|v| v.as_b().ok())
+            .map(Blob::as_ref)
+            .ok_or_else(|| malformed(name))
+    };
+    Ok(CredentialRecord {
+        identity: IdentityId::parse(text(item, "identityId")?)
+            .ok_or_else(|| malformed("identityId"))?,
+        info: info_from_item(item)?,
         envelope: Envelope {
             format_version: item
                 .get("formatVersion")
                 .and_then(|v| v.as_n().ok())
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| malformed("formatVersion"))?,
-            key_id: text("kmsKeyId")?.to_owned(),
+            key_id: text(item, "kmsKeyId")?.to_owned(),
             encrypted_data_key: bytes("encryptedDataKey")?.to_vec(),
             nonce: bytes("nonce")?.try_into().map_err(|_| malformed("nonce"))?,
             ciphertext: bytes("ciphertext")?.to_vec(),
@@ -329,14 +472,18 @@ mod tests {
     fn record() -> CredentialRecord {
         CredentialRecord {
             identity: IdentityId::parse("idt_alice").unwrap(),
-            name: CredentialName::parse("stripe").unwrap(),
-            credential_id: "cred_1".into(),
-            kind: CredentialType::ApiKey,
-            metadata: json!({"service": "stripe", "port": 5432, "none": null})
-                .as_object()
-                .cloned(),
-            expires_at: Timestamp::parse("2030-01-01T00:00:00Z"),
-            created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
+            info: CredentialInfo {
+                name: CredentialName::parse("stripe").unwrap(),
+                credential_id: "cred_1".into(),
+                kind: CredentialType::ApiKey,
+                metadata: json!({"service": "stripe", "port": 5432, "none": null})
+                    .as_object()
+                    .cloned(),
+                expires_at: Timestamp::parse("2030-01-01T00:00:00Z"),
+                created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
+                last_used_at: Timestamp::parse("2026-04-01T00:00:00Z"),
+                last_rotated_at: None,
+            },
             envelope: Envelope {
                 format_version: 1,
                 key_id: "arn:aws:kms:us-east-1:123456789012:key/k".into(),
@@ -358,19 +505,29 @@ mod tests {
 
     #[test]
     fn optional_fields_are_absent_not_null() {
-        let bare = CredentialRecord {
-            metadata: None,
-            expires_at: None,
-            ..record()
-        };
+        let mut bare = record();
+        (
+            bare.info.metadata,
+            bare.info.expires_at,
+            bare.info.last_used_at,
+        ) = (None, None, None);
         let item = record_to_item(&bare);
-        assert!(!item.contains_key("metadata") && !item.contains_key("expiresAt"));
+        for absent in ["metadata", "expiresAt", "lastUsedAt", "lastRotatedAt"] {
+            assert!(!item.contains_key(absent), "{absent}");
+        }
         assert_eq!(record_from_item(&item).unwrap(), bare);
     }
 
     #[test]
     fn a_damaged_item_is_an_error_not_a_panic() {
-        for attribute in ["type", "nonce", "createdAt", "identityId", "formatVersion"] {
+        for attribute in [
+            "type",
+            "nonce",
+            "createdAt",
+            "identityId",
+            "formatVersion",
+            "lastUsedAt",
+        ] {
             let mut item = record_to_item(&record());
             item.insert(attribute.into(), AttributeValue::S("🙃".into()));
             assert!(record_from_item(&item).is_err(), "{attribute}");

@@ -3,26 +3,35 @@
 mod dynamodb;
 mod memory;
 
-pub use dynamodb::{DynamoStore, TableLayout, record_from_item, record_to_item};
+pub use dynamodb::{DynamoStore, TableLayout, info_from_item, record_from_item, record_to_item};
 pub use memory::MemoryStore;
 
 use crate::auth::IdentityId;
-use crate::crypto::Envelope;
+use crate::crypto::{Envelope, NONCE_LEN};
 use crate::dependency::DependencyError;
 use crate::domain::{CredentialName, CredentialType, Timestamp};
 use serde_json::{Map, Value};
 use std::future::Future;
 
-/// One credential as stored: plaintext fields for display, `data` only inside the envelope.
+/// What may be shown of a credential without decrypting anything.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CredentialRecord {
-    pub identity: IdentityId,
+pub struct CredentialInfo {
     pub name: CredentialName,
     pub credential_id: String,
     pub kind: CredentialType,
     pub metadata: Option<Map<String, Value>>,
     pub expires_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    /// When `data` was last rewritten in place (a backup code used); `None` until then.
+    pub last_rotated_at: Option<Timestamp>,
+}
+
+/// One credential as stored: plaintext fields for display, `data` only inside the envelope.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CredentialRecord {
+    pub identity: IdentityId,
+    pub info: CredentialInfo,
     pub envelope: Envelope,
 }
 
@@ -39,4 +48,42 @@ pub trait CredentialStore: Send + Sync {
         &self,
         record: &CredentialRecord,
     ) -> impl Future<Output = Result<PutOutcome, DependencyError>> + Send;
+
+    /// Writes the record only if the stored one still has the nonce `expected`, which is
+    /// fresh on every write; `false` when it changed (or went) since it was read.
+    fn put_if_unchanged(
+        &self,
+        record: &CredentialRecord,
+        expected: &[u8; NONCE_LEN],
+    ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
+
+    /// A strongly consistent read of one credential.
+    fn get(
+        &self,
+        identity: &IdentityId,
+        name: &CredentialName,
+    ) -> impl Future<Output = Result<Option<CredentialRecord>, DependencyError>> + Send;
+
+    /// Every credential of the identity, without envelopes, in name order.
+    fn list(
+        &self,
+        identity: &IdentityId,
+    ) -> impl Future<Output = Result<Vec<CredentialInfo>, DependencyError>> + Send;
+
+    /// Removes a credential; `false` when there was none.
+    fn delete(
+        &self,
+        identity: &IdentityId,
+        name: &CredentialName,
+    ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
+
+    /// Records a use, only on the credential with this id: a credential deleted meanwhile is
+    /// not brought back, and one that replaced it is not touched.
+    fn touch(
+        &self,
+        identity: &IdentityId,
+        name: &CredentialName,
+        credential_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<(), DependencyError>> + Send;
 }

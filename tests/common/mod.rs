@@ -16,6 +16,12 @@ use std::path::PathBuf;
 /// The keys the fixtures in `events/` carry.
 pub const WRITE_KEY: &str = "loid-a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
 pub const READ_KEY: &str = "loid-b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+/// `vault:write` only.
+pub const WRITE_ONLY_KEY: &str =
+    "loid-d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
+/// Both scopes, for another identity.
+pub const OTHER_IDENTITY_KEY: &str =
+    "loid-e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5";
 
 /// Secrets the fixtures send, which no answer or log may ever contain.
 pub const FIXTURE_SECRETS: [&str; 4] = [
@@ -32,14 +38,15 @@ pub fn fixture_identity() -> IdentityId {
 /// A vault on the in-memory store and local keys, knowing the fixtures' two keys.
 pub fn memory_vault() -> Vault<MemoryStore, LocalKeyProvider> {
     let store = MemoryStore::new();
-    for (key, scopes) in [
-        (WRITE_KEY, vec![Scope::VaultRead, Scope::VaultWrite]),
-        (READ_KEY, vec![Scope::VaultRead]),
+    let other = IdentityId::parse("idt_other").expect("a valid id");
+    let both = vec![Scope::VaultRead, Scope::VaultWrite];
+    for (key, identity, scopes) in [
+        (WRITE_KEY, fixture_identity(), both.clone()),
+        (READ_KEY, fixture_identity(), vec![Scope::VaultRead]),
+        (WRITE_ONLY_KEY, fixture_identity(), vec![Scope::VaultWrite]),
+        (OTHER_IDENTITY_KEY, other, both),
     ] {
-        let principal = Principal {
-            identity: fixture_identity(),
-            scopes,
-        };
+        let principal = Principal { identity, scopes };
         store.add_key(ApiKey::parse(key).expect("a valid key").hash(), principal);
     }
     Vault::new(store, LocalKeyProvider::new())
