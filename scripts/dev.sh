@@ -35,7 +35,7 @@ pids+=("$MOTO_PID")
 cargo build --quiet --bin credvault
 credvault=target/debug/credvault
 setup=$("$credvault" --table "$TABLE_NAME" setup-local --kms-alias "$KMS_ALIAS")
-identity=$("$credvault" --table "$TABLE_NAME" identity create --name dev)
+identity=$("$credvault" --table "$TABLE_NAME" identity create --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
 API_KEY=$(json_field apiKey <<<"$identity")
 
 cargo lambda watch --quiet -A 127.0.0.1 -P "$PORT" --bin credvault-api \

@@ -12,6 +12,7 @@ EMULATOR_PORT=$(free_port)
 CREDVAULT_API_KEY="loid-$(python -c 'import secrets; print(secrets.token_hex(32))')"
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/credvault-e2e.XXXXXX")
 export PORT EMULATOR_PORT CREDVAULT_API_KEY LOG_DIR
+export_local_aws "$EMULATOR_PORT" # for the CLI calls below; dev.sh sets the same
 
 scripts/dev.sh >"$LOG_DIR/dev.out" 2>&1 &
 dev=$!
@@ -90,6 +91,14 @@ if grep -q '"target":"credvault::access"' "$log" && ! grep -qE "sk_live_abc123|s
   passed=$((passed + 1)); echo "ok   logs hold access lines and no secret"
 else
   failed=$((failed + 1)); echo "FAIL logs: see $log"
+fi
+
+# The official Python SDK, unchanged, against the same stack.
+read_key=$(target/debug/credvault --table "${TABLE_NAME:-credvault-dev}" identity create --name sdk-reader --scopes vault:read 2>/dev/null | json_field apiKey)
+if CREDVAULT_API_URL=$BASE CREDVAULT_API_KEY=$KEY CREDVAULT_READ_KEY=$read_key python tests/sdk/sdk_roundtrip.py; then
+  passed=$((passed + 1)); echo "ok   official SDK round trip"
+else
+  failed=$((failed + 1)); echo "FAIL official SDK round trip"
 fi
 
 echo "e2e: $passed passed, $failed failed"

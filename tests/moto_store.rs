@@ -349,3 +349,36 @@ async fn given_kms_unreachable_when_storing_then_503_with_retry_after_and_nothin
     );
     assert!(raw_item(&stack, "stripe").await.is_none());
 }
+
+#[tokio::test]
+async fn a_key_registers_once_and_never_moves_to_another_identity() {
+    let stack = Stack::start().await;
+    let pinned = credvault::auth::ApiKey::parse(stack.write_key.expose()).unwrap();
+    let again = credvault::admin::create_identity(
+        &stack.store,
+        "thief",
+        &credvault::auth::Scope::ALL,
+        Some(pinned),
+    )
+    .await;
+    assert!(
+        again.is_err(),
+        "a second registration of the same key must fail"
+    );
+    // The key still belongs to its first identity.
+    let answer = call(
+        &stack.vault,
+        api_event("GET", "/v0/vault", Some(stack.write_key.expose()), None),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    let principal = stack
+        .vault
+        .authenticate(
+            Some(&format!("Bearer {}", stack.write_key.expose())),
+            credvault::auth::Scope::VaultRead,
+        )
+        .await
+        .unwrap();
+    assert_eq!(principal.identity, stack.identity);
+}

@@ -37,9 +37,10 @@ enum IdentityCommand {
         name: String,
         #[arg(long, default_value = "vault:read,vault:write")]
         scopes: String,
-        /// Use this key instead of minting one (it must be `loid-` + 64 lowercase hex).
-        #[arg(long, env = "CREDVAULT_API_KEY", hide_env_values = true)]
-        api_key: Option<String>,
+        /// Register this key instead of minting one (`loid-` + 64 lowercase hex). Deliberately
+        /// not read from the environment, where CREDVAULT_API_KEY is a caller's key.
+        #[arg(long, value_name = "KEY")]
+        with_key: Option<String>,
     },
 }
 
@@ -71,13 +72,13 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
         Command::Identity(IdentityCommand::Create {
             name,
             scopes,
-            api_key,
+            with_key,
         }) => {
             let scopes = admin::parse_scopes(&scopes)?;
-            let api_key = api_key
+            let api_key = with_key
                 .map(|raw| ApiKey::parse(&raw))
                 .transpose()
-                .map_err(|e| AdminError::Invalid(format!("--api-key: {e}")))?;
+                .map_err(|e| AdminError::Invalid(format!("--with-key: {e}")))?;
             let created = admin::create_identity(&store, &name, &scopes, api_key).await?;
             let scope_names: Vec<_> = scopes.iter().map(|s| s.as_str()).collect();
             println!(

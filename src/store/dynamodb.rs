@@ -175,14 +175,23 @@ impl DynamoStore {
             ),
         );
         key_record.insert("createdAt".into(), s(now));
-        self.client
+        // A key registers once: a second identity never inherits (or takes over) a hash.
+        let registered = self
+            .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(key_record))
+            .condition_expression("attribute_not_exists(pk)")
             .send()
-            .await
-            .map_err(ddb_error)?;
-        Ok(())
+            .await;
+        match registered {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(DependencyError::Failed {
+                service: "DynamoDB",
+                detail: "this API key is already registered".into(),
+            }),
+            Err(e) => Err(ddb_error(e)),
+        }
     }
 }
 
