@@ -3,13 +3,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 VENV := .venv
-VENV_READY := $(VENV)/.ready
+VENV_SAM := .venv-sam
+LAMBDA_ZIP := target/lambda/credvault-api/bootstrap.zip
 
-.PHONY: help dev test lint unit e2e toolchain venv clean
+.PHONY: help dev test lint unit template e2e package bench toolchain venv clean
 
 help:
-	@echo "make dev    run credvault locally (moto + cargo lambda watch) and print how to call it"
-	@echo "make test   formatting, clippy, unit, handler, fault and moto tests, and the end-to-end run"
+	@echo "make dev       run credvault locally (moto + cargo lambda watch) and print how to call it"
+	@echo "make test      fmt, clippy, unit/handler/fault/moto tests, template checks, end-to-end run"
+	@echo "make package   the arm64 Lambda zip ($(LAMBDA_ZIP))"
+	@echo "make bench     CPU cost of the request paths"
 
 # Rust comes from rustup; the components the checks need are added when missing.
 toolchain:
@@ -17,12 +20,16 @@ toolchain:
 	@cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 
-# The venv is rebuilt whenever requirements-dev.txt changes.
-$(VENV_READY): requirements-dev.txt
+# Each venv is rebuilt whenever its requirements change.
+$(VENV)/.ready: requirements-dev.txt
 	@scripts/venv.sh $(VENV) requirements-dev.txt
 	@touch $@
 
-venv: $(VENV_READY)
+$(VENV_SAM)/.ready: requirements-sam.txt
+	@scripts/venv.sh $(VENV_SAM) requirements-sam.txt
+	@touch $@
+
+venv: $(VENV)/.ready
 
 dev: toolchain venv
 	@scripts/dev.sh
@@ -34,11 +41,26 @@ lint: toolchain
 unit: toolchain venv
 	cargo test
 
+# The template expanded offline, linted, and checked for the properties the deployment
+# relies on; then `sam validate --lint` as users run it.
+template: venv $(VENV_SAM)/.ready
+	@mkdir -p target
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python tests/template/check_template.py template.yaml target/template.expanded.json
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(VENV_SAM)/bin/sam validate --lint --template template.yaml
+
 e2e: toolchain venv
 	scripts/e2e.sh
 
-test: lint unit e2e
+test: lint unit template e2e
+
+package: toolchain venv
+	@rustup target list --installed | grep -q aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --bin credvault-api
+	@ls -l $(LAMBDA_ZIP) | awk '{printf "package: %s, %d bytes (%.1f MiB)\n", $$9, $$5, $$5/1048576}'
+
+bench: toolchain
+	cargo bench --bench vault_ops
 
 clean:
 	cargo clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(VENV_SAM)

@@ -79,7 +79,17 @@ const CASES: &[(&str, u16, ExpectedError)] = &[
         404,
         Some(("not_found", "Credential not found")),
     ),
-    ("list-credentials", 200, None),
+    ("get-list-credentials", 200, None),
+    (
+        "get-credential-rest-v1",
+        404,
+        Some(("not_found", "Credential not found")),
+    ),
+    (
+        "get-credential-function-url",
+        404,
+        Some(("not_found", "Credential not found")),
+    ),
     ("put-unknown-route", 404, Some(("not_found", ""))),
 ];
 
@@ -253,4 +263,22 @@ async fn a_rest_api_stage_prefix_does_not_hide_the_route() {
     )
     .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
+}
+
+#[tokio::test]
+async fn a_rest_api_and_a_function_url_reach_the_same_credential() {
+    // GIVEN the seed's login, stored through the HTTP API
+    let vault = memory_vault();
+    assert_eq!(call(&vault, event("put-seed-login")).await.status, 201);
+    // WHEN it is read through a REST API stage and through a Function URL
+    for fixture in [
+        "get-credential-rest-v1",
+        "get-credential-function-url",
+        "get-credential",
+    ] {
+        let answer = call(&vault, event(fixture)).await;
+        // THEN each finds it
+        assert_eq!(answer.status, 200, "{fixture}: {}", answer.text);
+        assert_eq!(answer.json["data"]["password"], "s3cret!", "{fixture}");
+    }
 }

@@ -1,0 +1,231 @@
+"""Expands template.yaml offline with aws-sam-translator, lints the CloudFormation with
+cfn-lint, and checks the properties the deployment depends on. Each check is also run on a
+loosened copy of the template, where it must fail, so no check passes by accident.
+
+Usage: python tests/template/check_template.py template.yaml OUT.json
+"""
+
+import copy
+import os
+import json
+import subprocess
+import sys
+
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+
+class NoManagedPolicies:
+    """The template names no managed policies by name, so nothing needs IAM lookups."""
+
+    def load(self):
+        return {}
+
+
+def expand(path):
+    # Pseudo parameters need a region; any will do for an offline expansion.
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with open(path) as f:
+        sam = yaml_parse(f.read())
+    # `sam package` replaces a local CodeUri by the uploaded zip; stand in for it.
+    for resource in sam["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://placeholder-bucket/credvault-api.zip"
+    return transform(sam, {}, NoManagedPolicies())
+
+
+def resources_of(template, kind):
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def only(template, kind):
+    found = resources_of(template, kind)
+    assert len(found) == 1, f"expected one {kind}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def function(template):
+    return only(template, "AWS::Lambda::Function")[1]
+
+
+def role_statements(template):
+    role_name = function(template)["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = template["Resources"][role_name]["Properties"]
+    return role, [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+# --- the checks -----------------------------------------------------------------------------
+
+def check_function(t):
+    props = function(t)["Properties"]
+    assert props["Runtime"] == "provided.al2023", props["Runtime"]
+    assert props["Architectures"] == ["arm64"], props["Architectures"]
+    assert props["Handler"] == "bootstrap"
+    assert props["MemorySize"] == {"Ref": "MemorySize"} and t["Parameters"]["MemorySize"]["Default"] == 128
+    assert props["Timeout"] == {"Ref": "Timeout"} and t["Parameters"]["Timeout"]["Default"] == 10
+    env = props["Environment"]["Variables"]
+    assert {"TABLE_NAME", "KMS_KEY_ID", "RUST_LOG"} <= set(env), env
+
+
+def check_least_privilege(t):
+    role, statements = role_statements(t)
+    table = only(t, "AWS::DynamoDB::Table")[0]
+    key = only(t, "AWS::KMS::Key")[0]
+    allowed = {
+        "dynamodb": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                     "dynamodb:DeleteItem", "dynamodb:Query"},
+        "kms": {"kms:GenerateDataKey", "kms:Decrypt"},
+    }
+    seen = set()
+    for s in statements:
+        actions = set(as_list(s["Action"]))
+        services = {a.split(":")[0] for a in actions}
+        assert len(services) == 1 and services <= set(allowed), f"unexpected actions {actions}"
+        service = services.pop()
+        seen.add(service)
+        assert actions <= allowed[service], f"more than needed: {actions - allowed[service]}"
+        resources = as_list(s["Resource"])
+        assert "*" not in resources and all("*" not in json.dumps(r) for r in resources), resources
+        target = table if service == "dynamodb" else key
+        assert resources == [{"Fn::GetAtt": [target, "Arn"]}], f"{service} on {resources}"
+        if service == "kms":
+            condition = s.get("Condition", {})
+            keys = condition.get("ForAllValues:StringEquals", {}).get("kms:EncryptionContextKeys")
+            assert sorted(keys or []) == ["credvault:credential", "credvault:identity"], condition
+            nulls = condition.get("Null", {})
+            assert all(nulls.get(f"kms:EncryptionContext:credvault:{k}") == "false"
+                       for k in ("identity", "credential")), condition
+    assert seen == {"dynamodb", "kms"}, seen
+    managed = [json.dumps(m) for m in role.get("ManagedPolicyArns", [])]
+    assert all("AWSLambdaBasicExecutionRole" in m for m in managed), managed
+
+
+def check_table(t):
+    name, table = only(t, "AWS::DynamoDB::Table")
+    props = table["Properties"]
+    assert table.get("DeletionPolicy") == "Retain" and table.get("UpdateReplacePolicy") == "Retain"
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["DeletionProtectionEnabled"] is True
+    assert [k["AttributeName"] for k in props["KeySchema"]] == ["pk", "sk"]
+
+
+def check_key(t):
+    name, key = only(t, "AWS::KMS::Key")
+    props = key["Properties"]
+    assert props["EnableKeyRotation"] is True
+    statements = props["KeyPolicy"]["Statement"]
+    root = [s for s in statements if s["Effect"] == "Allow" and "root" in json.dumps(s["Principal"])]
+    assert root and root[0]["Action"] == "kms:*", "the account must keep control of the key"
+    denied_without = set()
+    for s in statements:
+        if s["Effect"] == "Deny" and {"kms:GenerateDataKey", "kms:Decrypt"} <= set(as_list(s["Action"])):
+            for k, v in s.get("Condition", {}).get("Null", {}).items():
+                if v == "true":
+                    denied_without.add(k)
+    assert denied_without == {"kms:EncryptionContext:credvault:identity",
+                              "kms:EncryptionContext:credvault:credential"}, denied_without
+    # No cycle: the key policy names no role of this stack.
+    assert "Role" not in json.dumps(props["KeyPolicy"]), "the key policy references a role"
+    aliases = resources_of(t, "AWS::KMS::Alias")
+    assert any(a["Properties"]["TargetKeyId"] == {"Ref": name} for a in aliases.values())
+
+
+def check_api(t):
+    _, api = only(t, "AWS::ApiGatewayV2::Api")
+    paths = api["Properties"]["Body"]["paths"]
+    routes = {(m.upper(), p) for p, ops in paths.items() for m in ops if not m.startswith("x-")}
+    contract = {("PUT", "/v0/vault/{name}"), ("GET", "/v0/vault/{name}"),
+                ("DELETE", "/v0/vault/{name}"), ("GET", "/v0/vault"),
+                ("GET", "/v0/vault/{name}/totp"), ("POST", "/v0/vault/{name}/totp/backup")}
+    assert contract <= routes, f"missing routes: {contract - routes}"
+    _, stage = only(t, "AWS::ApiGatewayV2::Stage")
+    assert stage["Properties"]["StageName"] == "$default"
+
+
+def check_logs(t):
+    group_name, group = only(t, "AWS::Logs::LogGroup")
+    assert group["Properties"].get("RetentionInDays"), "log retention must be set"
+    logging = function(t)["Properties"]["LoggingConfig"]
+    assert logging["LogGroup"] == {"Ref": group_name}
+
+
+def check_outputs(t):
+    assert {"ApiUrl", "TableName", "KeyArn"} <= set(t["Outputs"]), t["Outputs"]
+
+
+CHECKS = [check_function, check_least_privilege, check_table, check_key, check_api,
+          check_logs, check_outputs]
+
+
+# --- loosened copies: each must be caught by the check named ------------------------------
+
+def mutate(t, fn):
+    t = copy.deepcopy(t)
+    fn(t)
+    return t
+
+
+def kms_statement(t):
+    return next(s for s in role_statements(t)[1] if "kms:Decrypt" in as_list(s["Action"]))
+
+
+def ddb_statement(t):
+    return next(s for s in role_statements(t)[1] if "dynamodb:GetItem" in as_list(s["Action"]))
+
+
+MUTATIONS = [
+    ("KMS on every key", check_least_privilege, lambda t: kms_statement(t).update(Resource="*")),
+    ("KMS without context", check_least_privilege, lambda t: kms_statement(t).pop("Condition")),
+    ("DynamoDB Scan", check_least_privilege, lambda t: ddb_statement(t).update(
+        Action=as_list(ddb_statement(t)["Action"]) + ["dynamodb:Scan"])),
+    ("DynamoDB on every table", check_least_privilege, lambda t: ddb_statement(t).update(Resource="*")),
+    ("x86_64", check_function, lambda t: function(t)["Properties"].update(Architectures=["x86_64"])),
+    ("no PITR", check_table, lambda t: only(t, "AWS::DynamoDB::Table")[1]["Properties"][
+        "PointInTimeRecoverySpecification"].update(PointInTimeRecoveryEnabled=False)),
+    ("no deletion protection", check_table, lambda t: only(t, "AWS::DynamoDB::Table")[1][
+        "Properties"].update(DeletionProtectionEnabled=False)),
+    ("table deletable", check_table, lambda t: only(t, "AWS::DynamoDB::Table")[1].pop("DeletionPolicy")),
+    ("no rotation", check_key, lambda t: only(t, "AWS::KMS::Key")[1]["Properties"].update(
+        EnableKeyRotation=False)),
+]
+
+
+def main(path, out):
+    template = expand(path)
+    with open(out, "w") as f:
+        json.dump(template, f, indent=1)
+    results = []
+
+    def record(name, ok, detail=""):
+        results.append(ok)
+        print(("ok   " if ok else "FAIL ") + name + (f": {detail}" if detail else ""))
+
+    for check in CHECKS:
+        try:
+            check(template)
+            record(check.__name__, True)
+        except AssertionError as err:
+            record(check.__name__, False, str(err))
+    for name, check, fn in MUTATIONS:
+        try:
+            check(mutate(template, fn))
+            record(f"{check.__name__} catches {name}", False, "the loosened template passed")
+        except (AssertionError, KeyError, StopIteration):
+            record(f"{check.__name__} catches {name}", True)
+
+    lint = subprocess.run(["cfn-lint", "--", out], capture_output=True, text=True)
+    record("cfn-lint on the expanded template", lint.returncode == 0, lint.stdout + lint.stderr)
+
+    passed = sum(results)
+    print(f"template: {passed} passed, {len(results) - passed} failed")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2]))
