@@ -34,8 +34,8 @@ pids+=("$MOTO_PID")
 
 cargo build --quiet --bin credvault
 credvault=target/debug/credvault
-setup=$("$credvault" --table "$TABLE_NAME" setup-local --kms-alias "$KMS_ALIAS")
-identity=$("$credvault" --table "$TABLE_NAME" identity create --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
+setup=$("$credvault" setup-local --table "$TABLE_NAME" --kms-alias "$KMS_ALIAS")
+identity=$("$credvault" identity create --table "$TABLE_NAME" --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
 API_KEY=$(json_field apiKey <<<"$identity")
 
 cargo lambda watch --quiet -A 127.0.0.1 -P "$PORT" --bin credvault-api \
@@ -63,6 +63,10 @@ Try:
     -H "Authorization: Bearer $API_KEY" \\
     -H "Content-Type: application/json" \\
     -d '{"type":"API_KEY","data":{"key":"sk_live_abc123..."},"metadata":{"service":"stripe","prefix":"sk_live_...c123"}}'
+
+Or with the CLI:
+  export CREDVAULT_API_URL=http://127.0.0.1:$PORT CREDVAULT_API_KEY=$API_KEY
+  $credvault vault list
 
 Ctrl-C stops everything this started.
 MSG

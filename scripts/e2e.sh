@@ -94,12 +94,59 @@ else
 fi
 
 # The official Python SDK, unchanged, against the same stack.
-read_key=$(target/debug/credvault --table "${TABLE_NAME:-credvault-dev}" identity create --name sdk-reader --scopes vault:read 2>/dev/null | json_field apiKey)
+cli=target/debug/credvault
+table=${TABLE_NAME:-credvault-dev}
+read_key=$($cli identity create --table "$table" --name sdk-reader --scopes vault:read 2>/dev/null | json_field apiKey)
 if CREDVAULT_API_URL=$BASE CREDVAULT_API_KEY=$KEY CREDVAULT_READ_KEY=$read_key python tests/sdk/sdk_roundtrip.py; then
   passed=$((passed + 1)); echo "ok   official SDK round trip"
 else
   failed=$((failed + 1)); echo "FAIL official SDK round trip"
 fi
+
+# The credvault CLI against the same stack: expect_cli NAME EXIT CHECK -- COMMAND...
+# CHECK is a Python expression over `out` (stdout) and `err` (stderr).
+expect_cli() {
+  local name=$1 want=$2 check=$3; shift 4
+  local got=0
+  "$@" >"$LOG_DIR/cli.out" 2>"$LOG_DIR/cli.err" || got=$?
+  if [[ $got == "$want" ]] && python -c "import sys; out=open(sys.argv[1]).read(); err=open(sys.argv[2]).read(); sys.exit(0 if ($check) else 1)" "$LOG_DIR/cli.out" "$LOG_DIR/cli.err"; then
+    passed=$((passed + 1)); echo "ok   cli: $name"
+  else
+    failed=$((failed + 1)); echo "FAIL cli: $name: exit $got, want $want; out: $(cat "$LOG_DIR/cli.out"); err: $(cat "$LOG_DIR/cli.err")"
+  fi
+}
+export CREDVAULT_API_URL=$BASE
+echo '{"password": "cli-s3cret"}' >"$LOG_DIR/login.json"
+expect_cli "store with --data @file" 0 '"cli-login" in out and "cli-s3cret" not in out' -- \
+  env CREDVAULT_API_KEY="$KEY" $cli vault store cli-login --type LOGIN --data "@$LOG_DIR/login.json" --metadata '{"username":"bot"}'
+expect_cli "store with --data - (stdin)" 0 '"TOTP" in out' -- \
+  env CREDVAULT_API_KEY="$KEY" sh -c "echo '{\"secret\":\"JBSWY3DPEHPK3PXP\",\"backupCodes\":[\"cli-b1\"]}' | $cli vault store cli-2fa --type TOTP --data -"
+expect_cli "get" 0 '"cli-s3cret" in out and "bot" in out' -- env CREDVAULT_API_KEY="$KEY" $cli vault get cli-login
+expect_cli "list" 0 '"cli-login" in out and "cli-s3cret" not in out' -- env CREDVAULT_API_KEY="$KEY" $cli vault list
+expect_cli "totp" 0 '__import__("json").loads(out)["code"].isdigit()' -- env CREDVAULT_API_KEY="$KEY" $cli vault totp cli-2fa
+expect_cli "totp-use-backup" 0 '__import__("json").loads(out)["code"] == "cli-b1"' -- env CREDVAULT_API_KEY="$KEY" $cli vault totp-use-backup cli-2fa
+expect_cli "delete" 0 'out == ""' -- env CREDVAULT_API_KEY="$KEY" $cli vault delete cli-login
+expect_cli "a 4xx exits 3 with the API's message" 3 '"Credential not found (404 not_found)" in err' -- \
+  env CREDVAULT_API_KEY="$KEY" $cli vault get cli-login
+expect_cli "--api-key warns about shell history" 0 '"shell history" in err' -- \
+  env -u CREDVAULT_API_KEY $cli vault list --api-key "$KEY"
+expect_cli "a missing --type is a usage error" 2 '"--type" in err' -- env CREDVAULT_API_KEY="$KEY" $cli vault store x --data '{}'
+expect_cli "bad --data JSON is refused locally, unquoted" 1 '"--data is not valid JSON" in err and "sk_live_oops" not in err' -- \
+  env CREDVAULT_API_KEY="$KEY" $cli vault store x --type API_KEY --data '{"key": sk_live_oops}'
+expect_cli "an unreachable API exits 5" 5 '"cannot reach the API" in err' -- \
+  env CREDVAULT_API_KEY="$KEY" CREDVAULT_API_URL="http://127.0.0.1:$(free_port)" $cli vault list
+
+# Identities: create, use, list (no keys shown), revoke, then 401.
+agent=$($cli identity create --table "$table" --name cli-agent 2>/dev/null)
+agent_key=$(json_field apiKey <<<"$agent")
+agent_id=$(json_field identityId <<<"$agent")
+expect_cli "a new identity's key works, on an empty vault" 0 '__import__("json").loads(out)["count"] == 0' -- \
+  env CREDVAULT_API_KEY="$agent_key" $cli vault list
+expect_cli "identity list shows it, never a key" 0 "'$agent_id' in out and 'loid-' not in out" -- \
+  $cli identity list --table "$table"
+expect_cli "identity revoke" 0 '"revoked" in err' -- $cli identity revoke --table "$table" "$agent_id"
+expect_cli "a revoked key is 401 at once" 3 '"Invalid API key (401 unauthorized)" in err' -- \
+  env CREDVAULT_API_KEY="$agent_key" $cli vault list
 
 echo "e2e: $passed passed, $failed failed"
 (( failed == 0 ))

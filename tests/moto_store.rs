@@ -382,3 +382,32 @@ async fn a_key_registers_once_and_never_moves_to_another_identity() {
         .unwrap();
     assert_eq!(principal.identity, stack.identity);
 }
+
+#[tokio::test]
+async fn a_revoked_identitys_keys_stop_working_on_the_next_request() {
+    let stack = Stack::start().await;
+    let header = format!("Bearer {}", stack.write_key.expose());
+    let scope = credvault::auth::Scope::VaultRead;
+    assert!(stack.vault.authenticate(Some(&header), scope).await.is_ok());
+
+    assert!(stack.store.revoke_identity(&stack.identity).await.unwrap());
+
+    let err = stack
+        .vault
+        .authenticate(Some(&header), scope)
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Invalid API key");
+    let listed = stack.store.list_identities().await.unwrap();
+    let me = listed
+        .iter()
+        .find(|i| i.identity_id == stack.identity.as_str())
+        .unwrap();
+    assert!(me.revoked_at.is_some());
+    assert_eq!((me.keys, me.active_keys), (1, 0));
+    // The other identity is untouched, and an unknown one is reported as such.
+    let header = format!("Bearer {}", stack.read_key.expose());
+    assert!(stack.vault.authenticate(Some(&header), scope).await.is_ok());
+    let nobody = credvault::auth::IdentityId::parse("idt_nobody").unwrap();
+    assert!(!stack.store.revoke_identity(&nobody).await.unwrap());
+}

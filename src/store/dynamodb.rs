@@ -195,6 +195,120 @@ impl DynamoStore {
     }
 }
 
+/// An identity as the operator sees it; keys are never part of it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentitySummary {
+    pub identity_id: String,
+    pub name: String,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// How many API keys it has, and how many of them still work.
+    pub keys: usize,
+    pub active_keys: usize,
+}
+
+impl DynamoStore {
+    /// Every item matching `filter`, across all scan pages: an operator's task, never the
+    /// function's (its role may not scan).
+    async fn scan_all(
+        &self,
+        filter: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<Vec<Item>, DependencyError> {
+        let mut scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(filter)
+            .consistent_read(true);
+        for (name, value) in values {
+            scan = scan.expression_attribute_values(name, value);
+        }
+        scan.into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(ddb_error)
+    }
+
+    pub async fn list_identities(&self) -> Result<Vec<IdentitySummary>, DependencyError> {
+        let identities = self
+            .scan_all("sk = :sk", vec![(":sk", s("IDENTITY"))])
+            .await?;
+        let keys = self.scan_all("sk = :sk", vec![(":sk", s("KEY"))]).await?;
+        let mut summaries: Vec<IdentitySummary> = identities
+            .iter()
+            .map(|item| {
+                let id = text(item, "identityId")?.to_owned();
+                let own: Vec<&Item> = keys
+                    .iter()
+                    .filter(|k| text(k, "identityId").ok() == Some(id.as_str()))
+                    .collect();
+                Ok(IdentitySummary {
+                    name: text(item, "name").unwrap_or_default().to_owned(),
+                    created_at: text(item, "createdAt").unwrap_or_default().to_owned(),
+                    revoked_at: text(item, "revokedAt").ok().map(str::to_owned),
+                    keys: own.len(),
+                    active_keys: own.iter().filter(|k| !k.contains_key("revokedAt")).count(),
+                    identity_id: id,
+                })
+            })
+            .collect::<Result<_, DependencyError>>()?;
+        summaries.sort_by(|a, b| {
+            a.created_at
+                .cmp(&b.created_at)
+                .then(a.identity_id.cmp(&b.identity_id))
+        });
+        Ok(summaries)
+    }
+
+    /// Marks the identity and every key of it revoked; key lookups read strongly consistent,
+    /// so the keys stop working from the next request. `false` when there is no such identity.
+    pub async fn revoke_identity(&self, identity: &IdentityId) -> Result<bool, DependencyError> {
+        let now = s(Timestamp::now().to_string());
+        let marked = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item((
+                TableLayout::identity_pk(identity),
+                "IDENTITY".into(),
+            ))))
+            .update_expression("SET revokedAt = if_not_exists(revokedAt, :now)")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", now.clone())
+            .send()
+            .await;
+        match marked {
+            Ok(_) => {}
+            Err(e) if is_condition_failure(&e) => return Ok(false),
+            Err(e) => return Err(ddb_error(e)),
+        }
+        let keys = self
+            .scan_all(
+                "sk = :sk AND identityId = :id",
+                vec![(":sk", s("KEY")), (":id", s(identity.as_str()))],
+            )
+            .await?;
+        for key in keys {
+            let pk = text(&key, TableLayout::PK)?.to_owned();
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item((pk, "KEY".into()))))
+                .update_expression("SET revokedAt = if_not_exists(revokedAt, :now)")
+                .expression_attribute_values(":now", now.clone())
+                .send()
+                .await
+                .map_err(ddb_error)?;
+        }
+        Ok(true)
+    }
+}
+
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> DependencyError {
     DependencyError::Failed {
         service: "DynamoDB",

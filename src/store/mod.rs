@@ -3,7 +3,9 @@
 mod dynamodb;
 mod memory;
 
-pub use dynamodb::{DynamoStore, TableLayout, info_from_item, record_from_item, record_to_item};
+pub use dynamodb::{
+    DynamoStore, IdentitySummary, TableLayout, info_from_item, record_from_item, record_to_item,
+};
 pub use memory::MemoryStore;
 
 use crate::auth::IdentityId;

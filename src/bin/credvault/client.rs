@@ -1,0 +1,156 @@
+//! The vault API over HTTPS, as the CLI uses it.
+
+use credvault::domain::SecretData;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// How a call ended, in the terms the exit code reports.
+#[derive(Debug)]
+pub enum CallError {
+    /// The API answered 4xx or 5xx; the message is its own.
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// No answer: connection refused, DNS, TLS, timeout.
+    Network(String),
+}
+
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+    key: SecretString,
+}
+
+/// Name segments are percent-encoded; the API decodes them before checking the name.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
+
+impl ApiClient {
+    pub fn new(base: &str, key: SecretString) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("credvault-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            key,
+        })
+    }
+
+    fn url(&self, name: Option<&str>, suffix: &str) -> String {
+        match name {
+            None => format!("{}/v0/vault{suffix}", self.base),
+            Some(name) => {
+                let name = percent_encoding::utf8_percent_encode(name, SEGMENT);
+                format!("{}/v0/vault/{name}{suffix}", self.base)
+            }
+        }
+    }
+
+    /// Sends one request; `Ok(None)` for 204.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: String,
+        body: Option<Zeroizing<Vec<u8>>>,
+    ) -> Result<Option<Value>, CallError> {
+        let mut request = self
+            .http
+            .request(method, url)
+            .bearer_auth(self.key.expose_secret());
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_vec());
+        }
+        let response = request.send().await.map_err(network_failure)?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(network_failure)?;
+        if status == 204 {
+            return Ok(None);
+        }
+        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if (200..300).contains(&status) {
+            return Ok(Some(json));
+        }
+        let field = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_owned);
+        Err(CallError::Api {
+            status,
+            code: field("error").unwrap_or_else(|| "unknown_error".into()),
+            message: field("message").unwrap_or_else(|| format!("HTTP {status}")),
+        })
+    }
+
+    pub async fn store(
+        &self,
+        name: &str,
+        kind: &str,
+        data: SecretData,
+        metadata: Option<Map<String, Value>>,
+        expires_at: Option<String>,
+    ) -> Result<Option<Value>, CallError> {
+        let mut body = Map::new();
+        body.insert("type".into(), kind.into());
+        body.insert("data".into(), Value::Object(data.expose().clone()));
+        if let Some(metadata) = metadata {
+            body.insert("metadata".into(), Value::Object(metadata));
+        }
+        if let Some(expires_at) = expires_at {
+            body.insert("expiresAt".into(), expires_at.into());
+        }
+        // The body holds the secret: serialised into a wiped buffer, the map wiped as it goes.
+        let bytes = SecretData::new(body).to_json_bytes();
+        self.send(reqwest::Method::PUT, self.url(Some(name), ""), Some(bytes))
+            .await
+    }
+
+    pub async fn get(&self, name: &str) -> Result<Option<Value>, CallError> {
+        self.send(reqwest::Method::GET, self.url(Some(name), ""), None)
+            .await
+    }
+
+    pub async fn list(&self) -> Result<Option<Value>, CallError> {
+        self.send(reqwest::Method::GET, self.url(None, ""), None)
+            .await
+    }
+
+    pub async fn delete(&self, name: &str) -> Result<Option<Value>, CallError> {
+        self.send(reqwest::Method::DELETE, self.url(Some(name), ""), None)
+            .await
+    }
+
+    pub async fn totp(&self, name: &str) -> Result<Option<Value>, CallError> {
+        self.send(reqwest::Method::GET, self.url(Some(name), "/totp"), None)
+            .await
+    }
+
+    pub async fn use_backup_code(&self, name: &str) -> Result<Option<Value>, CallError> {
+        self.send(
+            reqwest::Method::POST,
+            self.url(Some(name), "/totp/backup"),
+            None,
+        )
+        .await
+    }
+}
+
+/// The error chain of a failed request, without the URL (the user knows it; the message
+/// stays short).
+fn network_failure(err: reqwest::Error) -> CallError {
+    let err = err.without_url();
+    let mut reason = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        reason = format!("{reason}: {cause}");
+        source = cause.source();
+    }
+    CallError::Network(reason)
+}
