@@ -42,11 +42,12 @@ unit: toolchain venv
 	cargo test
 
 # The template expanded offline, linted, and checked for the properties the deployment
-# relies on; then `sam validate --lint` as users run it.
+# relies on; then `sam validate --lint` as users run it; and openapi.yaml validated.
 template: venv $(VENV_SAM)/.ready
 	@mkdir -p target
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/python tests/template/check_template.py template.yaml target/template.expanded.json
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(VENV_SAM)/bin/sam validate --lint --template template.yaml
+	$(VENV)/bin/openapi-spec-validator openapi.yaml
 
 e2e: toolchain venv
 	scripts/e2e.sh

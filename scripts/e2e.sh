@@ -28,14 +28,16 @@ until grep -q "credvault is running" "$LOG_DIR/dev.out"; do
 done
 
 passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
 # expect NAME STATUS FILE [JQ-STYLE PYTHON CHECK]: compares the status, then runs a Python
 # expression over the parsed body `b`.
 expect() {
   local name=$1 want=$2 got=$3 body=$4 check=${5:-True}
   if [[ $got == "$want" ]] && python -c "import json,sys; b=json.load(open(sys.argv[1])); sys.exit(0 if ($check) else 1)" "$body" 2>/dev/null; then
-    passed=$((passed + 1)); echo "ok   $name"
+    pass "$name"
   else
-    failed=$((failed + 1)); echo "FAIL $name: status $got, want $want: $(cat "$body")"
+    fail "$name: status $got, want $want: $(cat "$body")"
   fi
 }
 out=$LOG_DIR/body.json
@@ -88,9 +90,9 @@ expect "bad body is 400" 400 "$status" "$out" 'b["error"] == "bad_request" and "
 # What the service logged: one access line per request, and no secret anywhere.
 log=$LOG_DIR/api.log
 if grep -q '"target":"credvault::access"' "$log" && ! grep -qE "sk_live_abc123|sk_live_rotated|s3cret!|JBSWY3DPEHPK3PXP|$KEY" "$log"; then
-  passed=$((passed + 1)); echo "ok   logs hold access lines and no secret"
+  pass "logs hold access lines and no secret"
 else
-  failed=$((failed + 1)); echo "FAIL logs: see $log"
+  fail "logs: see $log"
 fi
 
 # The official Python SDK, unchanged, against the same stack.
@@ -98,9 +100,9 @@ cli=target/debug/credvault
 table=${TABLE_NAME:-credvault-dev}
 read_key=$($cli identity create --table "$table" --name sdk-reader --scopes vault:read 2>/dev/null | json_field apiKey)
 if CREDVAULT_API_URL=$BASE CREDVAULT_API_KEY=$KEY CREDVAULT_READ_KEY=$read_key python tests/sdk/sdk_roundtrip.py; then
-  passed=$((passed + 1)); echo "ok   official SDK round trip"
+  pass "official SDK round trip"
 else
-  failed=$((failed + 1)); echo "FAIL official SDK round trip"
+  fail "official SDK round trip"
 fi
 
 # The credvault CLI against the same stack: expect_cli NAME EXIT CHECK -- COMMAND...
@@ -110,9 +112,9 @@ expect_cli() {
   local got=0
   "$@" >"$LOG_DIR/cli.out" 2>"$LOG_DIR/cli.err" || got=$?
   if [[ $got == "$want" ]] && python -c "import sys; out=open(sys.argv[1]).read(); err=open(sys.argv[2]).read(); sys.exit(0 if ($check) else 1)" "$LOG_DIR/cli.out" "$LOG_DIR/cli.err"; then
-    passed=$((passed + 1)); echo "ok   cli: $name"
+    pass "cli: $name"
   else
-    failed=$((failed + 1)); echo "FAIL cli: $name: exit $got, want $want; out: $(cat "$LOG_DIR/cli.out"); err: $(cat "$LOG_DIR/cli.err")"
+    fail "cli: $name: exit $got, want $want; out: $(cat "$LOG_DIR/cli.out"); err: $(cat "$LOG_DIR/cli.err")"
   fi
 }
 export CREDVAULT_API_URL=$BASE

@@ -13,6 +13,21 @@ pub fn is_loggable(metadata: &Metadata<'_>) -> bool {
     metadata.target().starts_with("credvault") || *metadata.level() <= Level::INFO
 }
 
+/// Replaces the default panic hook, which prints the panic's payload: a payload is text the
+/// code that panicked chose, and could hold whatever it was handling. Only the place is logged.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        tracing::error!(
+            target: "credvault::panic",
+            location = location.as_deref().unwrap_or("unknown"),
+            "panic (payload withheld)"
+        );
+    }));
+}
+
 pub fn init() {
     let level = std::env::var("RUST_LOG")
         .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL"))

@@ -43,14 +43,7 @@ async fn given_credentials_past_one_megabyte_when_listed_then_every_one_is_there
         );
     }
     // and one of another identity, which must not show
-    let other = credvault::admin::create_identity(
-        &stack.store,
-        "other",
-        &credvault::auth::Scope::ALL,
-        None,
-    )
-    .await
-    .unwrap();
+    let other = stack.other_identity().await;
     let theirs = api_event(
         "PUT",
         "/v0/vault/theirs",
@@ -251,14 +244,7 @@ async fn tampered_or_copied_items_answer_500_never_data() {
     copy.insert("name".into(), AttributeValue::S("github".into()));
     put_raw(copy).await;
     // Copied into another identity's vault.
-    let other = credvault::admin::create_identity(
-        &stack.store,
-        "other",
-        &credvault::auth::Scope::ALL,
-        None,
-    )
-    .await
-    .unwrap();
+    let other = stack.other_identity().await;
     let mut stolen = item.clone();
     stolen.insert(
         "pk".into(),

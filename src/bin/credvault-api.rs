@@ -12,6 +12,7 @@ use std::convert::Infallible;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
+    telemetry::install_panic_hook();
     let config = Config::from_env()?;
 
     // Clients are built once per cold start and shared by every invocation.
@@ -21,9 +22,10 @@ async fn main() -> Result<(), Error> {
         KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), config.kms_key_id),
     );
 
-    let vault = &vault;
+    // Lives as long as the process, like the clients inside it.
+    let vault: &'static _ = Box::leak(Box::new(vault));
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(http::handle(vault, request).await)
+        Ok::<_, Infallible>(http::handle_isolated(vault, request).await)
     }))
     .await
 }

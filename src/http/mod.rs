@@ -46,15 +46,33 @@ where
         identity: None,
         credential: None,
     };
-    let response = match dispatch(vault, &parts, &body, &mut log).await {
-        Ok(response) => response,
-        Err(err) => {
-            log_request(&parts, &log, err.status, started, err.detail.as_deref());
-            return error_response(err);
+    let (response, detail) = match dispatch(vault, &parts, &body, &mut log).await {
+        Ok(response) => (response, None),
+        Err(mut err) => {
+            let detail = err.detail.take();
+            (error_response(err), detail)
         }
     };
-    log_request(&parts, &log, response.status(), started, None);
+    log_request(&parts, &log, response.status(), started, detail.as_deref());
     response
+}
+
+/// [`handle`] in a task of its own: a panic anywhere below answers `500 internal_error` in the
+/// contract's envelope instead of failing the invocation (which API Gateway would turn into a
+/// bare 502), and the execution environment stays warm.
+pub async fn handle_isolated<S, K>(vault: &'static Vault<S, K>, request: Request) -> Response<Body>
+where
+    S: CredentialStore + KeyDirectory + 'static,
+    K: KeyProvider + 'static,
+{
+    match tokio::spawn(handle(vault, request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            // The panic hook logged where; this line says what the caller got.
+            tracing::error!(target: "credvault::access", status = 500, "request: the handler panicked");
+            error_response(ApiError::internal("the handler panicked".into()))
+        }
+    }
 }
 
 async fn dispatch<S, K>(
@@ -270,7 +288,9 @@ fn log_request(
             )
         };
     }
+    // Throttling is expected weather; anything else at 5xx is a fault to look at.
     match status.as_u16() {
+        503 => access!(warn),
         500.. => access!(error),
         _ => access!(info),
     }

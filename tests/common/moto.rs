@@ -128,6 +128,13 @@ impl Stack {
         }
     }
 
+    /// Another identity with both scopes, for isolation tests.
+    pub async fn other_identity(&self) -> admin::NewIdentity {
+        admin::create_identity(&self.store, "other", &Scope::ALL, None)
+            .await
+            .expect("identity")
+    }
+
     /// Every item of the table, raw.
     pub async fn scan(
         &self,

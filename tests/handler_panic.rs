@@ -1,0 +1,119 @@
+//! A panic below the handler answers the contract's 500 and logs no panic payload. In a test
+//! binary of its own: the panic hook is process-wide.
+
+mod common;
+
+use common::*;
+use credvault::auth::{KeyDirectory, KeyHash, Principal};
+use credvault::crypto::{LocalKeyProvider, NONCE_LEN};
+use credvault::dependency::DependencyError;
+use credvault::domain::{CredentialName, Timestamp};
+use credvault::store::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
+use credvault::vault::Vault;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// A table whose every call panics, with a would-be secret in the message.
+struct Exploding;
+
+const BOOM: &str = "boom while holding sk_live_PANIC_SECRET";
+
+impl KeyDirectory for Exploding {
+    async fn principal_for(&self, _: &KeyHash) -> Result<Option<Principal>, DependencyError> {
+        panic!("{BOOM}")
+    }
+}
+
+impl CredentialStore for Exploding {
+    async fn put(&self, _: &CredentialRecord) -> Result<PutOutcome, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn put_if_unchanged(
+        &self,
+        _: &CredentialRecord,
+        _: &[u8; NONCE_LEN],
+    ) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn get(
+        &self,
+        _: &credvault::auth::IdentityId,
+        _: &CredentialName,
+    ) -> Result<Option<CredentialRecord>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn list(
+        &self,
+        _: &credvault::auth::IdentityId,
+    ) -> Result<Vec<CredentialInfo>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn delete(
+        &self,
+        _: &credvault::auth::IdentityId,
+        _: &CredentialName,
+    ) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn touch(
+        &self,
+        _: &credvault::auth::IdentityId,
+        _: &CredentialName,
+        _: &str,
+        _: Timestamp,
+    ) -> Result<(), DependencyError> {
+        panic!("{BOOM}")
+    }
+}
+
+/// Everything the subscriber writes, for inspection.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn given_a_panicking_dependency_then_500_in_the_envelope_and_no_payload_in_the_logs() {
+    // GIVEN the production panic hook and a subscriber we can read
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    credvault::telemetry::install_panic_hook();
+    let vault: &'static _ = Box::leak(Box::new(Vault::new(Exploding, LocalKeyProvider::new())));
+
+    // WHEN a request reaches the table
+    let request = api_event("GET", "/v0/vault", Some(WRITE_KEY), None);
+    let response = credvault::http::handle_isolated(vault, request).await;
+
+    // THEN the caller gets the contract's 500, and the logs say where but not what
+    let (parts, body) = response.into_parts();
+    let text = String::from_utf8_lossy(body.as_ref()).into_owned();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(parts.status, 500);
+    assert_eq!(
+        json,
+        serde_json::json!({"error": "internal_error", "message": "Internal error", "status": 500})
+    );
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("payload withheld") && logs.contains("tests/handler_panic.rs"),
+        "{logs}"
+    );
+    assert!(logs.contains("the handler panicked"), "{logs}");
+    assert!(
+        !logs.contains("PANIC_SECRET") && !text.contains("PANIC_SECRET"),
+        "{logs}"
+    );
+}
