@@ -16,4 +16,4 @@ if ! "$python" -m venv "$venv" 2>/dev/null; then
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet -r "$requirements"
-echo "venv ready: $venv ($("$venv/bin/moto_server" --version 2>/dev/null || echo moto), $("$venv/bin/cargo-lambda" lambda --version))"
+echo "venv ready: $venv ($requirements)"
