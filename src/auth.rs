@@ -155,12 +155,21 @@ pub enum AuthError {
     MissingScope(Scope),
 }
 
-/// Where key hashes are resolved to principals. A revoked key resolves to `None`.
+/// Where key hashes are resolved to principals (a revoked key resolves to `None`), and where
+/// each identity's requests are counted for the rate limit.
 pub trait KeyDirectory: Send + Sync {
     fn principal_for(
         &self,
         key: &KeyHash,
     ) -> impl Future<Output = Result<Option<Principal>, DependencyError>> + Send;
+
+    /// Counts one request of `identity` in the minute `window` (Unix minutes) and returns the
+    /// count so far, this one included. Counts expire by themselves.
+    fn count_request(
+        &self,
+        identity: &IdentityId,
+        window: u64,
+    ) -> impl Future<Output = Result<u64, DependencyError>> + Send;
 }
 
 #[cfg(test)]

@@ -17,12 +17,17 @@ const MAX_BACKUP_ATTEMPTS: usize = 40;
 pub struct Vault<S, K> {
     store: S,
     keys: K,
+    /// Requests one identity may make in a minute; `None`: no limit.
+    rate_limit: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// Over the identity's requests for this minute.
+    #[error("Too many requests for this identity; retry in {retry_after} s")]
+    RateLimited { retry_after: u64 },
     #[error("Credential not found")]
     NotFound,
     #[error("Credential has expired")]
@@ -91,14 +96,27 @@ pub struct BackupAnswer {
 
 impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
     pub fn new(store: S, keys: K) -> Self {
-        Self { store, keys }
+        Self {
+            store,
+            keys,
+            rate_limit: None,
+        }
+    }
+
+    /// Limits each identity to `per_minute` requests in a fixed one-minute window.
+    pub fn with_rate_limit(self, per_minute: Option<u64>) -> Self {
+        Self {
+            rate_limit: per_minute,
+            ..self
+        }
     }
 
     pub fn store_port(&self) -> &S {
         &self.store
     }
 
-    /// Resolves an `Authorization` header to a principal holding `scope`.
+    /// Resolves an `Authorization` header to a principal holding `scope`, and counts the
+    /// request against the identity's rate limit.
     pub async fn authenticate(
         &self,
         authorization: Option<&str>,
@@ -111,6 +129,18 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
             .await?
             .ok_or(AuthError::UnknownKey)?;
         principal.require(scope)?;
+        if let Some(limit) = self.rate_limit {
+            let now = unix_now();
+            let count = self
+                .store
+                .count_request(&principal.identity, now / 60)
+                .await?;
+            if count > limit {
+                return Err(VaultError::RateLimited {
+                    retry_after: 60 - now % 60,
+                });
+            }
+        }
         Ok(principal)
     }
 

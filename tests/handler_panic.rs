@@ -22,6 +22,13 @@ impl KeyDirectory for Exploding {
     async fn principal_for(&self, _: &KeyHash) -> Result<Option<Principal>, DependencyError> {
         panic!("{BOOM}")
     }
+    async fn count_request(
+        &self,
+        _: &credvault::auth::IdentityId,
+        _: u64,
+    ) -> Result<u64, DependencyError> {
+        panic!("{BOOM}")
+    }
 }
 
 impl CredentialStore for Exploding {

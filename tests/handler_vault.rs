@@ -393,3 +393,42 @@ fn unix_now() -> u64 {
         .unwrap()
         .as_secs()
 }
+
+#[tokio::test]
+async fn each_identity_gets_its_own_requests_per_minute_then_429() {
+    // GIVEN a limit of 3 requests a minute
+    let vault = memory_vault().with_rate_limit(Some(3));
+    // (failed authentication does not spend the budget)
+    for _ in 0..5 {
+        let stranger = "loid-".to_owned() + &"0".repeat(64);
+        assert_eq!(
+            send(&vault, "GET", "/v0/vault", &stranger).await.status,
+            401
+        );
+    }
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(send(&vault, "GET", "/v0/vault", READ_KEY).await);
+    }
+    // THEN three pass and the fourth is refused, with when to come back
+    assert!(statuses[..3].iter().all(|a| a.status == 200));
+    let limited = &statuses[3];
+    assert_envelope(limited, 429, "rate_limited");
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    // Keys of the same identity share the budget; another identity has its own.
+    assert_eq!(
+        send(&vault, "GET", "/v0/vault", WRITE_KEY).await.status,
+        429
+    );
+    assert_eq!(
+        send(&vault, "GET", "/v0/vault", OTHER_IDENTITY_KEY)
+            .await
+            .status,
+        200
+    );
+}

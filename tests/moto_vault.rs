@@ -312,3 +312,36 @@ async fn every_endpoint_works_on_the_real_sdk_path() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_rate_limit_counts_atomically_in_the_table() {
+    use credvault::auth::KeyDirectory;
+    let stack = Stack::start().await;
+    // The counter itself: one atomic ADD per request, per identity and minute.
+    for expected in 1..=3 {
+        assert_eq!(
+            stack.store.count_request(&stack.identity, 7).await.unwrap(),
+            expected
+        );
+    }
+    assert_eq!(
+        stack.store.count_request(&stack.identity, 8).await.unwrap(),
+        1
+    );
+
+    // Through the handler, with a limit of 2.
+    let vault = credvault::vault::Vault::new(
+        stack.store.clone(),
+        credvault::crypto::KmsKeyProvider::new(stack.kms.clone(), common::moto::KMS_ALIAS),
+    )
+    .with_rate_limit(Some(2));
+    let statuses: Vec<u16> = {
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            let request = api_event("GET", "/v0/vault", Some(stack.read_key.expose()), None);
+            statuses.push(call(&vault, request).await.status.as_u16());
+        }
+        statuses
+    };
+    assert_eq!(statuses, [200, 200, 429]);
+}

@@ -20,7 +20,8 @@ async fn main() -> Result<(), Error> {
     let vault = Vault::new(
         DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name),
         KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), config.kms_key_id),
-    );
+    )
+    .with_rate_limit(config.rate_limit_per_minute);
 
     // Lives as long as the process, like the clients inside it.
     let vault: &'static _ = Box::leak(Box::new(vault));

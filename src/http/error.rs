@@ -4,7 +4,7 @@ use crate::vault::VaultError;
 use lambda_http::http::{Method, StatusCode};
 
 /// How long a client should wait after a 503, in seconds.
-pub const RETRY_AFTER_SECONDS: u32 = 1;
+pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 /// An error as the contract shapes it: `{ "error", "message", "status" }`, plus what the log
 /// needs and the caller must not see.
@@ -14,6 +14,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub allow: Option<&'static [Method]>,
+    /// Seconds for `Retry-After` (429 and 503).
+    pub retry_after: Option<u64>,
     /// Internal detail for the access log line; never sent.
     pub detail: Option<String>,
 }
@@ -25,6 +27,7 @@ impl ApiError {
             code,
             message: message.into(),
             allow: None,
+            retry_after: None,
             detail: None,
         }
     }
@@ -61,6 +64,7 @@ impl ApiError {
             "service_unavailable",
             "A dependency is unavailable; nothing was changed. Retry later.",
         );
+        err.retry_after = Some(RETRY_AFTER_SECONDS);
         err.detail = Some(detail);
         err
     }
@@ -107,6 +111,15 @@ impl From<VaultError> for ApiError {
         use crate::dependency::DependencyError::*;
         match err {
             VaultError::Auth(auth) => auth.into(),
+            VaultError::RateLimited { retry_after } => {
+                let mut limited = Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    err.to_string(),
+                );
+                limited.retry_after = Some(retry_after);
+                limited
+            }
             VaultError::NotFound => Self::credential_not_found(),
             VaultError::Expired => Self::new(StatusCode::GONE, "expired", err.to_string()),
             VaultError::Unprocessable(message) => Self::bad_request(message),

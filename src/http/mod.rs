@@ -238,10 +238,10 @@ fn error_response(err: ApiError) -> Response<Body> {
             response.headers_mut().insert(header::ALLOW, value);
         }
     }
-    if err.status == StatusCode::SERVICE_UNAVAILABLE {
+    if let Some(seconds) = err.retry_after {
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
 }

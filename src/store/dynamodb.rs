@@ -5,6 +5,7 @@
 //! | credential  | `ID#<identity>`     | `CRED#<name>`  |
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | API key     | `KEY#<sha256 hex>`  | `KEY`          |
+//! | rate count  | `RATE#<identity>`   | `<unix minute>`|
 
 use super::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
 use crate::auth::{IdentityId, KeyDirectory, KeyHash, Principal, Scope};
@@ -40,6 +41,13 @@ impl TableLayout {
 
     pub fn identity_pk(identity: &IdentityId) -> String {
         format!("ID#{identity}")
+    }
+
+    /// The attribute the table's TTL reads: counters remove themselves.
+    pub const TTL: &'static str = "ttl";
+
+    pub fn rate_key(identity: &IdentityId, window: u64) -> (String, String) {
+        (format!("RATE#{identity}"), window.to_string())
     }
 
     pub fn api_key_key(hash: &KeyHash) -> (String, String) {
@@ -482,6 +490,36 @@ impl KeyDirectory for DynamoStore {
             .map(|raw| raw.iter().filter_map(|s| Scope::parse(s)).collect())
             .unwrap_or_default();
         Ok(Some(Principal { identity, scopes }))
+    }
+
+    async fn count_request(
+        &self,
+        identity: &IdentityId,
+        window: u64,
+    ) -> Result<u64, DependencyError> {
+        // A fixed window: one atomic ADD per request. The item outlives its minute by an hour
+        // and then the table's TTL removes it.
+        let expires = (window + 61) * 60;
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::rate_key(identity, window))))
+            .update_expression("ADD requests :one SET #ttl = if_not_exists(#ttl, :expires)")
+            .expression_attribute_names("#ttl", TableLayout::TTL)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":expires", AttributeValue::N(expires.to_string()))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        output
+            .attributes
+            .as_ref()
+            .and_then(|a| a.get("requests"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| malformed("requests"))
     }
 }
 

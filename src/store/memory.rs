@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 pub struct MemoryStore {
     credentials: Mutex<BTreeMap<(IdentityId, CredentialName), CredentialRecord>>,
     keys: Mutex<HashMap<KeyHash, Principal>>,
+    requests: Mutex<HashMap<(IdentityId, u64), u64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -120,5 +121,16 @@ impl CredentialStore for MemoryStore {
 impl KeyDirectory for MemoryStore {
     async fn principal_for(&self, key: &KeyHash) -> Result<Option<Principal>, DependencyError> {
         Ok(lock(&self.keys).get(key).cloned())
+    }
+
+    async fn count_request(
+        &self,
+        identity: &IdentityId,
+        window: u64,
+    ) -> Result<u64, DependencyError> {
+        let mut requests = lock(&self.requests);
+        let count = requests.entry((identity.clone(), window)).or_insert(0);
+        *count += 1;
+        Ok(*count)
     }
 }

@@ -68,7 +68,7 @@ def check_function(t):
     assert props["MemorySize"] == {"Ref": "MemorySize"} and t["Parameters"]["MemorySize"]["Default"] == 128
     assert props["Timeout"] == {"Ref": "Timeout"} and t["Parameters"]["Timeout"]["Default"] == 10
     env = props["Environment"]["Variables"]
-    assert {"TABLE_NAME", "KMS_KEY_ID", "RUST_LOG"} <= set(env), env
+    assert {"TABLE_NAME", "KMS_KEY_ID", "RUST_LOG", "RATE_LIMIT_PER_MINUTE"} <= set(env), env
 
 
 def check_least_privilege(t):
@@ -113,6 +113,8 @@ def check_table(t):
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["DeletionProtectionEnabled"] is True
     assert [k["AttributeName"] for k in props["KeySchema"]] == ["pk", "sk"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}, \
+        "rate-limit counters must expire"
 
 
 def check_key(t):
@@ -191,6 +193,8 @@ MUTATIONS = [
     ("no deletion protection", check_table, lambda t: only(t, "AWS::DynamoDB::Table")[1][
         "Properties"].update(DeletionProtectionEnabled=False)),
     ("table deletable", check_table, lambda t: only(t, "AWS::DynamoDB::Table")[1].pop("DeletionPolicy")),
+    ("no TTL", check_table, lambda t: only(t, "AWS::DynamoDB::Table")[1]["Properties"].pop(
+        "TimeToLiveSpecification")),
     ("no rotation", check_key, lambda t: only(t, "AWS::KMS::Key")[1]["Properties"].update(
         EnableKeyRotation=False)),
 ]
