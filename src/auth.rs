@@ -4,6 +4,7 @@
 //! enough to store (no slow hash needed), and the plaintext key is never stored anywhere.
 
 use crate::dependency::DependencyError;
+use crate::domain::RateWindow;
 use aws_lc_rs::digest::{SHA256, digest};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -163,12 +164,12 @@ pub trait KeyDirectory: Send + Sync {
         key: &KeyHash,
     ) -> impl Future<Output = Result<Option<Principal>, DependencyError>> + Send;
 
-    /// Counts one request of `identity` in the minute `window` (Unix minutes) and returns the
-    /// count so far, this one included. Counts expire by themselves.
+    /// Counts one request of `identity` in `window` and returns the count so far, this one
+    /// included. Counts expire by themselves.
     fn count_request(
         &self,
         identity: &IdentityId,
-        window: u64,
+        window: RateWindow,
     ) -> impl Future<Output = Result<u64, DependencyError>> + Send;
 }
 

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod dependency;
@@ -13,4 +14,6 @@ pub mod domain;
 pub mod http;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "test-util")]
+pub mod testing;
 pub mod vault;

@@ -44,3 +44,45 @@ pub fn init() {
         .with(json)
         .try_init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::Context;
+
+    /// Records the target and level of every event it is shown.
+    #[derive(Clone, Default)]
+    struct Seen(Arc<Mutex<Vec<(String, Level)>>>);
+
+    impl<S: tracing::Subscriber> Layer<S> for Seen {
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            let meta = event.metadata();
+            let mut seen = self.0.lock().unwrap();
+            seen.push((meta.target().to_owned(), *meta.level()));
+        }
+    }
+
+    #[test]
+    fn other_crates_are_capped_at_info_and_ours_pass_at_any_level() {
+        let seen = Seen::default();
+        let subscriber =
+            tracing_subscriber::registry().with(seen.clone().with_filter(filter_fn(is_loggable)));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(target: "aws_sdk_kms::wire", "plaintext key");
+            tracing::debug!(target: "aws_smithy_runtime", "response body");
+            tracing::debug!(target: "lambda_runtime", "event payload");
+            tracing::info!(target: "aws_config", "loaded");
+            tracing::warn!(target: "hyper", "retrying");
+            tracing::trace!(target: "credvault::vault", "ours");
+            tracing::debug!(target: "credvault", "ours too");
+        });
+        let seen = seen.0.lock().unwrap().clone();
+        let targets: Vec<&str> = seen.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            targets,
+            ["aws_config", "hyper", "credvault::vault", "credvault"]
+        );
+    }
+}

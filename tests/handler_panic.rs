@@ -1,14 +1,12 @@
 //! A panic below the handler answers the contract's 500 and logs no panic payload. In a test
 //! binary of its own: the panic hook is process-wide.
 
-mod common;
-
-use common::*;
 use credvault::auth::{KeyDirectory, KeyHash, Principal};
 use credvault::crypto::{LocalKeyProvider, NONCE_LEN};
 use credvault::dependency::DependencyError;
-use credvault::domain::{CredentialName, Timestamp};
+use credvault::domain::{CredentialName, RateWindow, Timestamp};
 use credvault::store::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
+use credvault::testing::*;
 use credvault::vault::Vault;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -25,7 +23,7 @@ impl KeyDirectory for Exploding {
     async fn count_request(
         &self,
         _: &credvault::auth::IdentityId,
-        _: u64,
+        _: RateWindow,
     ) -> Result<u64, DependencyError> {
         panic!("{BOOM}")
     }

@@ -7,9 +7,11 @@
 //! the tag check too.
 
 mod kms;
+#[cfg(any(test, feature = "test-util"))]
 mod local;
 
 pub use kms::KmsKeyProvider;
+#[cfg(any(test, feature = "test-util"))]
 pub use local::LocalKeyProvider;
 
 use crate::auth::IdentityId;
@@ -49,7 +51,15 @@ pub struct Binding<'a> {
     pub kind: CredentialType,
 }
 
-impl Binding<'_> {
+impl<'a> Binding<'a> {
+    pub fn new(identity: &'a IdentityId, name: &'a CredentialName, kind: CredentialType) -> Self {
+        Self {
+            identity,
+            name,
+            kind,
+        }
+    }
+
     pub fn encryption_context(&self) -> HashMap<String, String> {
         HashMap::from([
             (

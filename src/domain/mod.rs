@@ -3,6 +3,7 @@
 mod kind;
 mod name;
 mod new_credential;
+mod rate;
 mod secret;
 mod time;
 mod totp;
@@ -11,6 +12,7 @@ mod totp_secret;
 pub use kind::CredentialType;
 pub use name::{CredentialName, InvalidName, MAX_NAME_LEN};
 pub use new_credential::{BodyError, MAX_DATA_BYTES, MAX_METADATA_BYTES, NewCredential};
+pub use rate::RateWindow;
 pub use secret::SecretData;
 pub use time::Timestamp;
 pub use totp::{

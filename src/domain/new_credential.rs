@@ -53,60 +53,72 @@ impl NewCredential {
             )));
         }
 
-        let kind = match fields.get("type") {
-            None | Some(Value::Null) => return Err(invalid("Field `type` is required")),
-            Some(Value::String(raw)) => CredentialType::parse(raw),
-            Some(_) => None,
-        }
-        .ok_or_else(|| {
-            invalid(format!(
-                "Field `type` must be one of: {}",
-                CredentialType::names()
-            ))
-        })?;
-
-        let data = match fields.remove("data") {
-            None | Some(Value::Null) => return Err(invalid("Field `data` is required")),
-            Some(Value::Object(data)) if data.is_empty() => {
-                return Err(invalid("Field `data` must not be empty"));
-            }
-            Some(Value::Object(data)) => SecretData::new(data),
-            Some(_) => return Err(invalid("Field `data` must be an object")),
-        };
-        check_data(kind, &data)?;
-        if data.to_json_bytes().len() > MAX_DATA_BYTES {
-            return Err(BodyError::TooLarge(format!(
-                "Field `data` is over {MAX_DATA_BYTES} bytes serialized"
-            )));
-        }
-
-        let metadata = match fields.remove("metadata") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(metadata)) => Some(metadata),
-            Some(_) => return Err(invalid("Field `metadata` must be an object or null")),
-        };
-        if let Some(metadata) = &metadata
-            && serde_json::to_vec(metadata).map_or(0, |b| b.len()) > MAX_METADATA_BYTES
-        {
-            return Err(BodyError::TooLarge(format!(
-                "Field `metadata` is over {MAX_METADATA_BYTES} bytes serialized"
-            )));
-        }
-
-        let expires_at = match fields.get("expiresAt") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(raw)) => Some(Timestamp::parse(raw).ok_or_else(|| {
-                invalid("Field `expiresAt` must be an RFC 3339 date-time (or an ISO 8601 date)")
-            })?),
-            Some(_) => return Err(invalid("Field `expiresAt` must be a string or null")),
-        };
-
+        let kind = parse_kind(fields.get("type"))?;
+        let data = parse_data(kind, fields.remove("data"))?;
+        let metadata = parse_metadata(fields.remove("metadata"))?;
+        let expires_at = parse_expiry(fields.get("expiresAt"))?;
         Ok(Self {
             kind,
             data,
             metadata,
             expires_at,
         })
+    }
+}
+
+fn parse_kind(value: Option<&Value>) -> Result<CredentialType, BodyError> {
+    match value {
+        None | Some(Value::Null) => return Err(invalid("Field `type` is required")),
+        Some(Value::String(raw)) => CredentialType::parse(raw),
+        Some(_) => None,
+    }
+    .ok_or_else(|| {
+        invalid(format!(
+            "Field `type` must be one of: {}",
+            CredentialType::names()
+        ))
+    })
+}
+
+fn parse_data(kind: CredentialType, value: Option<Value>) -> Result<SecretData, BodyError> {
+    let data = match value {
+        None | Some(Value::Null) => return Err(invalid("Field `data` is required")),
+        Some(Value::Object(data)) if data.is_empty() => {
+            return Err(invalid("Field `data` must not be empty"));
+        }
+        Some(Value::Object(data)) => SecretData::new(data),
+        Some(_) => return Err(invalid("Field `data` must be an object")),
+    };
+    check_data(kind, &data)?;
+    if data.to_json_bytes().len() > MAX_DATA_BYTES {
+        return Err(BodyError::TooLarge(format!(
+            "Field `data` is over {MAX_DATA_BYTES} bytes serialized"
+        )));
+    }
+    Ok(data)
+}
+
+fn parse_metadata(value: Option<Value>) -> Result<Option<Map<String, Value>>, BodyError> {
+    let metadata = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(metadata)) => metadata,
+        Some(_) => return Err(invalid("Field `metadata` must be an object or null")),
+    };
+    if serde_json::to_vec(&metadata).map_or(0, |b| b.len()) > MAX_METADATA_BYTES {
+        return Err(BodyError::TooLarge(format!(
+            "Field `metadata` is over {MAX_METADATA_BYTES} bytes serialized"
+        )));
+    }
+    Ok(Some(metadata))
+}
+
+fn parse_expiry(value: Option<&Value>) -> Result<Option<Timestamp>, BodyError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(raw)) => Timestamp::parse(raw).map(Some).ok_or_else(|| {
+            invalid("Field `expiresAt` must be an RFC 3339 date-time (or an ISO 8601 date)")
+        }),
+        Some(_) => Err(invalid("Field `expiresAt` must be a string or null")),
     }
 }
 
@@ -206,9 +218,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn rejections_name_the_field_and_never_the_secret() {
-        let cases = [
+    fn rejection_cases() -> Vec<(Value, &'static str)> {
+        vec![
             (json!({"data": {"k": "v"}}), "`type` is required"),
             (
                 json!({"type": "PASSWORD", "data": {"k": "v"}}),
@@ -262,8 +273,12 @@ mod tests {
                 "Unknown field in request body",
             ),
             (json!(["sk_live_SECRET"]), "must be a JSON object"),
-        ];
-        for (body, expected) in cases {
+        ]
+    }
+
+    #[test]
+    fn rejections_name_the_field_and_never_the_secret() {
+        for (body, expected) in rejection_cases() {
             let got = message(parse(body.clone()));
             assert!(got.contains(expected), "{body}: {got}");
             assert!(!got.contains("SECRET"), "{body}: leaked in {got}");

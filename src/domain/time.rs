@@ -22,8 +22,19 @@ impl Timestamp {
         Some(Self(date.and_hms_opt(0, 0, 0)?.and_utc()))
     }
 
-    pub fn is_past(&self) -> bool {
-        self.0 <= Utc::now()
+    /// `seconds` after the Unix epoch; `None` outside chrono's range.
+    pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
+        DateTime::from_timestamp(seconds, 0).map(Self)
+    }
+
+    /// Seconds since the Unix epoch (0 for anything earlier).
+    pub fn unix_seconds(&self) -> u64 {
+        u64::try_from(self.0.timestamp()).unwrap_or(0)
+    }
+
+    /// Whether this instant has come by `now`.
+    pub fn has_passed_at(&self, now: Timestamp) -> bool {
+        *self <= now
     }
 }
 

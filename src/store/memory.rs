@@ -2,7 +2,7 @@ use super::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
 use crate::auth::{IdentityId, KeyDirectory, KeyHash, Principal};
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, Timestamp};
+use crate::domain::{CredentialName, RateWindow, Timestamp};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
@@ -126,10 +126,12 @@ impl KeyDirectory for MemoryStore {
     async fn count_request(
         &self,
         identity: &IdentityId,
-        window: u64,
+        window: RateWindow,
     ) -> Result<u64, DependencyError> {
         let mut requests = lock(&self.requests);
-        let count = requests.entry((identity.clone(), window)).or_insert(0);
+        let count = requests
+            .entry((identity.clone(), window.index()))
+            .or_insert(0);
         *count += 1;
         Ok(*count)
     }

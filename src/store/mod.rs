@@ -1,15 +1,17 @@
 //! The persistence port: what the vault needs from a table, and two adapters for it.
 
-mod dynamodb;
+pub(crate) mod dynamodb;
+#[cfg(any(test, feature = "test-util"))]
 mod memory;
 
-pub use dynamodb::{
-    DynamoStore, IdentitySummary, TableLayout, info_from_item, record_from_item, record_to_item,
-};
+pub use dynamodb::DynamoStore;
+pub use dynamodb::layout;
+pub use dynamodb::layout::TableLayout;
+#[cfg(any(test, feature = "test-util"))]
 pub use memory::MemoryStore;
 
 use crate::auth::IdentityId;
-use crate::crypto::{Envelope, NONCE_LEN};
+use crate::crypto::{Binding, Envelope, NONCE_LEN};
 use crate::dependency::DependencyError;
 use crate::domain::{CredentialName, CredentialType, Timestamp};
 use serde_json::{Map, Value};
@@ -35,6 +37,13 @@ pub struct CredentialRecord {
     pub identity: IdentityId,
     pub info: CredentialInfo,
     pub envelope: Envelope,
+}
+
+impl CredentialRecord {
+    /// Where the record sits, as its envelope is bound to it.
+    pub fn binding(&self) -> Binding<'_> {
+        Binding::new(&self.identity, &self.info.name, self.info.kind)
+    }
 }
 
 /// Whether a write made a new credential or replaced one of the same name.

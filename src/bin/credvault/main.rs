@@ -178,94 +178,100 @@ fn find_source(matches: &clap::ArgMatches, id: &str) -> Option<ValueSource> {
 
 async fn run(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Vault { api, verb } => {
-            let client = api_client(api)?;
-            let answer = match verb {
-                VaultVerb::Store {
-                    name,
-                    kind,
-                    data,
-                    metadata,
-                    expires_at,
-                } => {
-                    let data = SecretData::new(read_object(&data, "--data")?);
-                    let metadata = metadata
-                        .map(|m| read_object(&m, "--metadata"))
-                        .transpose()?;
-                    client
-                        .store(&name, &kind, data, metadata, expires_at)
-                        .await?
-                }
-                VaultVerb::Get { name } => client.get(&name).await?,
-                VaultVerb::List => client.list().await?,
-                VaultVerb::Delete { name } => client.delete(&name).await?,
-                VaultVerb::Totp { name } => client.totp(&name).await?,
-                VaultVerb::TotpUseBackup { name } => client.use_backup_code(&name).await?,
-            };
-            if let Some(answer) = answer {
-                print_json(&answer);
-            }
-            Ok(())
+        Command::Vault { api, verb } => run_vault(api, verb).await,
+        Command::Identity { table, verb } => run_identity(table, verb).await,
+        Command::SetupLocal { table, kms_alias } => setup_local(table, kms_alias).await,
+    }
+}
+
+async fn run_vault(api: ApiArgs, verb: VaultVerb) -> Result<(), Failure> {
+    let client = api_client(api)?;
+    let answer = match verb {
+        VaultVerb::Store {
+            name,
+            kind,
+            data,
+            metadata,
+            expires_at,
+        } => {
+            let data = SecretData::new(read_object(&data, "--data")?);
+            let metadata = metadata
+                .map(|m| read_object(&m, "--metadata"))
+                .transpose()?;
+            client
+                .store(&name, &kind, data, metadata, expires_at)
+                .await?
         }
-        Command::Identity { table, verb } => {
-            let store = dynamo_store(table).await;
-            match verb {
-                IdentityVerb::Create {
-                    name,
-                    scopes,
-                    with_key,
-                } => {
-                    let scopes = admin::parse_scopes(&scopes)?;
-                    let key = with_key
-                        .map(|raw| ApiKey::parse(&raw))
-                        .transpose()
-                        .map_err(|e| Failure::Local(format!("--with-key: {e}")))?;
-                    let created = admin::create_identity(&store, &name, &scopes, key).await?;
-                    let scope_names: Vec<_> = scopes.iter().map(|s| s.as_str()).collect();
-                    print_json(&serde_json::json!({
-                        "identityId": created.identity.as_str(),
-                        "name": name,
-                        "scopes": scope_names,
-                        "apiKey": created.api_key.expose(),
-                    }));
-                    eprintln!(
-                        "credvault: the API key above is shown once; only its hash is stored"
-                    );
-                }
-                IdentityVerb::List => {
-                    let identities = store.list_identities().await.map_err(AdminError::from)?;
-                    print_json(&serde_json::to_value(identities).unwrap_or_default());
-                }
-                IdentityVerb::Revoke { identity_id } => {
-                    let identity = IdentityId::parse(&identity_id).ok_or_else(|| {
-                        Failure::Local(format!("not an identity id: {identity_id}"))
-                    })?;
-                    if !store
-                        .revoke_identity(&identity)
-                        .await
-                        .map_err(AdminError::from)?
-                    {
-                        return Err(Failure::Local(format!("no identity {identity_id}")));
-                    }
-                    eprintln!("credvault: revoked {identity_id} and its keys");
-                }
-            }
-            Ok(())
+        VaultVerb::Get { name } => client.get(&name).await?,
+        VaultVerb::List => client.list().await?,
+        VaultVerb::Delete { name } => client.delete(&name).await?,
+        VaultVerb::Totp { name } => client.totp(&name).await?,
+        VaultVerb::TotpUseBackup { name } => client.use_backup_code(&name).await?,
+    };
+    if let Some(answer) = answer {
+        print_json(&answer);
+    }
+    Ok(())
+}
+
+async fn run_identity(table: TableArgs, verb: IdentityVerb) -> Result<(), Failure> {
+    let store = dynamo_store(table).await;
+    match verb {
+        IdentityVerb::Create {
+            name,
+            scopes,
+            with_key,
+        } => {
+            let scopes = admin::parse_scopes(&scopes)?;
+            let key = with_key
+                .map(|raw| ApiKey::parse(&raw))
+                .transpose()
+                .map_err(|e| Failure::Local(format!("--with-key: {e}")))?;
+            let created = admin::create_identity(&store, &name, &scopes, key).await?;
+            let scope_names: Vec<_> = scopes.iter().map(|s| s.as_str()).collect();
+            print_json(&serde_json::json!({
+                "identityId": created.identity.as_str(),
+                "name": name,
+                "scopes": scope_names,
+                "apiKey": created.api_key.expose(),
+            }));
+            eprintln!("credvault: the API key above is shown once; only its hash is stored");
         }
-        Command::SetupLocal { table, kms_alias } => {
-            let aws = load_sdk_config().await;
-            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table);
-            store.ensure_table().await.map_err(AdminError::from)?;
-            let kms = aws_sdk_kms::Client::new(&aws);
-            let key_arn = admin::ensure_kms_key(&kms, &kms_alias)
+        IdentityVerb::List => {
+            let identities = admin::list_identities(&store)
                 .await
                 .map_err(AdminError::from)?;
-            print_json(&serde_json::json!({
-                "table": store.table(), "kmsKeyArn": key_arn, "kmsAlias": kms_alias,
-            }));
-            Ok(())
+            print_json(&serde_json::to_value(identities).unwrap_or_default());
+        }
+        IdentityVerb::Revoke { identity_id } => {
+            let identity = IdentityId::parse(&identity_id)
+                .ok_or_else(|| Failure::Local(format!("not an identity id: {identity_id}")))?;
+            if !admin::revoke_identity(&store, &identity)
+                .await
+                .map_err(AdminError::from)?
+            {
+                return Err(Failure::Local(format!("no identity {identity_id}")));
+            }
+            eprintln!("credvault: revoked {identity_id} and its keys");
         }
     }
+    Ok(())
+}
+
+async fn setup_local(table: TableArgs, kms_alias: String) -> Result<(), Failure> {
+    let aws = load_sdk_config().await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table);
+    admin::ensure_table(&store)
+        .await
+        .map_err(AdminError::from)?;
+    let kms = aws_sdk_kms::Client::new(&aws);
+    let key_arn = admin::ensure_kms_key(&kms, &kms_alias)
+        .await
+        .map_err(AdminError::from)?;
+    print_json(&serde_json::json!({
+        "table": store.table(), "kmsKeyArn": key_arn, "kmsAlias": kms_alias,
+    }));
+    Ok(())
 }
 
 fn api_client(api: ApiArgs) -> Result<ApiClient, Failure> {

@@ -1,39 +1,15 @@
 //! Operator tasks over the AWS SDK, shared by the `credvault` CLI, `make dev` and the tests:
 //! one way to make tables, keys and identities.
 
+mod identities;
+mod setup;
+
+pub use identities::{IdentitySummary, list_identities, register_identity, revoke_identity};
+pub use setup::{ensure_kms_key, ensure_table};
+
 use crate::auth::{ApiKey, IdentityId, Scope};
 use crate::dependency::DependencyError;
 use crate::store::DynamoStore;
-use aws_sdk_kms::Client as KmsClient;
-
-/// Returns the ARN of the key behind `alias`, creating both when the alias does not exist:
-/// for local stacks only; a deployed key comes from `template.yaml`.
-pub async fn ensure_kms_key(kms: &KmsClient, alias: &str) -> Result<String, DependencyError> {
-    if let Ok(found) = kms.describe_key().key_id(alias).send().await
-        && let Some(arn) = found.key_metadata.map(|m| m.arn.unwrap_or(m.key_id))
-    {
-        return Ok(arn);
-    }
-    let created = kms
-        .create_key()
-        .description("credvault data keys (local)")
-        .send()
-        .await
-        .map_err(|e| DependencyError::from_sdk("KMS", e))?;
-    let metadata = created
-        .key_metadata
-        .ok_or_else(|| DependencyError::Failed {
-            service: "KMS",
-            detail: "CreateKey returned no metadata".into(),
-        })?;
-    kms.create_alias()
-        .alias_name(alias)
-        .target_key_id(&metadata.key_id)
-        .send()
-        .await
-        .map_err(|e| DependencyError::from_sdk("KMS", e))?;
-    Ok(metadata.arn.unwrap_or(metadata.key_id))
-}
 
 /// A freshly minted identity. The key is shown once and only its hash is stored.
 #[derive(Debug)]
@@ -64,9 +40,7 @@ pub async fn create_identity(
         None => ApiKey::generate().map_err(rng_failed)?,
     };
     let identity = IdentityId::generate().map_err(rng_failed)?;
-    store
-        .register_identity(&identity, name, scopes, &api_key.hash())
-        .await?;
+    register_identity(store, &identity, name, scopes, &api_key.hash()).await?;
     Ok(NewIdentity { identity, api_key })
 }
 

@@ -1,24 +1,24 @@
 //! The use cases, free of HTTP and of AWS: who is calling, and what the vault does for them.
 
-use crate::auth::{ApiKey, AuthError, KeyDirectory, Principal, Scope};
+mod admission;
+mod totp;
+
+pub use totp::{BackupAnswer, MAX_BACKUP_ATTEMPTS, TotpAnswer};
+
+use crate::auth::{AuthError, KeyDirectory, Principal};
+use crate::clock::{Clock, SystemClock};
 use crate::crypto::{self, Binding, KeyProvider, OpenError, SealError};
 use crate::dependency::DependencyError;
-use crate::domain::{
-    CredentialName, NewCredential, SecretData, TOTP_DIGITS, Timestamp, random_id, totp_algorithm,
-    totp_code, totp_remaining,
-};
+use crate::domain::{CredentialName, NewCredential, SecretData, Timestamp, random_id};
 use crate::store::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
-use std::time::Duration;
-
-/// How often a backup-code use re-reads and retries when another write got there first.
-/// Each round lets at least one contender through, so this covers that many at once.
-const MAX_BACKUP_ATTEMPTS: usize = 40;
+use std::sync::Arc;
 
 pub struct Vault<S, K> {
     store: S,
     keys: K,
     /// Requests one identity may make in a minute; `None`: no limit.
     rate_limit: Option<u64>,
+    clock: Arc<dyn Clock>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,26 +81,19 @@ pub struct Revealed {
     pub has_totp: bool,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub struct TotpAnswer {
-    pub code: String,
-    pub remaining: u64,
-    pub backup_codes_remaining: usize,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub struct BackupAnswer {
-    pub code: String,
-    pub remaining: usize,
-}
-
 impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
     pub fn new(store: S, keys: K) -> Self {
         Self {
             store,
             keys,
             rate_limit: None,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Reads the time from `clock` instead of the system's.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     /// Limits each identity to `per_minute` requests in a fixed one-minute window.
@@ -115,35 +108,6 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
         &self.store
     }
 
-    /// Resolves an `Authorization` header to a principal holding `scope`, and counts the
-    /// request against the identity's rate limit.
-    pub async fn authenticate(
-        &self,
-        authorization: Option<&str>,
-        scope: Scope,
-    ) -> Result<Principal, VaultError> {
-        let key = ApiKey::from_authorization(authorization)?;
-        let principal = self
-            .store
-            .principal_for(&key.hash())
-            .await?
-            .ok_or(AuthError::UnknownKey)?;
-        principal.require(scope)?;
-        if let Some(limit) = self.rate_limit {
-            let now = unix_now();
-            let count = self
-                .store
-                .count_request(&principal.identity, now / 60)
-                .await?;
-            if count > limit {
-                return Err(VaultError::RateLimited {
-                    retry_after: 60 - now % 60,
-                });
-            }
-        }
-        Ok(principal)
-    }
-
     /// Encrypts `data` under a fresh data key and replaces whatever had this name, whole.
     pub async fn store(
         &self,
@@ -151,11 +115,7 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
         name: CredentialName,
         credential: NewCredential,
     ) -> Result<Stored, VaultError> {
-        let binding = Binding {
-            identity: &principal.identity,
-            name: &name,
-            kind: credential.kind,
-        };
+        let binding = Binding::new(&principal.identity, &name, credential.kind);
         let envelope = crypto::seal(&self.keys, binding, &credential.data.to_json_bytes()).await?;
         let info = CredentialInfo {
             credential_id: random_id("cred_").map_err(|_| VaultError::Internal("rng".into()))?,
@@ -163,7 +123,7 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
             kind: credential.kind,
             metadata: credential.metadata,
             expires_at: credential.expires_at,
-            created_at: Timestamp::now(),
+            created_at: self.clock.now(),
             last_used_at: None,
             last_rotated_at: None,
         };
@@ -214,67 +174,6 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
         }
     }
 
-    /// The current RFC 6238 code of the credential's seed.
-    pub async fn totp(
-        &self,
-        principal: &Principal,
-        name: &CredentialName,
-    ) -> Result<TotpAnswer, VaultError> {
-        let (record, data) = self.open_live(principal, name).await?;
-        let secret = data.totp_secret(record.info.kind).ok_or_else(|| {
-            VaultError::Unprocessable("No TOTP secret found on this credential".into())
-        })?;
-        let algorithm =
-            totp_algorithm(record.info.metadata.as_ref()).map_err(VaultError::Unprocessable)?;
-        let now = unix_now();
-        let answer = TotpAnswer {
-            code: totp_code(&secret, algorithm, TOTP_DIGITS, now),
-            remaining: totp_remaining(now),
-            backup_codes_remaining: data.backup_codes_remaining(),
-        };
-        self.record_use(&record).await;
-        Ok(answer)
-    }
-
-    /// Moves the first unused backup code to the used ones and returns it. The write is
-    /// conditional on the item being unchanged since it was read, so two callers never get
-    /// the same code; a loser re-reads and tries the next.
-    pub async fn use_backup_code(
-        &self,
-        principal: &Principal,
-        name: &CredentialName,
-    ) -> Result<BackupAnswer, VaultError> {
-        for _ in 0..MAX_BACKUP_ATTEMPTS {
-            let (record, data) = self.open_live(principal, name).await?;
-            let (code, data, remaining) = data.with_backup_code_used().ok_or_else(|| {
-                VaultError::Unprocessable("No backup codes remaining on this credential".into())
-            })?;
-            let binding = Binding {
-                identity: &principal.identity,
-                name,
-                kind: record.info.kind,
-            };
-            let envelope = crypto::seal(&self.keys, binding, &data.to_json_bytes()).await?;
-            let now = Timestamp::now();
-            let expected = record.envelope.nonce;
-            let info = CredentialInfo {
-                last_used_at: Some(now),
-                last_rotated_at: Some(now),
-                ..record.info
-            };
-            let updated = CredentialRecord {
-                identity: record.identity,
-                info,
-                envelope,
-            };
-            if self.store.put_if_unchanged(&updated, &expected).await? {
-                return Ok(BackupAnswer { code, remaining });
-            }
-            tokio::time::sleep(jitter()).await;
-        }
-        Err(VaultError::Contended)
-    }
-
     /// Reads and decrypts a credential that exists and has not expired.
     async fn open_live(
         &self,
@@ -289,15 +188,12 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
         if record.identity != principal.identity || &record.info.name != name {
             return Err(VaultError::Integrity("item stored under another key"));
         }
-        if record.info.expires_at.is_some_and(|t| t.is_past()) {
+        if let Some(expiry) = record.info.expires_at
+            && expiry.has_passed_at(self.clock.now())
+        {
             return Err(VaultError::Expired);
         }
-        let binding = Binding {
-            identity: &principal.identity,
-            name,
-            kind: record.info.kind,
-        };
-        let plaintext = crypto::open(&self.keys, binding, &record.envelope).await?;
+        let plaintext = crypto::open(&self.keys, record.binding(), &record.envelope).await?;
         let data = SecretData::from_json_bytes(&plaintext)
             .ok_or(VaultError::Integrity("plaintext is not a JSON object"))?;
         Ok((record, data))
@@ -305,7 +201,7 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
 
     /// Sets `lastUsedAt`; a failure is logged, not fatal: the read itself succeeded.
     async fn record_use(&self, record: &CredentialRecord) -> Timestamp {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let info = &record.info;
         if let Err(err) = self
             .store
@@ -316,17 +212,4 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
         }
         now
     }
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// 5 to 36 ms, so that contenders spread out instead of colliding again.
-fn jitter() -> Duration {
-    let mut byte = [0u8; 1];
-    let _ = aws_lc_rs::rand::fill(&mut byte);
-    Duration::from_millis(5 + u64::from(byte[0] % 32))
 }

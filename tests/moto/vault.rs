@@ -1,27 +1,14 @@
 //! The rest of the vault against a real moto server: paging past 1 MB, concurrent
 //! backup-code use, use tracking that never resurrects, and tampered items.
 
-mod common;
-
+use crate::stack::{Stack, TABLE};
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::moto::{Stack, TABLE};
-use common::*;
-use credvault::domain::{CredentialName, Timestamp};
+use credvault::domain::{CredentialName, RateWindow, Timestamp};
 use credvault::store::{CredentialStore, TableLayout};
-use serde_json::{Value, json};
+use credvault::testing::*;
+use serde_json::json;
 use std::collections::HashSet;
 use std::sync::Arc;
-
-async fn send(stack: &Stack, method: &str, path: &str, body: Option<&Value>) -> Answer {
-    let body = body.map(Value::to_string);
-    let request = api_event(
-        method,
-        path,
-        Some(stack.write_key.expose()),
-        body.as_deref(),
-    );
-    call(&stack.vault, request).await
-}
 
 fn name(raw: &str) -> CredentialName {
     CredentialName::parse(raw).unwrap()
@@ -36,7 +23,9 @@ async fn given_credentials_past_one_megabyte_when_listed_then_every_one_is_there
     for n in names {
         let body = json!({"type": "CUSTOM", "data": {"blob": blob}, "metadata": {"n": n}});
         assert_eq!(
-            send(&stack, "PUT", &format!("/v0/vault/{n}"), Some(&body))
+            stack
+                .writer()
+                .request("PUT", &format!("/v0/vault/{n}"), Some(&body))
                 .await
                 .status,
             201
@@ -50,10 +39,10 @@ async fn given_credentials_past_one_megabyte_when_listed_then_every_one_is_there
         Some(other.api_key.expose()),
         Some(r#"{"type":"CUSTOM","data":{"a":1}}"#),
     );
-    assert_eq!(call(&stack.vault, theirs).await.status, 201);
+    assert_eq!(TestClient::new(&stack.vault).send(theirs).await.status, 201);
 
     // WHEN listed
-    let answer = send(&stack, "GET", "/v0/vault", None).await;
+    let answer = stack.writer().request("GET", "/v0/vault", None).await;
 
     // THEN all six, sorted, metadata only
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -83,7 +72,9 @@ async fn twenty_concurrent_consumers_get_ten_distinct_codes_and_ten_clean_refusa
     let body =
         json!({"type": "TOTP", "data": {"secret": "JBSWY3DPEHPK3PXP", "backupCodes": codes}});
     assert_eq!(
-        send(&stack, "PUT", "/v0/vault/github-2fa", Some(&body))
+        stack
+            .writer()
+            .request("PUT", "/v0/vault/github-2fa", Some(&body))
             .await
             .status,
         201
@@ -93,9 +84,12 @@ async fn twenty_concurrent_consumers_get_ten_distinct_codes_and_ten_clean_refusa
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..20 {
         let stack = Arc::clone(&stack);
-        tasks.spawn(
-            async move { send(&stack, "POST", "/v0/vault/github-2fa/totp/backup", None).await },
-        );
+        tasks.spawn(async move {
+            stack
+                .writer()
+                .request("POST", "/v0/vault/github-2fa/totp/backup", None)
+                .await
+        });
     }
     let answers = tasks.join_all().await;
 
@@ -122,7 +116,10 @@ async fn twenty_concurrent_consumers_get_ten_distinct_codes_and_ten_clean_refusa
     for answer in refused {
         assert_envelope(answer, 400, "bad_request");
     }
-    let read = send(&stack, "GET", "/v0/vault/github-2fa", None).await;
+    let read = stack
+        .writer()
+        .request("GET", "/v0/vault/github-2fa", None)
+        .await;
     assert_eq!(read.json["data"]["backupCodes"], json!([]));
     assert_eq!(
         read.json["data"]["usedBackupCodes"]
@@ -137,12 +134,18 @@ async fn twenty_concurrent_consumers_get_ten_distinct_codes_and_ten_clean_refusa
 async fn recording_a_use_never_resurrects_or_touches_a_replacement() {
     let stack = Stack::start().await;
     let body = json!({"type": "API_KEY", "data": {"key": "k1"}});
-    let first = send(&stack, "PUT", "/v0/vault/stripe", Some(&body)).await;
+    let first = stack
+        .writer()
+        .request("PUT", "/v0/vault/stripe", Some(&body))
+        .await;
     let first_id = first.json["credentialId"].as_str().unwrap().to_owned();
     let later = Timestamp::parse("2030-01-01T00:00:00Z").unwrap();
 
     // Replaced meanwhile: the old id's use lands nowhere.
-    let second = send(&stack, "PUT", "/v0/vault/stripe", Some(&body)).await;
+    let second = stack
+        .writer()
+        .request("PUT", "/v0/vault/stripe", Some(&body))
+        .await;
     stack
         .store
         .touch(&stack.identity, &name("stripe"), &first_id, later)
@@ -159,7 +162,9 @@ async fn recording_a_use_never_resurrects_or_touches_a_replacement() {
 
     // Deleted meanwhile: the use does not bring it back.
     assert_eq!(
-        send(&stack, "DELETE", "/v0/vault/stripe", None)
+        stack
+            .writer()
+            .request("DELETE", "/v0/vault/stripe", None)
             .await
             .status,
         204
@@ -180,8 +185,14 @@ async fn recording_a_use_never_resurrects_or_touches_a_replacement() {
     );
 
     // And on the live credential it is recorded.
-    let third = send(&stack, "PUT", "/v0/vault/stripe", Some(&body)).await;
-    let read = send(&stack, "GET", "/v0/vault/stripe", None).await;
+    let third = stack
+        .writer()
+        .request("PUT", "/v0/vault/stripe", Some(&body))
+        .await;
+    let read = stack
+        .writer()
+        .request("GET", "/v0/vault/stripe", None)
+        .await;
     assert_eq!(read.json["data"], json!({"key": "k1"}));
     let stored = stack
         .store
@@ -201,7 +212,9 @@ async fn tampered_or_copied_items_answer_500_never_data() {
     let stack = Stack::start().await;
     let body = json!({"type": "API_KEY", "data": {"key": "sk_live_abc123"}});
     assert_eq!(
-        send(&stack, "PUT", "/v0/vault/stripe", Some(&body))
+        stack
+            .writer()
+            .request("PUT", "/v0/vault/stripe", Some(&body))
             .await
             .status,
         201
@@ -263,8 +276,11 @@ async fn tampered_or_copied_items_answer_500_never_data() {
         None,
     );
     let answers = [
-        send(&stack, "GET", "/v0/vault/github", None).await,
-        call(&stack.vault, other_read).await,
+        stack
+            .writer()
+            .request("GET", "/v0/vault/github", None)
+            .await,
+        TestClient::new(&stack.vault).send(other_read).await,
     ];
     for answer in &answers {
         assert_envelope(answer, 500, "internal_error");
@@ -276,7 +292,10 @@ async fn tampered_or_copied_items_answer_500_never_data() {
         let mut tampered = item.clone();
         tampered.insert(attribute.into(), blob(attribute, 3));
         put_raw(tampered).await;
-        let answer = send(&stack, "GET", "/v0/vault/stripe", None).await;
+        let answer = stack
+            .writer()
+            .request("GET", "/v0/vault/stripe", None)
+            .await;
         assert_envelope(&answer, 500, "internal_error");
         assert!(!answer.text.contains("sk_live"), "{attribute}");
     }
@@ -288,27 +307,40 @@ async fn every_endpoint_works_on_the_real_sdk_path() {
     let body =
         json!({"type": "TOTP", "data": {"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["b1"]}});
     assert_eq!(
-        send(&stack, "PUT", "/v0/vault/github-2fa", Some(&body))
+        stack
+            .writer()
+            .request("PUT", "/v0/vault/github-2fa", Some(&body))
             .await
             .status,
         201
     );
-    let totp = send(&stack, "GET", "/v0/vault/github-2fa/totp", None).await;
+    let totp = stack
+        .writer()
+        .request("GET", "/v0/vault/github-2fa/totp", None)
+        .await;
     assert_eq!(totp.status, 200, "{}", totp.text);
     assert_eq!(totp.json["code"].as_str().unwrap().len(), 6);
     assert_eq!(totp.json["backupCodesRemaining"], 1);
-    let backup = send(&stack, "POST", "/v0/vault/github-2fa/totp/backup", None).await;
+    let backup = stack
+        .writer()
+        .request("POST", "/v0/vault/github-2fa/totp/backup", None)
+        .await;
     assert_eq!(backup.json, json!({"code": "b1", "remaining": 0}));
-    let read = send(&stack, "GET", "/v0/vault/github-2fa", None).await;
+    let read = stack
+        .writer()
+        .request("GET", "/v0/vault/github-2fa", None)
+        .await;
     assert_eq!(read.json["data"]["usedBackupCodes"], json!(["b1"]));
     assert_eq!(
-        send(&stack, "DELETE", "/v0/vault/github-2fa", None)
+        stack
+            .writer()
+            .request("DELETE", "/v0/vault/github-2fa", None)
             .await
             .status,
         204
     );
     assert_eq!(
-        send(&stack, "GET", "/v0/vault", None).await.json["count"],
+        stack.writer().request("GET", "/v0/vault", None).await.json["count"],
         0
     );
 }
@@ -320,26 +352,34 @@ async fn the_rate_limit_counts_atomically_in_the_table() {
     // The counter itself: one atomic ADD per request, per identity and minute.
     for expected in 1..=3 {
         assert_eq!(
-            stack.store.count_request(&stack.identity, 7).await.unwrap(),
+            stack
+                .store
+                .count_request(&stack.identity, RateWindow::containing(7 * 60))
+                .await
+                .unwrap(),
             expected
         );
     }
     assert_eq!(
-        stack.store.count_request(&stack.identity, 8).await.unwrap(),
+        stack
+            .store
+            .count_request(&stack.identity, RateWindow::containing(8 * 60))
+            .await
+            .unwrap(),
         1
     );
 
     // Through the handler, with a limit of 2.
     let vault = credvault::vault::Vault::new(
         stack.store.clone(),
-        credvault::crypto::KmsKeyProvider::new(stack.kms.clone(), common::moto::KMS_ALIAS),
+        credvault::crypto::KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS),
     )
     .with_rate_limit(Some(2));
     let statuses: Vec<u16> = {
         let mut statuses = Vec::new();
         for _ in 0..3 {
             let request = api_event("GET", "/v0/vault", Some(stack.read_key.expose()), None);
-            statuses.push(call(&vault, request).await.status.as_u16());
+            statuses.push(TestClient::new(&vault).send(request).await.status.as_u16());
         }
         statuses
     };

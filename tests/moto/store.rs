@@ -1,31 +1,19 @@
 //! The store call end to end against a real moto server: the same SDK code path as AWS.
 
-mod common;
-
+use crate::stack::{Stack, TABLE};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::primitives::Blob;
-use common::moto::{Stack, TABLE};
-use common::*;
+use credvault::admin;
 use credvault::crypto::{self, Binding, KmsKeyProvider, OpenError};
 use credvault::domain::CredentialName;
-use credvault::store::{DynamoStore, TableLayout, record_from_item};
+use credvault::store::{DynamoStore, TableLayout};
+use credvault::testing::*;
 use credvault::vault::Vault;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 type Item = HashMap<String, AttributeValue>;
-
-async fn put(stack: &Stack, name: &str, body: &Value) -> Answer {
-    let path = format!("/v0/vault/{name}");
-    let request = api_event(
-        "PUT",
-        &path,
-        Some(stack.write_key.expose()),
-        Some(&body.to_string()),
-    );
-    call(&stack.vault, request).await
-}
 
 async fn raw_item(stack: &Stack, name: &str) -> Option<Item> {
     let (pk, sk) =
@@ -56,12 +44,13 @@ async fn given_a_stored_credential_when_decrypted_independently_then_it_is_what_
     // GIVEN the seed's stripe credential, stored through the handler
     let stack = Stack::start().await;
     let data = json!({"key": "sk_live_abc123..."});
-    let answer = put(
-        &stack,
-        "stripe",
-        &json!({"type": "API_KEY", "data": data, "metadata": {"service": "stripe"}}),
-    )
-    .await;
+    let answer = stack
+        .writer()
+        .put(
+            "stripe",
+            &json!({"type": "API_KEY", "data": data, "metadata": {"service": "stripe"}}),
+        )
+        .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
 
     // WHEN the raw item is decrypted by hand: KMS with the documented context, then AES-GCM
@@ -126,7 +115,7 @@ async fn a_scan_of_the_table_holds_no_plaintext_secret_or_api_key() {
             json!({"type": "CARD", "data": {"number": "4242424242424242", "cvc": "737"}}),
         ),
     ] {
-        assert_eq!(put(&stack, name, &body).await.status, 201);
+        assert_eq!(stack.writer().put(name, &body).await.status, 201);
     }
 
     let dump = format!("{:?}", stack.scan().await);
@@ -152,24 +141,26 @@ async fn a_scan_of_the_table_holds_no_plaintext_secret_or_api_key() {
 async fn given_a_credential_with_metadata_and_expiry_when_overwritten_then_neither_survives() {
     // GIVEN stripe with metadata and an expiry
     let stack = Stack::start().await;
-    let first = put(
-        &stack,
-        "stripe",
-        &json!({
-            "type": "API_KEY", "data": {"key": "old"}, "metadata": {"service": "stripe"},
-            "expiresAt": "2030-01-01T00:00:00Z",
-        }),
-    )
-    .await;
+    let first = stack
+        .writer()
+        .put(
+            "stripe",
+            &json!({
+                "type": "API_KEY", "data": {"key": "old"}, "metadata": {"service": "stripe"},
+                "expiresAt": "2030-01-01T00:00:00Z",
+            }),
+        )
+        .await;
     assert_eq!(first.status, 201, "{}", first.text);
 
     // WHEN it is written again with neither
-    let second = put(
-        &stack,
-        "stripe",
-        &json!({"type": "API_KEY", "data": {"key": "new"}}),
-    )
-    .await;
+    let second = stack
+        .writer()
+        .put(
+            "stripe",
+            &json!({"type": "API_KEY", "data": {"key": "new"}}),
+        )
+        .await;
 
     // THEN 200, and the item is the new one whole
     assert_eq!(second.status, 200, "{}", second.text);
@@ -201,7 +192,7 @@ async fn open_as(
     name: &str,
 ) -> Result<Vec<u8>, OpenError> {
     let record = record_from_item(item).unwrap();
-    let keys = KmsKeyProvider::new(stack.kms.clone(), common::moto::KMS_ALIAS);
+    let keys = KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS);
     let (identity, name) = (
         credvault::auth::IdentityId::parse(identity).unwrap(),
         CredentialName::parse(name).unwrap(),
@@ -220,13 +211,14 @@ async fn open_as(
 async fn an_item_copied_to_another_identity_or_name_does_not_decrypt() {
     let stack = Stack::start().await;
     assert_eq!(
-        put(
-            &stack,
-            "stripe",
-            &json!({"type": "API_KEY", "data": {"key": "sk_live_abc123"}})
-        )
-        .await
-        .status,
+        stack
+            .writer()
+            .put(
+                "stripe",
+                &json!({"type": "API_KEY", "data": {"key": "sk_live_abc123"}})
+            )
+            .await
+            .status,
         201
     );
     let item = raw_item(&stack, "stripe").await.unwrap();
@@ -295,11 +287,9 @@ async fn auth_and_input_errors_come_back_in_the_envelope_and_write_nothing() {
         (Some(stack.write_key.expose()), "{", 400, "bad_request", ""),
     ];
     for (key, body, status, code, message) in cases {
-        let answer = call(
-            &stack.vault,
-            api_event("PUT", "/v0/vault/stripe", key, Some(body)),
-        )
-        .await;
+        let answer = TestClient::new(&stack.vault)
+            .send(api_event("PUT", "/v0/vault/stripe", key, Some(body)))
+            .await;
         assert_envelope(&answer, status, code);
         if !message.is_empty() {
             assert_eq!(answer.json["message"], message);
@@ -319,25 +309,23 @@ async fn given_kms_unreachable_when_storing_then_503_with_retry_after_and_nothin
     // GIVEN a vault whose DynamoDB works but whose KMS endpoint refuses connections
     let stack = Stack::start().await;
     let dead =
-        common::moto::sdk_config_for(&format!("http://127.0.0.1:{}", common::moto::free_port()))
+        crate::stack::sdk_config_for(&format!("http://127.0.0.1:{}", crate::stack::free_port()))
             .await;
     let vault = Vault::new(
         DynamoStore::new(aws_sdk_dynamodb::Client::new(&stack.aws), TABLE),
-        KmsKeyProvider::new(aws_sdk_kms::Client::new(&dead), common::moto::KMS_ALIAS),
+        KmsKeyProvider::new(aws_sdk_kms::Client::new(&dead), crate::stack::KMS_ALIAS),
     );
 
     // WHEN a credential is stored
     let body = json!({"type": "API_KEY", "data": {"key": "sk_live_abc123"}}).to_string();
-    let answer = call(
-        &vault,
-        api_event(
+    let answer = TestClient::new(&vault)
+        .send(api_event(
             "PUT",
             "/v0/vault/stripe",
             Some(stack.write_key.expose()),
             Some(&body),
-        ),
-    )
-    .await;
+        ))
+        .await;
 
     // THEN the caller is told to retry, sees no internals, and nothing was written
     assert_envelope(&answer, 503, "service_unavailable");
@@ -366,11 +354,14 @@ async fn a_key_registers_once_and_never_moves_to_another_identity() {
         "a second registration of the same key must fail"
     );
     // The key still belongs to its first identity.
-    let answer = call(
-        &stack.vault,
-        api_event("GET", "/v0/vault", Some(stack.write_key.expose()), None),
-    )
-    .await;
+    let answer = TestClient::new(&stack.vault)
+        .send(api_event(
+            "GET",
+            "/v0/vault",
+            Some(stack.write_key.expose()),
+            None,
+        ))
+        .await;
     assert_eq!(answer.status, 200);
     let principal = stack
         .vault
@@ -390,7 +381,11 @@ async fn a_revoked_identitys_keys_stop_working_on_the_next_request() {
     let scope = credvault::auth::Scope::VaultRead;
     assert!(stack.vault.authenticate(Some(&header), scope).await.is_ok());
 
-    assert!(stack.store.revoke_identity(&stack.identity).await.unwrap());
+    assert!(
+        admin::revoke_identity(&stack.store, &stack.identity)
+            .await
+            .unwrap()
+    );
 
     let err = stack
         .vault
@@ -398,7 +393,7 @@ async fn a_revoked_identitys_keys_stop_working_on_the_next_request() {
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "Invalid API key");
-    let listed = stack.store.list_identities().await.unwrap();
+    let listed = admin::list_identities(&stack.store).await.unwrap();
     let me = listed
         .iter()
         .find(|i| i.identity_id == stack.identity.as_str())
@@ -409,5 +404,5 @@ async fn a_revoked_identitys_keys_stop_working_on_the_next_request() {
     let header = format!("Bearer {}", stack.read_key.expose());
     assert!(stack.vault.authenticate(Some(&header), scope).await.is_ok());
     let nobody = credvault::auth::IdentityId::parse("idt_nobody").unwrap();
-    assert!(!stack.store.revoke_identity(&nobody).await.unwrap());
+    assert!(!admin::revoke_identity(&stack.store, &nobody).await.unwrap());
 }

@@ -2,18 +2,16 @@
 //! is a 503 with `Retry-After`, anything else a 500 that shows no internals, and neither
 //! writes anything.
 
-mod common;
-
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::operation::generate_data_key::GenerateDataKeyOutput;
 use aws_sdk_kms::primitives::Blob;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use common::*;
 use credvault::auth::ApiKey;
 use credvault::crypto::KmsKeyProvider;
 use credvault::store::DynamoStore;
+use credvault::testing::*;
 use credvault::vault::Vault;
 
 /// The key lookup succeeds: the caller is a writer.
@@ -91,7 +89,9 @@ async fn given_kms_throttling_when_storing_then_503_and_no_write() {
         .http_status(400, aws_error("ThrottlingException"))
         .repeatedly()
         .build();
-    let answer = call(&vault(&[&key, &put], &[&throttled]), store_request()).await;
+    let answer = TestClient::new(&vault(&[&key, &put], &[&throttled]))
+        .send(store_request())
+        .await;
 
     assert_envelope(&answer, 503, "service_unavailable");
     assert_eq!(answer.headers["retry-after"], "1");
@@ -112,7 +112,9 @@ async fn given_dynamodb_throttling_on_write_when_storing_then_503() {
         )
         .repeatedly()
         .build();
-    let answer = call(&vault(&[&key, &throttled], &[&kms]), store_request()).await;
+    let answer = TestClient::new(&vault(&[&key, &throttled], &[&kms]))
+        .send(store_request())
+        .await;
 
     assert_envelope(&answer, 503, "service_unavailable");
     assert_no_internals(&answer);
@@ -127,7 +129,9 @@ async fn given_dynamodb_throttling_on_the_key_lookup_then_503_not_401() {
         .repeatedly()
         .build();
     let kms = kms_works();
-    let answer = call(&vault(&[&throttled], &[&kms]), store_request()).await;
+    let answer = TestClient::new(&vault(&[&throttled], &[&kms]))
+        .send(store_request())
+        .await;
     assert_envelope(&answer, 503, "service_unavailable");
     assert_eq!(kms.num_calls(), 0);
 }
@@ -140,7 +144,9 @@ async fn given_kms_server_errors_then_503() {
         .http_status(500, aws_error("KMSInternalException"))
         .repeatedly()
         .build();
-    let answer = call(&vault(&[&key], &[&failing]), store_request()).await;
+    let answer = TestClient::new(&vault(&[&key], &[&failing]))
+        .send(store_request())
+        .await;
     assert_envelope(&answer, 503, "service_unavailable");
 }
 
@@ -155,7 +161,9 @@ async fn given_a_missing_kms_key_then_500_without_internals_and_no_write() {
         .http_status(400, aws_error("NotFoundException"))
         .repeatedly()
         .build();
-    let answer = call(&vault(&[&key, &put], &[&missing]), store_request()).await;
+    let answer = TestClient::new(&vault(&[&key, &put], &[&missing]))
+        .send(store_request())
+        .await;
 
     assert_envelope(&answer, 500, "internal_error");
     assert_eq!(answer.json["message"], "Internal error");
@@ -175,7 +183,9 @@ async fn given_working_dependencies_then_the_write_is_one_unconditional_put() {
                 && req.item().is_some_and(|item| !item.contains_key("data"))
         })
         .then_output(|| PutItemOutput::builder().build());
-    let answer = call(&vault(&[&key, &put], &[&kms]), store_request()).await;
+    let answer = TestClient::new(&vault(&[&key, &put], &[&kms]))
+        .send(store_request())
+        .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     assert_eq!((put.num_calls(), kms.num_calls()), (1, 1));
 }

@@ -7,6 +7,7 @@ use credvault::admin;
 use credvault::auth::{ApiKey, IdentityId, Scope};
 use credvault::crypto::KmsKeyProvider;
 use credvault::store::DynamoStore;
+use credvault::testing::TestClient;
 use credvault::vault::Vault;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -89,7 +90,8 @@ pub const KMS_ALIAS: &str = "alias/credvault-test";
 
 /// A table, a KMS key and two identities in a fresh moto, and a vault on them.
 pub struct Stack {
-    pub moto: Moto,
+    /// Held for its `Drop`: the server lives as long as the stack.
+    _moto: Moto,
     pub aws: SdkConfig,
     pub store: DynamoStore,
     pub kms: aws_sdk_kms::Client,
@@ -104,7 +106,7 @@ impl Stack {
         let moto = Moto::start();
         let aws = moto.sdk_config().await;
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), TABLE);
-        store.ensure_table().await.expect("table");
+        admin::ensure_table(&store).await.expect("table");
         let kms = aws_sdk_kms::Client::new(&aws);
         admin::ensure_kms_key(&kms, KMS_ALIAS)
             .await
@@ -117,7 +119,7 @@ impl Stack {
             .expect("identity");
         let vault = Vault::new(store.clone(), KmsKeyProvider::new(kms.clone(), KMS_ALIAS));
         Self {
-            moto,
+            _moto: moto,
             aws,
             store,
             kms,
@@ -133,6 +135,11 @@ impl Stack {
         admin::create_identity(&self.store, "other", &Scope::ALL, None)
             .await
             .expect("identity")
+    }
+
+    /// A client sending through the handler as the writer.
+    pub fn writer(&self) -> TestClient<'_, DynamoStore, KmsKeyProvider> {
+        TestClient::new(&self.vault).with_key(self.write_key.expose())
     }
 
     /// Every item of the table, raw.

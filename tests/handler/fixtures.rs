@@ -1,96 +1,183 @@
 //! The handler driven by API Gateway HTTP API (v2) events from `events/`, on the in-memory
 //! store and local keys: every fixture has an expected answer, and every failure writes nothing.
 
-mod common;
-
-use common::*;
 use credvault::domain::CredentialName;
+use credvault::http::Route;
 use credvault::store::CredentialStore;
+use credvault::testing::*;
 use lambda_http::http::header;
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt};
 
 /// An error's code and, where the contract fixes it, its message ("" where it does not).
 type ExpectedError = Option<(&'static str, &'static str)>;
 
-/// (fixture, status, expected error)
-const CASES: &[(&str, u16, ExpectedError)] = &[
-    ("put-seed-api-key", 201, None),
-    ("put-seed-login", 201, None),
-    ("put-seed-totp", 201, None),
-    ("put-base64-body", 201, None),
+/// (fixture, the route it must reach (`None`: no route), status, expected error): the one
+/// registry of the fixtures in `events/`.
+const CASES: &[(&str, Option<&str>, u16, ExpectedError)] = &[
+    ("put-seed-api-key", Some("/v0/vault/{name}"), 201, None),
+    ("put-seed-login", Some("/v0/vault/{name}"), 201, None),
+    ("put-seed-totp", Some("/v0/vault/{name}"), 201, None),
+    ("put-base64-body", Some("/v0/vault/{name}"), 201, None),
     (
         "put-no-auth",
+        Some("/v0/vault/{name}"),
         401,
         Some(("unauthorized", "Missing or invalid Authorization header")),
     ),
     (
         "put-basic-auth",
+        Some("/v0/vault/{name}"),
         401,
         Some(("unauthorized", "Missing or invalid Authorization header")),
     ),
     (
         "put-malformed-key",
+        Some("/v0/vault/{name}"),
         401,
         Some(("unauthorized", "Invalid API key format")),
     ),
     (
         "put-unknown-key",
+        Some("/v0/vault/{name}"),
         401,
         Some(("unauthorized", "Invalid API key")),
     ),
     (
         "put-read-only-key",
+        Some("/v0/vault/{name}"),
         403,
         Some(("forbidden", "Missing required scope: vault:write")),
     ),
-    ("put-invalid-name", 400, Some(("bad_request", ""))),
-    ("put-encoded-slash-name", 400, Some(("bad_request", ""))),
-    ("put-not-json", 400, Some(("bad_request", ""))),
-    ("put-not-object", 400, Some(("bad_request", ""))),
-    ("put-missing-type", 400, Some(("bad_request", ""))),
-    ("put-unknown-type", 400, Some(("bad_request", ""))),
-    ("put-empty-data", 400, Some(("bad_request", ""))),
-    ("put-data-not-object", 400, Some(("bad_request", ""))),
-    ("put-unknown-field", 400, Some(("bad_request", ""))),
-    ("put-bad-expiry", 400, Some(("bad_request", ""))),
-    ("put-totp-bad-secret", 400, Some(("bad_request", ""))),
-    ("put-login-password-number", 400, Some(("bad_request", ""))),
-    ("put-metadata-string", 400, Some(("bad_request", ""))),
+    (
+        "put-invalid-name",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-encoded-slash-name",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-not-json",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-not-object",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-missing-type",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-unknown-type",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-empty-data",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-data-not-object",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-unknown-field",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-bad-expiry",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-totp-bad-secret",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-login-password-number",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
+    (
+        "put-metadata-string",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
     (
         "put-empty-body",
+        Some("/v0/vault/{name}"),
         400,
         Some(("bad_request", "Request body is required")),
     ),
-    ("patch-wrong-method", 405, Some(("method_not_allowed", ""))),
+    (
+        "patch-wrong-method",
+        Some("/v0/vault/{name}"),
+        405,
+        Some(("method_not_allowed", "")),
+    ),
     // Against an empty vault: nothing to find, an empty list.
     (
         "get-credential",
+        Some("/v0/vault/{name}"),
         404,
         Some(("not_found", "Credential not found")),
     ),
     (
         "delete-credential",
+        Some("/v0/vault/{name}"),
         404,
         Some(("not_found", "Credential not found")),
     ),
-    ("get-totp", 404, Some(("not_found", "Credential not found"))),
+    (
+        "get-totp",
+        Some("/v0/vault/{name}/totp"),
+        404,
+        Some(("not_found", "Credential not found")),
+    ),
     (
         "post-totp-backup",
+        Some("/v0/vault/{name}/totp/backup"),
         404,
         Some(("not_found", "Credential not found")),
     ),
-    ("get-list-credentials", 200, None),
+    ("get-list-credentials", Some("/v0/vault"), 200, None),
     (
         "get-credential-rest-v1",
+        Some("/v0/vault/{name}"),
         404,
         Some(("not_found", "Credential not found")),
     ),
     (
         "get-credential-function-url",
+        Some("/v0/vault/{name}"),
         404,
         Some(("not_found", "Credential not found")),
     ),
-    ("put-unknown-route", 404, Some(("not_found", ""))),
+    ("put-unknown-route", None, 404, Some(("not_found", ""))),
 ];
 
 #[tokio::test]
@@ -99,7 +186,7 @@ async fn every_fixture_gets_its_expected_answer_and_failures_write_nothing() {
     for entry in std::fs::read_dir(events_dir()).unwrap() {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let (_, status, error) = CASES
+        let (_, _, status, error) = CASES
             .iter()
             .find(|(name, ..)| *name == stem)
             .unwrap_or_else(|| panic!("fixture {stem} has no expected answer in CASES"));
@@ -108,7 +195,7 @@ async fn every_fixture_gets_its_expected_answer_and_failures_write_nothing() {
         // GIVEN an empty vault
         let vault = memory_vault();
         // WHEN the fixture arrives
-        let answer = call(&vault, event(&stem)).await;
+        let answer = TestClient::new(&vault).send(event(&stem)).await;
         // THEN the answer is the expected one, and leaks nothing
         for secret in FIXTURE_SECRETS {
             assert!(
@@ -147,7 +234,9 @@ async fn every_fixture_gets_its_expected_answer_and_failures_write_nothing() {
 #[tokio::test]
 async fn given_the_seed_example_when_stored_then_the_answer_is_the_contracts_shape() {
     let vault = memory_vault();
-    let answer = call(&vault, event("put-seed-api-key")).await;
+    let answer = TestClient::new(&vault)
+        .send(event("put-seed-api-key"))
+        .await;
 
     assert_eq!(answer.status, 201);
     let body = answer.json.as_object().unwrap();
@@ -178,7 +267,7 @@ async fn given_the_seed_example_when_stored_then_the_answer_is_the_contracts_sha
 #[tokio::test]
 async fn a_base64_body_is_decoded_and_the_expiry_normalised_to_utc() {
     let vault = memory_vault();
-    let answer = call(&vault, event("put-base64-body")).await;
+    let answer = TestClient::new(&vault).send(event("put-base64-body")).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     assert_eq!(answer.json["expiresAt"], "2030-01-01T00:00:00Z");
 }
@@ -187,14 +276,16 @@ async fn a_base64_body_is_decoded_and_the_expiry_normalised_to_utc() {
 async fn given_a_stored_credential_when_the_name_is_written_again_then_it_is_replaced_whole() {
     // GIVEN stripe, with metadata
     let vault = memory_vault();
-    let first = call(&vault, event("put-seed-api-key")).await;
+    let first = TestClient::new(&vault)
+        .send(event("put-seed-api-key"))
+        .await;
     assert_eq!(first.status, 201);
 
     // WHEN it is stored again with neither metadata nor the same type
     let request = event("put-seed-api-key").map(|_| {
         Body::Text(r#"{"type":"CUSTOM","data":{"token":"t-2"},"expiresAt":"2031-05-01"}"#.into())
     });
-    let second = call(&vault, request).await;
+    let second = TestClient::new(&vault).send(request).await;
 
     // THEN the answer says replaced, and nothing of the old credential survives
     assert_eq!(second.status, 200, "{}", second.text);
@@ -225,7 +316,9 @@ async fn a_body_over_two_mebibytes_is_refused_unread() {
         r#"{{"type":"CUSTOM","data":{{"x":"{}"}}}}"#,
         "a".repeat(2 * 1024 * 1024)
     );
-    let answer = call(&vault, event("put-seed-api-key").map(|_| Body::Text(huge))).await;
+    let answer = TestClient::new(&vault)
+        .send(event("put-seed-api-key").map(|_| Body::Text(huge)))
+        .await;
     assert_envelope(&answer, 413, "payload_too_large");
     assert!(vault.store_port().is_empty());
 }
@@ -237,14 +330,18 @@ async fn data_too_large_for_one_item_is_refused() {
         r#"{{"type":"CUSTOM","data":{{"x":"{}"}}}}"#,
         "a".repeat(300 * 1024)
     );
-    let answer = call(&vault, event("put-seed-api-key").map(|_| Body::Text(big))).await;
+    let answer = TestClient::new(&vault)
+        .send(event("put-seed-api-key").map(|_| Body::Text(big)))
+        .await;
     assert_envelope(&answer, 413, "payload_too_large");
     assert!(vault.store_port().is_empty());
 }
 
 #[tokio::test]
 async fn a_wrong_method_names_the_allowed_ones() {
-    let answer = call(&memory_vault(), event("patch-wrong-method")).await;
+    let answer = TestClient::new(&memory_vault())
+        .send(event("patch-wrong-method"))
+        .await;
     assert_envelope(&answer, 405, "method_not_allowed");
     assert_eq!(answer.headers[header::ALLOW], "GET, PUT, DELETE");
 }
@@ -257,11 +354,9 @@ async fn a_rest_api_stage_prefix_does_not_hide_the_route() {
     parts.uri = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/v0/vault/stripe"
         .parse()
         .unwrap();
-    let answer = call(
-        &memory_vault(),
-        lambda_http::Request::from_parts(parts, body),
-    )
-    .await;
+    let answer = TestClient::new(&memory_vault())
+        .send(lambda_http::Request::from_parts(parts, body))
+        .await;
     assert_eq!(answer.status, 201, "{}", answer.text);
 }
 
@@ -269,16 +364,51 @@ async fn a_rest_api_stage_prefix_does_not_hide_the_route() {
 async fn a_rest_api_and_a_function_url_reach_the_same_credential() {
     // GIVEN the seed's login, stored through the HTTP API
     let vault = memory_vault();
-    assert_eq!(call(&vault, event("put-seed-login")).await.status, 201);
+    assert_eq!(
+        TestClient::new(&vault)
+            .send(event("put-seed-login"))
+            .await
+            .status,
+        201
+    );
     // WHEN it is read through a REST API stage and through a Function URL
     for fixture in [
         "get-credential-rest-v1",
         "get-credential-function-url",
         "get-credential",
     ] {
-        let answer = call(&vault, event(fixture)).await;
+        let answer = TestClient::new(&vault).send(event(fixture)).await;
         // THEN each finds it
         assert_eq!(answer.status, 200, "{fixture}: {}", answer.text);
         assert_eq!(answer.json["data"]["password"], "s3cret!", "{fixture}");
     }
+}
+
+#[test]
+fn every_fixture_parses_and_routes_where_its_case_says() {
+    for (stem, want_route, ..) in CASES {
+        let path = events_dir().join(format!("{stem}.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let request = lambda_http::request::from_str(&text)
+            .unwrap_or_else(|e| panic!("{stem}: lambda_http cannot parse it: {e}"));
+
+        // `<method>-<what>[-rest-v1|-function-url].json`
+        let method = stem.split('-').next().unwrap().to_uppercase();
+        assert_eq!(request.method().as_str(), method, "{stem}");
+        let want_origin = if stem.ends_with("-rest-v1") {
+            "v1"
+        } else {
+            "v2"
+        };
+        let got_origin = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV1(_)) => "v1",
+            Some(RequestContext::ApiGatewayV2(_)) => "v2",
+            _ => "other",
+        };
+        assert_eq!(got_origin, want_origin, "{stem}");
+
+        let route = Route::parse(request.raw_http_path()).map(|r| r.template());
+        assert_eq!(route, *want_route, "{stem}: {}", request.raw_http_path());
+    }
+    assert!(CASES.len() >= 30, "only {} fixtures", CASES.len());
 }

@@ -1,0 +1,218 @@
+//! The item codec: credentials to DynamoDB attribute maps and back. Crate-private; tests
+//! reach it through `credvault::testing`.
+
+use super::layout::{TableLayout, attr};
+use crate::auth::IdentityId;
+use crate::crypto::Envelope;
+use crate::dependency::DependencyError;
+use crate::domain::{CredentialName, CredentialType, Timestamp};
+use crate::store::{CredentialInfo, CredentialRecord};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn b(bytes: &[u8]) -> AttributeValue {
+    AttributeValue::B(Blob::new(bytes))
+}
+
+pub fn n(number: impl ToString) -> AttributeValue {
+    AttributeValue::N(number.to_string())
+}
+
+pub fn key_item((pk, sk): (String, String)) -> Item {
+    HashMap::from([
+        (TableLayout::PK.to_owned(), s(pk)),
+        (TableLayout::SK.to_owned(), s(sk)),
+    ])
+}
+
+pub fn malformed(what: &str) -> DependencyError {
+    DependencyError::Failed {
+        service: "DynamoDB",
+        detail: format!("malformed item: {what}"),
+    }
+}
+
+pub fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, DependencyError> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| malformed(name))
+}
+
+fn optional_timestamp(item: &Item, name: &str) -> Result<Option<Timestamp>, DependencyError> {
+    match item.get(name) {
+        None => Ok(None),
+        Some(_) => Timestamp::parse(text(item, name)?)
+            .map(Some)
+            .ok_or_else(|| malformed(name)),
+    }
+}
+
+fn bytes<'a>(item: &'a Item, name: &str) -> Result<&'a [u8], DependencyError> {
+    item.get(name)
+        .and_then(|v| v.as_b().ok())
+        .map(Blob::as_ref)
+        .ok_or_else(|| malformed(name))
+}
+
+/// The attributes a listing needs: everything but the envelope.
+pub const INFO_PROJECTION: &str =
+    "#name, credentialId, #type, metadata, expiresAt, createdAt, lastUsedAt, lastRotatedAt";
+
+pub fn record_to_item(record: &CredentialRecord) -> Item {
+    let (info, envelope) = (&record.info, &record.envelope);
+    let mut item = key_item(TableLayout::credential_key(&record.identity, &info.name));
+    item.extend([
+        (attr::IDENTITY_ID.to_owned(), s(record.identity.as_str())),
+        (attr::NAME.to_owned(), s(info.name.as_str())),
+        (attr::CREDENTIAL_ID.to_owned(), s(&info.credential_id)),
+        (attr::TYPE.to_owned(), s(info.kind.as_str())),
+        (attr::CREATED_AT.to_owned(), s(info.created_at.to_string())),
+        (attr::FORMAT_VERSION.to_owned(), n(envelope.format_version)),
+        (attr::KMS_KEY_ID.to_owned(), s(&envelope.key_id)),
+        (
+            attr::ENCRYPTED_DATA_KEY.to_owned(),
+            b(&envelope.encrypted_data_key),
+        ),
+        (attr::NONCE.to_owned(), b(&envelope.nonce)),
+        (attr::CIPHERTEXT.to_owned(), b(&envelope.ciphertext)),
+    ]);
+    if let Some(metadata) = &info.metadata {
+        // JSON text keeps numbers, nulls and key order exactly as the caller sent them.
+        item.insert(
+            attr::METADATA.to_owned(),
+            s(serde_json::Value::Object(metadata.clone()).to_string()),
+        );
+    }
+    for (attribute, value) in [
+        (attr::EXPIRES_AT, info.expires_at),
+        (attr::LAST_USED_AT, info.last_used_at),
+        (attr::LAST_ROTATED_AT, info.last_rotated_at),
+    ] {
+        if let Some(value) = value {
+            item.insert(attribute.to_owned(), s(value.to_string()));
+        }
+    }
+    item
+}
+
+/// The plaintext half of a credential item.
+pub fn info_from_item(item: &Item) -> Result<CredentialInfo, DependencyError> {
+    let metadata = match item.get(attr::METADATA) {
+        None => None,
+        Some(value) => match value.as_s().ok().map(|raw| serde_json::from_str(raw)) {
+            Some(Ok(serde_json::Value::Object(map))) => Some(map),
+            _ => return Err(malformed(attr::METADATA)),
+        },
+    };
+    Ok(CredentialInfo {
+        name: CredentialName::parse(text(item, attr::NAME)?).map_err(|_| malformed(attr::NAME))?,
+        credential_id: text(item, attr::CREDENTIAL_ID)?.to_owned(),
+        kind: CredentialType::parse(text(item, attr::TYPE)?)
+            .ok_or_else(|| malformed(attr::TYPE))?,
+        metadata,
+        expires_at: optional_timestamp(item, attr::EXPIRES_AT)?,
+        created_at: optional_timestamp(item, attr::CREATED_AT)?
+            .ok_or_else(|| malformed(attr::CREATED_AT))?,
+        last_used_at: optional_timestamp(item, attr::LAST_USED_AT)?,
+        last_rotated_at: optional_timestamp(item, attr::LAST_ROTATED_AT)?,
+    })
+}
+
+pub fn record_from_item(item: &Item) -> Result<CredentialRecord, DependencyError> {
+    Ok(CredentialRecord {
+        identity: IdentityId::parse(text(item, attr::IDENTITY_ID)?)
+            .ok_or_else(|| malformed(attr::IDENTITY_ID))?,
+        info: info_from_item(item)?,
+        envelope: Envelope {
+            format_version: item
+                .get(attr::FORMAT_VERSION)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| malformed(attr::FORMAT_VERSION))?,
+            key_id: text(item, attr::KMS_KEY_ID)?.to_owned(),
+            encrypted_data_key: bytes(item, attr::ENCRYPTED_DATA_KEY)?.to_vec(),
+            nonce: bytes(item, attr::NONCE)?
+                .try_into()
+                .map_err(|_| malformed(attr::NONCE))?,
+            ciphertext: bytes(item, attr::CIPHERTEXT)?.to_vec(),
+        },
+    })
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record() -> CredentialRecord {
+        CredentialRecord {
+            identity: IdentityId::parse("idt_alice").unwrap(),
+            info: CredentialInfo {
+                name: CredentialName::parse("stripe").unwrap(),
+                credential_id: "cred_1".into(),
+                kind: CredentialType::ApiKey,
+                metadata: json!({"service": "stripe", "port": 5432, "none": null})
+                    .as_object()
+                    .cloned(),
+                expires_at: Timestamp::parse("2030-01-01T00:00:00Z"),
+                created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
+                last_used_at: Timestamp::parse("2026-04-01T00:00:00Z"),
+                last_rotated_at: None,
+            },
+            envelope: Envelope {
+                format_version: 1,
+                key_id: "arn:aws:kms:us-east-1:123456789012:key/k".into(),
+                encrypted_data_key: vec![1, 2, 3],
+                nonce: [7; 12],
+                ciphertext: vec![9; 40],
+            },
+        }
+    }
+
+    #[test]
+    fn an_item_round_trips_and_holds_no_plaintext_data_attribute() {
+        let item = record_to_item(&record());
+        assert_eq!(item["pk"].as_s().unwrap(), "ID#idt_alice");
+        assert_eq!(item["sk"].as_s().unwrap(), "CRED#stripe");
+        assert!(!item.contains_key("data"));
+        assert_eq!(record_from_item(&item).unwrap(), record());
+    }
+
+    #[test]
+    fn optional_fields_are_absent_not_null() {
+        let mut bare = record();
+        (
+            bare.info.metadata,
+            bare.info.expires_at,
+            bare.info.last_used_at,
+        ) = (None, None, None);
+        let item = record_to_item(&bare);
+        for absent in ["metadata", "expiresAt", "lastUsedAt", "lastRotatedAt"] {
+            assert!(!item.contains_key(absent), "{absent}");
+        }
+        assert_eq!(record_from_item(&item).unwrap(), bare);
+    }
+
+    #[test]
+    fn a_damaged_item_is_an_error_not_a_panic() {
+        for attribute in [
+            "type",
+            "nonce",
+            "createdAt",
+            "identityId",
+            "formatVersion",
+            "lastUsedAt",
+        ] {
+            let mut item = record_to_item(&record());
+            item.insert(attribute.into(), AttributeValue::S("🙃".into()));
+            assert!(record_from_item(&item).is_err(), "{attribute}");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The DynamoDB adapter: the credential store and the key directory over one table whose
+//! layout is in [`layout`]. Operator tasks on the same table live in `crate::admin`.
+
+mod credentials;
+pub(crate) mod item;
+mod keys;
+pub mod layout;
+
+use crate::dependency::DependencyError;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+pub(crate) fn ddb_error<E, R>(err: SdkError<E, R>) -> DependencyError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    DependencyError::from_sdk("DynamoDB", err)
+}
+
+/// The answer of a conditional write: `Ok(true)` when it applied, `Ok(false)` when its
+/// condition did not hold, an error for anything else.
+pub(crate) fn applied<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, DependencyError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if is_condition_failure(&e) => Ok(false),
+        Err(e) => Err(ddb_error(e)),
+    }
+}
+
+fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}

@@ -1,0 +1,179 @@
+//! Test support, behind the `test-util` feature as the AWS SDK crates do it: API Gateway
+//! events, a client that sends them through the handler, the fixtures' keys, and an in-memory
+//! vault. Never part of the shipped function.
+
+use crate::auth::{ApiKey, IdentityId, KeyDirectory, Principal, Scope};
+use crate::crypto::{KeyProvider, LocalKeyProvider};
+use crate::store::{CredentialStore, MemoryStore};
+use crate::vault::Vault;
+use lambda_http::http::{HeaderMap, StatusCode};
+use lambda_http::{Body, Request};
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub use crate::clock::ManualClock;
+pub use crate::store::dynamodb::item::{Item, record_from_item, record_to_item};
+
+/// The keys the fixtures in `events/` carry: both scopes.
+pub const WRITE_KEY: &str = "loid-a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+/// `vault:read` only.
+pub const READ_KEY: &str = "loid-b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+/// `vault:write` only.
+pub const WRITE_ONLY_KEY: &str =
+    "loid-d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
+/// Both scopes, for another identity.
+pub const OTHER_IDENTITY_KEY: &str =
+    "loid-e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5";
+
+/// Secrets the fixtures send, which no answer or log may ever contain.
+pub const FIXTURE_SECRETS: [&str; 4] = [
+    "sk_live_abc123",
+    "s3cret!",
+    "JBSWY3DPEHPK3PXP",
+    "b3BlbnNzaC1rZXk",
+];
+
+pub type MemoryVault = Vault<MemoryStore, LocalKeyProvider>;
+
+pub fn fixture_identity() -> IdentityId {
+    IdentityId::parse("idt_fixture").expect("a valid id")
+}
+
+/// A vault on the in-memory store and local keys, knowing the fixtures' keys.
+pub fn memory_vault() -> MemoryVault {
+    let store = MemoryStore::new();
+    let other = IdentityId::parse("idt_other").expect("a valid id");
+    let both = vec![Scope::VaultRead, Scope::VaultWrite];
+    for (key, identity, scopes) in [
+        (WRITE_KEY, fixture_identity(), both.clone()),
+        (READ_KEY, fixture_identity(), vec![Scope::VaultRead]),
+        (WRITE_ONLY_KEY, fixture_identity(), vec![Scope::VaultWrite]),
+        (OTHER_IDENTITY_KEY, other, both),
+    ] {
+        let principal = Principal { identity, scopes };
+        store.add_key(ApiKey::parse(key).expect("a valid key").hash(), principal);
+    }
+    Vault::new(store, LocalKeyProvider::new())
+}
+
+pub fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events")
+}
+
+/// A fixture from `events/`, parsed as the runtime parses it.
+pub fn event(name: &str) -> Request {
+    let path = events_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+/// An HTTP API (v2) event as API Gateway would send it, parsed by `lambda_http`.
+pub fn api_event(method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> Request {
+    let mut headers = serde_json::json!({"content-type": "application/json", "host": "localhost"});
+    if let Some(key) = key {
+        headers["authorization"] = format!("Bearer {key}").into();
+    }
+    let mut event = serde_json::json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+        "headers": headers, "isBase64Encoded": false,
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "local", "domainName": "localhost",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1"},
+            "requestId": "test", "routeKey": "$default", "stage": "$default", "timeEpoch": 0
+        }
+    });
+    if let Some(body) = body {
+        event["body"] = body.into();
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("a valid event")
+}
+
+/// What the handler answered, read once.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+/// Sends requests through the handler to one vault, as one caller (`key`) unless told
+/// otherwise: what handler-level and moto tests alike use.
+pub struct TestClient<'v, S, K> {
+    vault: &'v Vault<S, K>,
+    key: Option<String>,
+}
+
+impl<'v, S, K> TestClient<'v, S, K>
+where
+    S: CredentialStore + KeyDirectory,
+    K: KeyProvider,
+{
+    pub fn new(vault: &'v Vault<S, K>) -> Self {
+        Self { vault, key: None }
+    }
+
+    /// Sends as `key` from now on.
+    pub fn with_key(self, key: &str) -> Self {
+        Self {
+            key: Some(key.to_owned()),
+            ..self
+        }
+    }
+
+    pub async fn send(&self, request: Request) -> Answer {
+        let response = crate::http::handle(self.vault, request).await;
+        let (parts, body) = response.into_parts();
+        let text = match body {
+            Body::Text(text) => text,
+            other => String::from_utf8_lossy(other.as_ref()).into_owned(),
+        };
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            text,
+            json,
+        }
+    }
+
+    /// `method path` with a JSON body, as this client's caller.
+    pub async fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let body = body.map(Value::to_string);
+        let request = api_event(method, path, self.key.as_deref(), body.as_deref());
+        self.send(request).await
+    }
+
+    /// `method path` without a body, as `key`.
+    pub async fn request_as(&self, key: &str, method: &str, path: &str) -> Answer {
+        self.send(api_event(method, path, Some(key), None)).await
+    }
+
+    /// `PUT /v0/vault/{name}` with `body`, as this client's caller.
+    pub async fn put(&self, name: &str, body: &Value) -> Answer {
+        self.request("PUT", &format!("/v0/vault/{name}"), Some(body))
+            .await
+    }
+}
+
+/// A client of `vault` sending as the fixtures' writer (both scopes).
+pub fn writer<S, K>(vault: &Vault<S, K>) -> TestClient<'_, S, K>
+where
+    S: CredentialStore + KeyDirectory,
+    K: KeyProvider,
+{
+    TestClient::new(vault).with_key(WRITE_KEY)
+}
+
+/// Asserts the contract's error envelope, exactly: three fields, consistent status.
+pub fn assert_envelope(answer: &Answer, status: u16, code: &str) {
+    assert_eq!(answer.status.as_u16(), status, "{}", answer.text);
+    let envelope = answer.json.as_object().expect("a JSON object");
+    assert_eq!(envelope.len(), 3, "{}", answer.text);
+    assert_eq!(envelope["error"], code, "{}", answer.text);
+    assert_eq!(envelope["status"], status, "{}", answer.text);
+    assert!(
+        envelope["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{}",
+        answer.text
+    );
+}

@@ -1,0 +1,7 @@
+//! Handler-level tests: API Gateway events through `credvault::http::handle`, on the
+//! in-memory store and local keys (`fixtures`, `vault`) or on the real SDK clients with
+//! injected faults (`faults`). No network.
+
+mod faults;
+mod fixtures;
+mod vault;
