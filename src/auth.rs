@@ -4,7 +4,7 @@
 //! enough to store (no slow hash needed), and the plaintext key is never stored anywhere.
 
 use crate::dependency::DependencyError;
-use crate::domain::RateWindow;
+use crate::domain::{RateWindow, Timestamp};
 use aws_lc_rs::digest::{SHA256, digest};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -143,6 +143,13 @@ impl Principal {
     }
 }
 
+/// What whoami shows of an identity besides its key's scopes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityProfile {
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
 /// Each variant's message is the contract's, word for word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -171,6 +178,12 @@ pub trait KeyDirectory: Send + Sync {
         identity: &IdentityId,
         window: RateWindow,
     ) -> impl Future<Output = Result<u64, DependencyError>> + Send;
+
+    /// The identity's name and creation time, for whoami.
+    fn profile(
+        &self,
+        identity: &IdentityId,
+    ) -> impl Future<Output = Result<Option<IdentityProfile>, DependencyError>> + Send;
 }
 
 #[cfg(test)]

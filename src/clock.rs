@@ -6,6 +6,11 @@ use crate::domain::Timestamp;
 pub trait Clock: Send + Sync {
     /// Now, to the whole second.
     fn now(&self) -> Timestamp;
+
+    /// Now, to the millisecond, where order within a second matters (the activity log).
+    fn now_precise(&self) -> Timestamp {
+        self.now()
+    }
 }
 
 /// The system's clock: what production uses.
@@ -15,6 +20,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp::now()
+    }
+
+    fn now_precise(&self) -> Timestamp {
+        Timestamp::now_millis()
     }
 }
 

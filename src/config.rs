@@ -9,9 +9,12 @@ pub struct Config {
     /// Requests one identity may make per minute (`RATE_LIMIT_PER_MINUTE`, default 200;
     /// 0 turns the limit off).
     pub rate_limit_per_minute: Option<u64>,
+    /// Days activity entries are kept (`LOG_RETENTION_DAYS`, default 90, 1 to 3650).
+    pub log_retention_days: u32,
 }
 
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 200;
+pub use crate::domain::DEFAULT_LOG_RETENTION_DAYS;
 
 #[derive(Debug, thiserror::Error)]
 #[error("environment variable {0} must be set (and valid)")]
@@ -37,7 +40,17 @@ impl Config {
                 Err(_) => return Err(MissingVariable("RATE_LIMIT_PER_MINUTE")),
             },
         };
+        let log_retention_days = match lookup("LOG_RETENTION_DAYS") {
+            None => DEFAULT_LOG_RETENTION_DAYS,
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|days| (1..=3650).contains(days))
+                .ok_or(MissingVariable("LOG_RETENTION_DAYS"))?,
+        };
         Ok(Self {
+            log_retention_days,
             table_name: required("TABLE_NAME")?,
             kms_key_id: required("KMS_KEY_ID")?,
             rate_limit_per_minute,
@@ -91,6 +104,20 @@ mod tests {
         assert_eq!(limit(Some("0")).unwrap(), None);
         for bad in ["-1", "ten", ""] {
             assert!(limit(Some(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn log_retention_defaults_to_90_days_and_must_be_sane() {
+        let retention = |raw: Option<&str>| {
+            let mut vars = BASE.to_vec();
+            vars.extend(raw.map(|r| ("LOG_RETENTION_DAYS", r)));
+            config(&vars).map(|c| c.log_retention_days)
+        };
+        assert_eq!(retention(None).unwrap(), 90);
+        assert_eq!(retention(Some("7")).unwrap(), 7);
+        for bad in ["0", "3651", "a week"] {
+            assert!(retention(Some(bad)).is_err(), "{bad:?}");
         }
     }
 }

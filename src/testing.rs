@@ -2,9 +2,10 @@
 //! events, a client that sends them through the handler, the fixtures' keys, and an in-memory
 //! vault. Never part of the shipped function.
 
-use crate::auth::{ApiKey, IdentityId, KeyDirectory, Principal, Scope};
+use crate::auth::{ApiKey, IdentityId, Principal, Scope};
 use crate::crypto::{KeyProvider, LocalKeyProvider};
-use crate::store::{CredentialStore, MemoryStore};
+use crate::domain::{Action, ActivityEntry, Caller, Channel, Timestamp};
+use crate::store::{MemoryStore, VaultStore};
 use crate::vault::Vault;
 use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request};
@@ -88,6 +89,32 @@ pub fn api_event(method: &str, path: &str, key: Option<&str>, body: Option<&str>
     lambda_http::request::from_str(&event.to_string()).expect("a valid event")
 }
 
+/// A caller as API Gateway would describe one, for calls made below the handler.
+pub fn test_caller() -> Caller {
+    Caller {
+        channel: Channel::Rest,
+        request_id: "test".into(),
+        source_ip: "127.0.0.1".into(),
+        user_agent: "credvault-tests".into(),
+    }
+}
+
+/// An activity entry of `identity`, for writes made below the vault.
+pub fn test_entry(identity: &IdentityId) -> ActivityEntry {
+    let id = crate::domain::random_id("log_").expect("the system CSPRNG");
+    ActivityEntry::new(
+        id,
+        identity.clone(),
+        Action::VaultGet,
+        None,
+        200,
+        None,
+        test_caller(),
+        0,
+        Timestamp::now_millis(),
+    )
+}
+
 /// What the handler answered, read once.
 pub struct Answer {
     pub status: StatusCode,
@@ -105,7 +132,7 @@ pub struct TestClient<'v, S, K> {
 
 impl<'v, S, K> TestClient<'v, S, K>
 where
-    S: CredentialStore + KeyDirectory,
+    S: VaultStore,
     K: KeyProvider,
 {
     pub fn new(vault: &'v Vault<S, K>) -> Self {
@@ -158,7 +185,7 @@ where
 /// A client of `vault` sending as the fixtures' writer (both scopes).
 pub fn writer<S, K>(vault: &Vault<S, K>) -> TestClient<'_, S, K>
 where
-    S: CredentialStore + KeyDirectory,
+    S: VaultStore,
     K: KeyProvider,
 {
     TestClient::new(vault).with_key(WRITE_KEY)

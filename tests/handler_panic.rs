@@ -1,11 +1,14 @@
 //! A panic below the handler answers the contract's 500 and logs no panic payload. In a test
 //! binary of its own: the panic hook is process-wide.
 
-use credvault::auth::{KeyDirectory, KeyHash, Principal};
+use credvault::auth::{IdentityId, IdentityProfile, KeyDirectory, KeyHash, Principal};
 use credvault::crypto::{LocalKeyProvider, NONCE_LEN};
 use credvault::dependency::DependencyError;
-use credvault::domain::{CredentialName, RateWindow, Timestamp};
-use credvault::store::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
+use credvault::domain::{
+    ActivityEntry, ActivityStats, CredentialName, LogCursor, LogFilter, LogPage, RateWindow,
+    Timestamp,
+};
+use credvault::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore};
 use credvault::testing::*;
 use credvault::vault::Vault;
 use std::io::Write;
@@ -20,53 +23,79 @@ impl KeyDirectory for Exploding {
     async fn principal_for(&self, _: &KeyHash) -> Result<Option<Principal>, DependencyError> {
         panic!("{BOOM}")
     }
-    async fn count_request(
-        &self,
-        _: &credvault::auth::IdentityId,
-        _: RateWindow,
-    ) -> Result<u64, DependencyError> {
+    async fn count_request(&self, _: &IdentityId, _: RateWindow) -> Result<u64, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn profile(&self, _: &IdentityId) -> Result<Option<IdentityProfile>, DependencyError> {
         panic!("{BOOM}")
     }
 }
 
 impl CredentialStore for Exploding {
-    async fn put(&self, _: &CredentialRecord) -> Result<PutOutcome, DependencyError> {
+    async fn put(&self, _: &CredentialRecord, _: &ActivityEntry) -> Result<(), DependencyError> {
         panic!("{BOOM}")
     }
     async fn put_if_unchanged(
         &self,
         _: &CredentialRecord,
         _: &[u8; NONCE_LEN],
+        _: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
         panic!("{BOOM}")
     }
     async fn get(
         &self,
-        _: &credvault::auth::IdentityId,
+        _: &IdentityId,
         _: &CredentialName,
     ) -> Result<Option<CredentialRecord>, DependencyError> {
         panic!("{BOOM}")
     }
-    async fn list(
-        &self,
-        _: &credvault::auth::IdentityId,
-    ) -> Result<Vec<CredentialInfo>, DependencyError> {
+    async fn list(&self, _: &IdentityId) -> Result<Vec<CredentialInfo>, DependencyError> {
         panic!("{BOOM}")
     }
     async fn delete(
         &self,
-        _: &credvault::auth::IdentityId,
+        _: &IdentityId,
         _: &CredentialName,
+        _: &str,
+        _: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
         panic!("{BOOM}")
     }
     async fn touch(
         &self,
-        _: &credvault::auth::IdentityId,
+        _: &IdentityId,
         _: &CredentialName,
         _: &str,
         _: Timestamp,
+        _: &ActivityEntry,
     ) -> Result<(), DependencyError> {
+        panic!("{BOOM}")
+    }
+}
+
+impl ActivityLog for Exploding {
+    async fn append(&self, _: &ActivityEntry) -> Result<(), DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn entries(
+        &self,
+        _: &IdentityId,
+        _: &LogFilter,
+        _: usize,
+        _: Option<&LogCursor>,
+    ) -> Result<LogPage, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn stats(
+        &self,
+        _: &IdentityId,
+        _: Timestamp,
+        _: Timestamp,
+    ) -> Result<ActivityStats, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn last_activity(&self, _: &IdentityId) -> Result<Option<Timestamp>, DependencyError> {
         panic!("{BOOM}")
     }
 }

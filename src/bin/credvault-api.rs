@@ -21,7 +21,8 @@ async fn main() -> Result<(), Error> {
         DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name),
         KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), config.kms_key_id),
     )
-    .with_rate_limit(config.rate_limit_per_minute);
+    .with_rate_limit(config.rate_limit_per_minute)
+    .with_log_retention_days(config.log_retention_days);
 
     // Lives as long as the process, like the clients inside it.
     let vault: &'static _ = Box::leak(Box::new(vault));

@@ -1,5 +1,6 @@
 //! The vault's vocabulary: what a credential is, independent of HTTP and AWS.
 
+mod activity;
 mod kind;
 mod name;
 mod new_credential;
@@ -9,6 +10,10 @@ mod time;
 mod totp;
 mod totp_secret;
 
+pub use activity::{
+    Action, ActivityEntry, ActivityStats, Caller, Category, Channel, DEFAULT_LOG_RETENTION_DAYS,
+    LogCursor, LogFilter, LogPage, Outcome, Severity,
+};
 pub use kind::CredentialType;
 pub use name::{CredentialName, InvalidName, MAX_NAME_LEN};
 pub use new_credential::{BodyError, MAX_DATA_BYTES, MAX_METADATA_BYTES, NewCredential};
@@ -16,7 +21,8 @@ pub use rate::RateWindow;
 pub use secret::SecretData;
 pub use time::Timestamp;
 pub use totp::{
-    TOTP_DIGITS, TOTP_PLACEHOLDER, TOTP_STEP_SECONDS, totp_algorithm, totp_code, totp_remaining,
+    BACKUP_CODES_PLACEHOLDER, TOTP_DIGITS, TOTP_PLACEHOLDER, TOTP_STEP_SECONDS, totp_algorithm,
+    totp_code, totp_remaining,
 };
 pub use totp_secret::decode_totp_secret;
 

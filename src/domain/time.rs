@@ -27,6 +27,31 @@ impl Timestamp {
         DateTime::from_timestamp(seconds, 0).map(Self)
     }
 
+    /// Now, to the millisecond: for the activity log's order.
+    pub fn now_millis() -> Self {
+        Self(Utc::now().trunc_subsecs(3))
+    }
+
+    /// Milliseconds since the Unix epoch (0 for anything earlier).
+    pub fn unix_millis(&self) -> u64 {
+        u64::try_from(self.0.timestamp_millis()).unwrap_or(0)
+    }
+
+    /// The UTC day this instant falls on, `YYYY-MM-DD`.
+    pub fn day(&self) -> String {
+        self.0.format("%Y-%m-%d").to_string()
+    }
+
+    /// `days` whole days later.
+    pub fn days_after(&self, days: u32) -> Self {
+        Self(self.0 + chrono::Duration::days(i64::from(days)))
+    }
+
+    /// `days` whole days earlier.
+    pub fn days_before(&self, days: u32) -> Self {
+        Self(self.0 - chrono::Duration::days(i64::from(days)))
+    }
+
     /// Seconds since the Unix epoch (0 for anything earlier).
     pub fn unix_seconds(&self) -> u64 {
         u64::try_from(self.0.timestamp()).unwrap_or(0)

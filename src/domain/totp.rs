@@ -9,6 +9,8 @@ pub const TOTP_STEP_SECONDS: u64 = 30;
 
 /// What `GET` shows instead of a TOTP seed.
 pub const TOTP_PLACEHOLDER: &str = "[use /v0/vault/:name/totp]";
+/// What `GET` shows instead of the unused backup codes: they are as secret as the seed.
+pub const BACKUP_CODES_PLACEHOLDER: &str = "[use /v0/vault/:name/totp/backup]";
 
 /// `metadata.algorithm`: SHA1 when absent; SHA256 / SHA512 (case and a dash tolerated).
 pub fn totp_algorithm(metadata: Option<&Map<String, Value>>) -> Result<Algorithm, String> {
@@ -70,7 +72,8 @@ impl SecretData {
             .and_then(decode_totp_secret)
     }
 
-    /// A copy fit to return: TOTP seeds (`secret` of TOTP, `totp` of any type) replaced.
+    /// A copy fit to return: TOTP seeds (`secret` of TOTP, `totp` of any type) and unused
+    /// backup codes replaced; `usedBackupCodes` stays, as spent codes are history.
     pub fn masked(&self, kind: CredentialType) -> SecretData {
         let mut fields = self.expose().clone();
         if kind == CredentialType::Totp && fields.contains_key("secret") {
@@ -78,6 +81,9 @@ impl SecretData {
         }
         if fields.contains_key("totp") {
             fields.insert("totp".into(), TOTP_PLACEHOLDER.into());
+        }
+        if fields.contains_key("backupCodes") {
+            fields.insert("backupCodes".into(), BACKUP_CODES_PLACEHOLDER.into());
         }
         SecretData::new(fields)
     }
@@ -189,11 +195,14 @@ mod tests {
     }
 
     #[test]
-    fn masking_hides_seeds_and_keeps_the_rest() {
-        let totp = data(json!({"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["a"]}));
+    fn masking_hides_seeds_and_unused_codes_and_keeps_the_rest() {
+        let totp = data(json!({"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["a"],
+                               "usedBackupCodes": ["z"]}));
         let shown = totp.masked(CredentialType::Totp);
         assert_eq!(shown.expose()["secret"], TOTP_PLACEHOLDER);
-        assert_eq!(shown.expose()["backupCodes"], json!(["a"]));
+        // Unused codes are as secret as the seed; spent ones are history.
+        assert_eq!(shown.expose()["backupCodes"], BACKUP_CODES_PLACEHOLDER);
+        assert_eq!(shown.expose()["usedBackupCodes"], json!(["z"]));
 
         let login =
             data(json!({"password": "p", "totp": "JBSWY3DPEHPK3PXP", "secret": "not a seed"}));

@@ -1,28 +1,29 @@
 //! From a routed request to a response: authenticate, parse, call the vault, shape the answer.
 
 use super::access_log::AccessLog;
-use super::views::{BackupView, ListView, ReadView, StoredView, TotpView};
-use super::{ApiError, MAX_BODY_BYTES, Route, json_response};
-use crate::auth::{KeyDirectory, Principal};
+use super::views::{
+    BackupView, ListView, LogPageView, ReadView, StatsView, StoredView, TotpView, WhoamiView,
+};
+use super::{ApiError, MAX_BODY_BYTES, Route, json_response, query};
 use crate::crypto::KeyProvider;
-use crate::domain::{CredentialName, NewCredential};
-use crate::store::{CredentialStore, PutOutcome};
-use crate::vault::Vault;
-use lambda_http::http::{Method, StatusCode, header, request::Parts};
+use crate::domain::{Action, BodyError, Caller, Channel, CredentialName, NewCredential};
+use crate::store::VaultStore;
+use crate::vault::{Call, Vault, VaultError};
+use lambda_http::http::{StatusCode, header, request::Parts};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt, Response};
 
 type Answer = Result<Response<Body>, ApiError>;
 
-pub async fn dispatch<S, K>(
+/// User agents are kept to this many characters in the log.
+const MAX_USER_AGENT: usize = 256;
+
+pub async fn dispatch<S: VaultStore, K: KeyProvider>(
     vault: &Vault<S, K>,
     parts: &Parts,
     body: &[u8],
     log: &mut AccessLog,
-) -> Answer
-where
-    S: CredentialStore + KeyDirectory,
-    K: KeyProvider,
-{
+) -> Answer {
     let path = match parts.extensions.raw_http_path() {
         "" => parts.uri.path(),
         raw => raw,
@@ -39,79 +40,120 @@ where
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let principal = vault
-        .authenticate(authorization, Route::scope(method))
-        .await?;
-    log.identity = Some(principal.identity.to_string());
+    let call = vault.authenticate(authorization, caller(parts)).await?;
+    log.identity = Some(call.principal.identity.to_string());
 
-    let name = match route.name_segment() {
+    let action = route.action(method);
+    let name = match route.name_segment().map(CredentialName::from_path_segment) {
         None => None,
-        Some(segment) => Some(CredentialName::from_path_segment(segment)?),
+        Some(Ok(name)) => Some(name),
+        Some(Err(invalid)) => {
+            let refused = VaultError::BadInput(invalid.to_string());
+            return Err(vault.reject(&call, action, None, refused).await.into());
+        }
     };
     log.credential = name.as_ref().map(ToString::to_string);
-    match (route, method, name) {
-        (Route::List, _, _) => list(vault, &principal).await,
-        (Route::Credential(_), &Method::PUT, Some(name)) => {
-            store(vault, &principal, name, body).await
+    match (action, name) {
+        (Action::VaultStore, Some(name)) => store(vault, &call, name, body).await,
+        (Action::VaultGet, Some(name)) => {
+            let revealed = vault.read(&call, &name).await?;
+            let view = ReadView::of(&revealed.info, &revealed.data, revealed.has_totp);
+            Ok(json_response(StatusCode::OK, &view))
         }
-        (Route::Credential(_), &Method::GET, Some(name)) => read(vault, &principal, &name).await,
-        (Route::Credential(_), &Method::DELETE, Some(name)) => {
-            vault.delete(&principal, &name).await?;
+        (Action::VaultDelete, Some(name)) => {
+            vault.delete(&call, &name).await?;
             let mut response = Response::new(Body::Empty);
             *response.status_mut() = StatusCode::NO_CONTENT;
             Ok(response)
         }
-        (Route::Totp(_), _, Some(name)) => {
-            let answer = vault.totp(&principal, &name).await?;
+        (Action::VaultTotp, Some(name)) => {
+            let answer = vault.totp(&call, &name).await?;
             Ok(json_response(StatusCode::OK, &TotpView::of(&answer)))
         }
-        (Route::TotpBackup(_), _, Some(name)) => {
-            let answer = vault.use_backup_code(&principal, &name).await?;
+        (Action::VaultTotpUseBackup, Some(name)) => {
+            let answer = vault.use_backup_code(&call, &name).await?;
             Ok(json_response(StatusCode::OK, &BackupView::of(&answer)))
+        }
+        (Action::VaultList, _) => {
+            let credentials = vault.list(&call).await?;
+            Ok(json_response(StatusCode::OK, &ListView::of(&credentials)))
+        }
+        (Action::IdentityWhoami, _) => {
+            let who = vault.whoami(&call).await?;
+            Ok(json_response(StatusCode::OK, &WhoamiView::of(&who)))
+        }
+        (Action::LogsList, _) => {
+            let query = match query::log_query(parts) {
+                Ok(query) => query,
+                Err(message) => {
+                    let refused = VaultError::BadInput(message);
+                    return Err(vault.reject(&call, action, None, refused).await.into());
+                }
+            };
+            let page = vault.activity(&call, &query).await?;
+            Ok(json_response(StatusCode::OK, &LogPageView::of(&page)))
+        }
+        (Action::LogsStats, _) => {
+            let stats = vault.activity_stats(&call).await?;
+            Ok(json_response(StatusCode::OK, &StatsView::of(&stats)))
         }
         _ => Err(ApiError::method_not_allowed(route.allowed_methods())),
     }
 }
 
-async fn list<S, K>(vault: &Vault<S, K>, principal: &Principal) -> Answer
-where
-    S: CredentialStore + KeyDirectory,
-    K: KeyProvider,
-{
-    let credentials = vault.list(principal).await?;
-    Ok(json_response(StatusCode::OK, &ListView::of(&credentials)))
-}
-
-async fn store<S, K>(
+async fn store<S: VaultStore, K: KeyProvider>(
     vault: &Vault<S, K>,
-    principal: &Principal,
+    call: &Call,
     name: CredentialName,
     body: &[u8],
-) -> Answer
-where
-    S: CredentialStore + KeyDirectory,
-    K: KeyProvider,
-{
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::payload_too_large(format!(
+) -> Answer {
+    let parsed = if body.len() > MAX_BODY_BYTES {
+        Err(VaultError::TooLarge(format!(
             "Request body is over {MAX_BODY_BYTES} bytes"
-        )));
-    }
-    let credential = NewCredential::from_json(body)?;
-    let stored = vault.store(principal, name, credential).await?;
-    let status = match stored.outcome {
-        PutOutcome::Created => StatusCode::CREATED,
-        PutOutcome::Replaced => StatusCode::OK,
+        )))
+    } else {
+        NewCredential::from_json(body).map_err(|err| match err {
+            BodyError::Invalid(message) => VaultError::BadInput(message),
+            BodyError::TooLarge(message) => VaultError::TooLarge(message),
+        })
     };
-    Ok(json_response(status, &StoredView::of(&stored.info)))
+    let credential = match parsed {
+        Ok(credential) => credential,
+        Err(refused) => {
+            let err = vault
+                .reject(call, Action::VaultStore, Some(&name), refused)
+                .await;
+            return Err(err.into());
+        }
+    };
+    let info = vault.store(call, name, credential).await?;
+    Ok(json_response(StatusCode::OK, &StoredView::of(&info)))
 }
 
-async fn read<S, K>(vault: &Vault<S, K>, principal: &Principal, name: &CredentialName) -> Answer
-where
-    S: CredentialStore + KeyDirectory,
-    K: KeyProvider,
-{
-    let revealed = vault.read(principal, name).await?;
-    let view = ReadView::of(&revealed.info, &revealed.data, revealed.has_totp);
-    Ok(json_response(StatusCode::OK, &view))
+/// Who sent the request, as API Gateway's request context (or the headers) say.
+fn caller(parts: &Parts) -> Caller {
+    let (request_id, source_ip) = match parts.extensions.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            (context.request_id.clone(), context.http.source_ip.clone())
+        }
+        Some(RequestContext::ApiGatewayV1(context)) => (
+            context.request_id.clone(),
+            context.identity.source_ip.clone(),
+        ),
+        _ => (None, None),
+    };
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(MAX_USER_AGENT)
+        .collect();
+    Caller {
+        channel: Channel::Rest,
+        request_id: request_id.unwrap_or_default(),
+        source_ip: source_ip.unwrap_or_default(),
+        user_agent,
+    }
 }

@@ -62,7 +62,7 @@ impl ApiError {
         let mut err = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "service_unavailable",
-            "A dependency is unavailable; nothing was changed. Retry later.",
+            crate::vault::UNAVAILABLE_MESSAGE,
         );
         err.retry_after = Some(RETRY_AFTER_SECONDS);
         err.detail = Some(detail);
@@ -121,6 +121,8 @@ impl From<VaultError> for ApiError {
                 limited
             }
             VaultError::NotFound => Self::credential_not_found(),
+            VaultError::BadInput(message) => Self::bad_request(message),
+            VaultError::TooLarge(message) => Self::payload_too_large(message),
             VaultError::Expired => Self::new(StatusCode::GONE, "expired", err.to_string()),
             VaultError::Unprocessable(message) => Self::bad_request(message),
             VaultError::Dependency(dep @ Unavailable { .. }) => Self::unavailable(dep.to_string()),

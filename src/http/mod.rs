@@ -4,15 +4,15 @@
 mod access_log;
 mod dispatch;
 mod error;
+mod query;
 mod route;
 mod views;
 
 pub use error::{ApiError, RETRY_AFTER_SECONDS};
 pub use route::Route;
 
-use crate::auth::KeyDirectory;
 use crate::crypto::KeyProvider;
-use crate::store::CredentialStore;
+use crate::store::VaultStore;
 use crate::vault::Vault;
 use access_log::AccessLog;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
@@ -24,11 +24,10 @@ use zeroize::Zeroizing;
 /// Bodies over this are refused before they are parsed.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-pub async fn handle<S, K>(vault: &Vault<S, K>, request: Request) -> Response<Body>
-where
-    S: CredentialStore + KeyDirectory,
-    K: KeyProvider,
-{
+pub async fn handle<S: VaultStore, K: KeyProvider>(
+    vault: &Vault<S, K>,
+    request: Request,
+) -> Response<Body> {
     let mut log = AccessLog::start();
     let (parts, body) = request.into_parts();
     // Owned and wiped on drop: the body may hold secrets. Bytes, not text: API Gateway
@@ -54,7 +53,7 @@ where
 /// bare 502), and the execution environment stays warm.
 pub async fn handle_isolated<S, K>(vault: &'static Vault<S, K>, request: Request) -> Response<Body>
 where
-    S: CredentialStore + KeyDirectory + 'static,
+    S: VaultStore + 'static,
     K: KeyProvider + 'static,
 {
     match tokio::spawn(handle(vault, request)).await {

@@ -1,4 +1,4 @@
-use crate::auth::Scope;
+use crate::domain::Action;
 use lambda_http::http::Method;
 
 /// The vault's routes, matched on the request path itself so the same handler works behind
@@ -10,10 +10,19 @@ pub enum Route<'a> {
     Credential(&'a str),
     Totp(&'a str),
     TotpBackup(&'a str),
+    Whoami,
+    Logs,
+    LogStats,
 }
 
 impl<'a> Route<'a> {
     pub fn parse(path: &'a str) -> Option<Self> {
+        match path {
+            "/v0/whoami" => return Some(Self::Whoami),
+            "/v0/logs" => return Some(Self::Logs),
+            "/v0/logs/stats" => return Some(Self::LogStats),
+            _ => {}
+        }
         let rest = path.strip_prefix("/v0/vault")?;
         if rest.is_empty() {
             return Some(Self::List);
@@ -35,30 +44,41 @@ impl<'a> Route<'a> {
             Self::Credential(_) => "/v0/vault/{name}",
             Self::Totp(_) => "/v0/vault/{name}/totp",
             Self::TotpBackup(_) => "/v0/vault/{name}/totp/backup",
+            Self::Whoami => "/v0/whoami",
+            Self::Logs => "/v0/logs",
+            Self::LogStats => "/v0/logs/stats",
         }
     }
 
     pub fn allowed_methods(&self) -> &'static [Method] {
         match self {
-            Self::List | Self::Totp(_) => &[Method::GET],
+            Self::List | Self::Totp(_) | Self::Whoami | Self::Logs | Self::LogStats => {
+                &[Method::GET]
+            }
             Self::Credential(_) => &[Method::GET, Method::PUT, Method::DELETE],
             Self::TotpBackup(_) => &[Method::POST],
         }
     }
 
-    /// The scope an allowed method needs: reads need `vault:read`, the rest `vault:write`.
-    pub fn scope(method: &Method) -> Scope {
-        if method == Method::GET {
-            Scope::VaultRead
-        } else {
-            Scope::VaultWrite
+    /// The use case an allowed method asks for.
+    pub fn action(&self, method: &Method) -> Action {
+        match (self, method) {
+            (Self::List, _) => Action::VaultList,
+            (Self::Credential(_), &Method::PUT) => Action::VaultStore,
+            (Self::Credential(_), &Method::DELETE) => Action::VaultDelete,
+            (Self::Credential(_), _) => Action::VaultGet,
+            (Self::Totp(_), _) => Action::VaultTotp,
+            (Self::TotpBackup(_), _) => Action::VaultTotpUseBackup,
+            (Self::Whoami, _) => Action::IdentityWhoami,
+            (Self::Logs, _) => Action::LogsList,
+            (Self::LogStats, _) => Action::LogsStats,
         }
     }
 
     pub fn name_segment(&self) -> Option<&'a str> {
         match *self {
-            Self::List => None,
             Self::Credential(name) | Self::Totp(name) | Self::TotpBackup(name) => Some(name),
+            Self::List | Self::Whoami | Self::Logs | Self::LogStats => None,
         }
     }
 }
@@ -84,6 +104,9 @@ mod tests {
             Route::parse("/v0/vault/gh/totp/backup"),
             Some(Route::TotpBackup("gh"))
         );
+        assert_eq!(Route::parse("/v0/whoami"), Some(Route::Whoami));
+        assert_eq!(Route::parse("/v0/logs"), Some(Route::Logs));
+        assert_eq!(Route::parse("/v0/logs/stats"), Some(Route::LogStats));
     }
 
     #[test]
@@ -98,6 +121,8 @@ mod tests {
             "/v0/vault/gh/totp/",
             "/v0/vault/gh/totp/backup/x",
             "/v0/vault/gh/backup",
+            "/v0/whoami/",
+            "/v0/logs/x",
         ] {
             assert_eq!(Route::parse(other), None, "{other}");
         }

@@ -1,8 +1,8 @@
 //! The JSON bodies the API answers with, as typed views over the vault's answers.
 
-use crate::domain::SecretData;
+use crate::domain::{ActivityEntry, ActivityStats, LogPage, SecretData};
 use crate::store::CredentialInfo;
-use crate::vault::{BackupAnswer, TotpAnswer};
+use crate::vault::{BackupAnswer, TotpAnswer, Whoami};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -129,4 +129,138 @@ pub struct ErrorView<'a> {
     pub error: &'a str,
     pub message: &'a str,
     pub status: u16,
+}
+
+/// `GET /v0/whoami`: the hosted product's fields; those with no meaning here are fixed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoamiView<'a> {
+    identity_id: &'a str,
+    name: &'a str,
+    email: &'static str,
+    display_name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    purpose: &'static str,
+    scopes: Vec<&'static str>,
+    usage_count: u64,
+    last_used_at: Option<String>,
+    created_at: String,
+    wallet: Option<()>,
+}
+
+impl<'a> WhoamiView<'a> {
+    pub fn of(who: &'a Whoami) -> Self {
+        Self {
+            identity_id: &who.identity_id,
+            name: &who.name,
+            email: "",
+            display_name: &who.name,
+            kind: "AGENT",
+            purpose: "BUYER",
+            scopes: who.scopes.iter().map(|s| s.as_str()).collect(),
+            usage_count: who.usage_count,
+            last_used_at: who.last_used_at.map(|t| t.to_string()),
+            created_at: who.created_at.to_string(),
+            wallet: None,
+        }
+    }
+}
+
+/// One activity entry.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntryView<'a> {
+    id: &'a str,
+    action: &'static str,
+    category: &'static str,
+    status: &'static str,
+    severity: &'static str,
+    description: &'a str,
+    target_type: Option<&'static str>,
+    target_id: Option<&'a str>,
+    metadata: LogMetadataView<'a>,
+    duration_ms: u64,
+    created_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogMetadataView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential_id: Option<&'a str>,
+    http_status: u16,
+    channel: &'static str,
+    request_id: &'a str,
+    source_ip: &'a str,
+    user_agent: &'a str,
+}
+
+impl<'a> LogEntryView<'a> {
+    pub fn of(entry: &'a ActivityEntry) -> Self {
+        Self {
+            id: &entry.id,
+            action: entry.action.as_str(),
+            category: entry.category.as_str(),
+            status: entry.outcome.as_str(),
+            severity: entry.severity.as_str(),
+            description: &entry.description,
+            target_type: entry.target.as_ref().map(|_| "credential"),
+            target_id: entry.target.as_ref().map(|t| t.as_str()),
+            metadata: LogMetadataView {
+                credential_id: entry.credential_id.as_deref(),
+                http_status: entry.http_status,
+                channel: entry.caller.channel.as_str(),
+                request_id: &entry.caller.request_id,
+                source_ip: &entry.caller.source_ip,
+                user_agent: &entry.caller.user_agent,
+            },
+            duration_ms: entry.duration_ms,
+            created_at: entry.created_at.to_string(),
+        }
+    }
+}
+
+/// `GET /v0/logs`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogPageView<'a> {
+    logs: Vec<LogEntryView<'a>>,
+    count: usize,
+    next_page_token: Option<&'a str>,
+}
+
+impl<'a> LogPageView<'a> {
+    pub fn of(page: &'a LogPage) -> Self {
+        Self {
+            logs: page.entries.iter().map(LogEntryView::of).collect(),
+            count: page.entries.len(),
+            next_page_token: page.next_page_token.as_deref(),
+        }
+    }
+}
+
+/// `GET /v0/logs/stats`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsView {
+    total: u64,
+    today: u64,
+    errors: u64,
+    by_category: Map<String, Value>,
+}
+
+impl StatsView {
+    pub fn of(stats: &ActivityStats) -> Self {
+        Self {
+            total: stats.total,
+            today: stats.today,
+            errors: stats.errors,
+            by_category: stats
+                .by_category
+                .iter()
+                .map(|(c, n)| (c.as_str().to_owned(), Value::from(*n)))
+                .collect(),
+        }
+    }
 }

@@ -1,8 +1,11 @@
-use super::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
-use crate::auth::{IdentityId, KeyDirectory, KeyHash, Principal};
+use super::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore};
+use crate::auth::{IdentityId, IdentityProfile, KeyDirectory, KeyHash, Principal};
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, RateWindow, Timestamp};
+use crate::domain::{
+    ActivityEntry, ActivityStats, Category, CredentialName, LogCursor, LogFilter, LogPage, Outcome,
+    RateWindow, Timestamp,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
@@ -11,7 +14,9 @@ use std::sync::{Mutex, MutexGuard};
 pub struct MemoryStore {
     credentials: Mutex<BTreeMap<(IdentityId, CredentialName), CredentialRecord>>,
     keys: Mutex<HashMap<KeyHash, Principal>>,
+    profiles: Mutex<HashMap<IdentityId, IdentityProfile>>,
     requests: Mutex<HashMap<(IdentityId, u64), u64>>,
+    log: Mutex<Vec<ActivityEntry>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -31,6 +36,13 @@ impl MemoryStore {
     }
 
     pub fn add_key(&self, key: KeyHash, principal: Principal) {
+        let profile = IdentityProfile {
+            name: principal.identity.to_string(),
+            created_at: Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or_else(Timestamp::now),
+        };
+        lock(&self.profiles)
+            .entry(principal.identity.clone())
+            .or_insert(profile);
         lock(&self.keys).insert(key, principal);
     }
 
@@ -42,33 +54,43 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// Every entry recorded so far, oldest first.
+    pub fn activity(&self) -> Vec<ActivityEntry> {
+        lock(&self.log).clone()
+    }
+
     /// Replaces a stored record as is, bypassing the vault: for tampering tests.
     pub fn overwrite_raw(&self, record: CredentialRecord) {
         lock(&self.credentials).insert(key(&record.identity, &record.info.name), record);
     }
+
+    fn record(&self, entry: &ActivityEntry) {
+        lock(&self.log).push(entry.clone());
+    }
 }
 
 impl CredentialStore for MemoryStore {
-    async fn put(&self, record: &CredentialRecord) -> Result<PutOutcome, DependencyError> {
-        let old = lock(&self.credentials)
-            .insert(key(&record.identity, &record.info.name), record.clone());
-        Ok(if old.is_some() {
-            PutOutcome::Replaced
-        } else {
-            PutOutcome::Created
-        })
+    async fn put(
+        &self,
+        record: &CredentialRecord,
+        entry: &ActivityEntry,
+    ) -> Result<(), DependencyError> {
+        lock(&self.credentials).insert(key(&record.identity, &record.info.name), record.clone());
+        self.record(entry);
+        Ok(())
     }
 
     async fn put_if_unchanged(
         &self,
         record: &CredentialRecord,
         expected: &[u8; NONCE_LEN],
+        entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
         let mut credentials = lock(&self.credentials);
-        let slot = credentials.get_mut(&key(&record.identity, &record.info.name));
-        match slot {
+        match credentials.get_mut(&key(&record.identity, &record.info.name)) {
             Some(current) if &current.envelope.nonce == expected => {
                 *current = record.clone();
+                self.record(entry);
                 Ok(true)
             }
             _ => Ok(false),
@@ -96,10 +118,20 @@ impl CredentialStore for MemoryStore {
         &self,
         identity: &IdentityId,
         name: &CredentialName,
+        credential_id: &str,
+        entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
-        Ok(lock(&self.credentials)
-            .remove(&key(identity, name))
-            .is_some())
+        let mut credentials = lock(&self.credentials);
+        let slot = key(identity, name);
+        if credentials
+            .get(&slot)
+            .is_some_and(|r| r.info.credential_id == credential_id)
+        {
+            credentials.remove(&slot);
+            self.record(entry);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     async fn touch(
@@ -108,13 +140,84 @@ impl CredentialStore for MemoryStore {
         name: &CredentialName,
         credential_id: &str,
         at: Timestamp,
+        entry: &ActivityEntry,
     ) -> Result<(), DependencyError> {
         if let Some(record) = lock(&self.credentials).get_mut(&key(identity, name))
             && record.info.credential_id == credential_id
         {
             record.info.last_used_at = Some(at);
         }
+        self.record(entry);
         Ok(())
+    }
+}
+
+impl ActivityLog for MemoryStore {
+    async fn append(&self, entry: &ActivityEntry) -> Result<(), DependencyError> {
+        self.record(entry);
+        Ok(())
+    }
+
+    async fn entries(
+        &self,
+        identity: &IdentityId,
+        filter: &LogFilter,
+        limit: usize,
+        after: Option<&LogCursor>,
+    ) -> Result<LogPage, DependencyError> {
+        let mut own: Vec<ActivityEntry> = lock(&self.log)
+            .iter()
+            .filter(|e| &e.identity == identity)
+            .filter(|e| after.is_none_or(|after| LogCursor::of(e) < *after))
+            .cloned()
+            .collect();
+        own.sort_by_key(|e| std::cmp::Reverse(LogCursor::of(e)));
+        let mut matching = own.into_iter().filter(|e| filter.matches(e));
+        let entries: Vec<ActivityEntry> = matching.by_ref().take(limit).collect();
+        let next_page_token = match (matching.next(), entries.last()) {
+            (Some(_), Some(last)) => Some(LogCursor::of(last).to_token()),
+            _ => None,
+        };
+        Ok(LogPage {
+            entries,
+            next_page_token,
+        })
+    }
+
+    async fn stats(
+        &self,
+        identity: &IdentityId,
+        since: Timestamp,
+        today: Timestamp,
+    ) -> Result<ActivityStats, DependencyError> {
+        let log = lock(&self.log);
+        let counted: Vec<&ActivityEntry> = log
+            .iter()
+            .filter(|e| &e.identity == identity && e.created_at.day() >= since.day())
+            .collect();
+        let count = |keep: &dyn Fn(&ActivityEntry) -> bool| {
+            counted.iter().filter(|e| keep(e)).count() as u64
+        };
+        Ok(ActivityStats {
+            total: counted.len() as u64,
+            today: count(&|e| e.created_at.day() == today.day()),
+            errors: count(&|e| e.outcome == Outcome::Error),
+            by_category: Category::ALL
+                .iter()
+                .map(|&c| (c, count(&|e| e.category == c)))
+                .collect(),
+        })
+    }
+
+    async fn last_activity(
+        &self,
+        identity: &IdentityId,
+    ) -> Result<Option<Timestamp>, DependencyError> {
+        Ok(lock(&self.log)
+            .iter()
+            .filter(|e| &e.identity == identity)
+            .map(|e| e.created_at)
+            .max())
     }
 }
 
@@ -134,5 +237,12 @@ impl KeyDirectory for MemoryStore {
             .or_insert(0);
         *count += 1;
         Ok(*count)
+    }
+
+    async fn profile(
+        &self,
+        identity: &IdentityId,
+    ) -> Result<Option<IdentityProfile>, DependencyError> {
+        Ok(lock(&self.profiles).get(identity).cloned())
     }
 }

@@ -10,10 +10,13 @@ pub use dynamodb::layout::TableLayout;
 #[cfg(any(test, feature = "test-util"))]
 pub use memory::MemoryStore;
 
-use crate::auth::IdentityId;
+use crate::auth::{IdentityId, KeyDirectory};
 use crate::crypto::{Binding, Envelope, NONCE_LEN};
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, CredentialType, Timestamp};
+use crate::domain::{
+    ActivityEntry, ActivityStats, CredentialName, CredentialType, LogCursor, LogFilter, LogPage,
+    Timestamp,
+};
 use serde_json::{Map, Value};
 use std::future::Future;
 
@@ -46,19 +49,15 @@ impl CredentialRecord {
     }
 }
 
-/// Whether a write made a new credential or replaced one of the same name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PutOutcome {
-    Created,
-    Replaced,
-}
-
+/// Every write of a credential carries the activity entry that records it, and the two
+/// commit together or not at all: no change without its record.
 pub trait CredentialStore: Send + Sync {
     /// Writes the record whole, unconditionally: whatever had its name is gone after.
     fn put(
         &self,
         record: &CredentialRecord,
-    ) -> impl Future<Output = Result<PutOutcome, DependencyError>> + Send;
+        entry: &ActivityEntry,
+    ) -> impl Future<Output = Result<(), DependencyError>> + Send;
 
     /// Writes the record only if the stored one still has the nonce `expected`, which is
     /// fresh on every write; `false` when it changed (or went) since it was read.
@@ -66,6 +65,7 @@ pub trait CredentialStore: Send + Sync {
         &self,
         record: &CredentialRecord,
         expected: &[u8; NONCE_LEN],
+        entry: &ActivityEntry,
     ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
 
     /// A strongly consistent read of one credential.
@@ -81,20 +81,62 @@ pub trait CredentialStore: Send + Sync {
         identity: &IdentityId,
     ) -> impl Future<Output = Result<Vec<CredentialInfo>, DependencyError>> + Send;
 
-    /// Removes a credential; `false` when there was none.
+    /// Removes the credential if it still has `credential_id`; `false` when it does not
+    /// (gone or replaced since it was read), and then nothing is written.
     fn delete(
         &self,
         identity: &IdentityId,
         name: &CredentialName,
+        credential_id: &str,
+        entry: &ActivityEntry,
     ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
 
     /// Records a use, only on the credential with this id: a credential deleted meanwhile is
-    /// not brought back, and one that replaced it is not touched.
+    /// not brought back, and one that replaced it is not touched. The entry is written
+    /// either way.
     fn touch(
         &self,
         identity: &IdentityId,
         name: &CredentialName,
         credential_id: &str,
         at: Timestamp,
+        entry: &ActivityEntry,
     ) -> impl Future<Output = Result<(), DependencyError>> + Send;
 }
+
+/// The activity log: entries written alone (requests that change nothing), read back a
+/// page at a time, and counted per day.
+pub trait ActivityLog: Send + Sync {
+    fn append(
+        &self,
+        entry: &ActivityEntry,
+    ) -> impl Future<Output = Result<(), DependencyError>> + Send;
+
+    /// Up to `limit` entries matching `filter`, newest first, after `after` if given.
+    fn entries(
+        &self,
+        identity: &IdentityId,
+        filter: &LogFilter,
+        limit: usize,
+        after: Option<&LogCursor>,
+    ) -> impl Future<Output = Result<LogPage, DependencyError>> + Send;
+
+    /// Counts of the entries made on `since`'s day and after; `today` is counted apart.
+    fn stats(
+        &self,
+        identity: &IdentityId,
+        since: Timestamp,
+        today: Timestamp,
+    ) -> impl Future<Output = Result<ActivityStats, DependencyError>> + Send;
+
+    /// When the identity's newest entry was made.
+    fn last_activity(
+        &self,
+        identity: &IdentityId,
+    ) -> impl Future<Output = Result<Option<Timestamp>, DependencyError>> + Send;
+}
+
+/// Everything the vault needs of its table, as one bound.
+pub trait VaultStore: CredentialStore + KeyDirectory + ActivityLog {}
+
+impl<T: CredentialStore + KeyDirectory + ActivityLog> VaultStore for T {}

@@ -2,39 +2,75 @@
 //! per-identity rate limit).
 
 use super::{Vault, VaultError};
-use crate::auth::{ApiKey, AuthError, KeyDirectory, Principal, Scope};
+use crate::auth::{ApiKey, AuthError, Principal};
 use crate::crypto::KeyProvider;
-use crate::domain::RateWindow;
-use crate::store::CredentialStore;
+use crate::domain::{Action, Caller, RateWindow};
+use crate::store::VaultStore;
+use std::future::Future;
+use std::time::Instant;
 
-impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
-    /// Resolves an `Authorization` header to a principal holding `scope`, and counts the
-    /// request against the identity's rate limit.
+/// An authenticated request: who, through which edge, and since when (for `durationMs`).
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub principal: Principal,
+    pub caller: Caller,
+    pub(super) started: Instant,
+}
+
+impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
+    /// Resolves an `Authorization` header to a caller: one key lookup. Failures here are
+    /// not recorded in the activity log: they belong to no identity.
     pub async fn authenticate(
         &self,
         authorization: Option<&str>,
-        scope: Scope,
-    ) -> Result<Principal, VaultError> {
+        caller: Caller,
+    ) -> Result<Call, VaultError> {
+        let started = Instant::now();
         let key = ApiKey::from_authorization(authorization)?;
         let principal = self
             .store
             .principal_for(&key.hash())
             .await?
             .ok_or(AuthError::UnknownKey)?;
-        principal.require(scope)?;
-        if let Some(limit) = self.rate_limit {
-            let now = self.clock.now().unix_seconds();
-            let window = RateWindow::containing(now);
-            let count = self
-                .store
-                .count_request(&principal.identity, window)
-                .await?;
-            if count > limit {
-                return Err(VaultError::RateLimited {
-                    retry_after: window.retry_after(now),
-                });
-            }
+        Ok(Call {
+            principal,
+            caller,
+            started,
+        })
+    }
+
+    /// Checks the scope `action` needs, then counts the request against the rate limit
+    /// while `first` (a read with no side effect) runs, so the count costs no round trip.
+    pub(super) async fn admit<T>(
+        &self,
+        call: &Call,
+        action: Action,
+        first: impl Future<Output = Result<T, VaultError>>,
+    ) -> Result<T, VaultError> {
+        if let Some(scope) = action.scope() {
+            call.principal.require(scope)?;
         }
-        Ok(principal)
+        let (counted, first) = tokio::join!(self.count(call), first);
+        counted?;
+        first
+    }
+
+    /// Counts one request of the caller's identity; `RateLimited` past the limit.
+    pub(super) async fn count(&self, call: &Call) -> Result<(), VaultError> {
+        let Some(limit) = self.rate_limit else {
+            return Ok(());
+        };
+        let now = self.clock.now().unix_seconds();
+        let window = RateWindow::containing(now);
+        let count = self
+            .store
+            .count_request(&call.principal.identity, window)
+            .await?;
+        if count > limit {
+            return Err(VaultError::RateLimited {
+                retry_after: window.retry_after(now),
+            });
+        }
+        Ok(())
     }
 }

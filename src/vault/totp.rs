@@ -1,11 +1,12 @@
 //! TOTP codes and backup codes: the two use cases that compute from a credential's seed or
 //! spend part of its data.
 
-use super::{Vault, VaultError};
-use crate::auth::{KeyDirectory, Principal};
+use super::{Call, Vault, VaultError};
 use crate::crypto::{self, KeyProvider};
-use crate::domain::{CredentialName, TOTP_DIGITS, totp_algorithm, totp_code, totp_remaining};
-use crate::store::{CredentialInfo, CredentialRecord, CredentialStore};
+use crate::domain::{
+    Action, CredentialName, TOTP_DIGITS, totp_algorithm, totp_code, totp_remaining,
+};
+use crate::store::{CredentialInfo, CredentialRecord, VaultStore};
 use std::time::Duration;
 
 /// How often a backup-code use re-reads and retries when another write got there first.
@@ -46,27 +47,28 @@ impl std::fmt::Debug for BackupAnswer {
     }
 }
 
-impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
-    /// The current RFC 6238 code of the credential's seed.
-    pub async fn totp(
-        &self,
-        principal: &Principal,
-        name: &CredentialName,
-    ) -> Result<TotpAnswer, VaultError> {
-        let (record, data) = self.open_live(principal, name).await?;
-        let secret = data.totp_secret(record.info.kind).ok_or_else(|| {
-            VaultError::Unprocessable("No TOTP secret found on this credential".into())
-        })?;
-        let algorithm =
-            totp_algorithm(record.info.metadata.as_ref()).map_err(VaultError::Unprocessable)?;
-        let now = self.clock.now().unix_seconds();
-        let answer = TotpAnswer {
-            code: totp_code(&secret, algorithm, TOTP_DIGITS, now),
-            remaining: totp_remaining(now),
-            backup_codes_remaining: data.backup_codes_remaining(),
-        };
-        self.record_use(&record).await;
-        Ok(answer)
+impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
+    /// The current RFC 6238 code of the credential's seed; records the use.
+    pub async fn totp(&self, call: &Call, name: &CredentialName) -> Result<TotpAnswer, VaultError> {
+        let action = Action::VaultTotp;
+        let result = async {
+            let (record, data) = self.open_live(call, action, name).await?;
+            let secret = data.totp_secret(record.info.kind).ok_or_else(|| {
+                VaultError::Unprocessable("No TOTP secret found on this credential".into())
+            })?;
+            let algorithm =
+                totp_algorithm(record.info.metadata.as_ref()).map_err(VaultError::Unprocessable)?;
+            let now = self.clock.now().unix_seconds();
+            let answer = TotpAnswer {
+                code: totp_code(&secret, algorithm, TOTP_DIGITS, now),
+                remaining: totp_remaining(now),
+                backup_codes_remaining: data.backup_codes_remaining(),
+            };
+            self.record_use(call, action, &record).await?;
+            Ok(answer)
+        }
+        .await;
+        self.settle(call, action, Some(name), result).await
     }
 
     /// Moves the first unused backup code to the used ones and returns it. The write is
@@ -74,11 +76,27 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
     /// the same code; a loser re-reads and tries the next.
     pub async fn use_backup_code(
         &self,
-        principal: &Principal,
+        call: &Call,
         name: &CredentialName,
     ) -> Result<BackupAnswer, VaultError> {
+        let action = Action::VaultTotpUseBackup;
+        let result = self.spend_backup_code(call, name).await;
+        self.settle(call, action, Some(name), result).await
+    }
+
+    async fn spend_backup_code(
+        &self,
+        call: &Call,
+        name: &CredentialName,
+    ) -> Result<BackupAnswer, VaultError> {
+        let action = Action::VaultTotpUseBackup;
+        let identity = &call.principal.identity;
+        let read = async { Ok(self.store.get(identity, name).await?) };
+        let mut found = self.admit(call, action, read).await?;
         for _ in 0..MAX_BACKUP_ATTEMPTS {
-            let (record, data) = self.open_live(principal, name).await?;
+            let (record, data) = self
+                .open(call, name, found.ok_or(VaultError::NotFound)?)
+                .await?;
             let (code, data, remaining) = data.with_backup_code_used().ok_or_else(|| {
                 VaultError::Unprocessable("No backup codes remaining on this credential".into())
             })?;
@@ -91,15 +109,23 @@ impl<S: CredentialStore + KeyDirectory, K: KeyProvider> Vault<S, K> {
                 last_rotated_at: Some(now),
                 ..record.info
             };
+            let entry = self
+                .entry(call, action, Some(name), 200, None)
+                .with_credential_id(&info.credential_id);
             let updated = CredentialRecord {
                 identity: record.identity,
                 info,
                 envelope,
             };
-            if self.store.put_if_unchanged(&updated, &expected).await? {
+            if self
+                .store
+                .put_if_unchanged(&updated, &expected, &entry)
+                .await?
+            {
                 return Ok(BackupAnswer { code, remaining });
             }
             tokio::time::sleep(jitter()).await;
+            found = self.store.get(identity, name).await?;
         }
         Err(VaultError::Contended)
     }

@@ -4,6 +4,8 @@
 
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::operation::generate_data_key::GenerateDataKeyOutput;
 use aws_sdk_kms::primitives::Blob;
@@ -25,6 +27,21 @@ fn known_key() -> Rule {
             )
             .build()
     })
+}
+
+/// The writes a request makes besides the credential: the day's counters and, for a
+/// request that fails, its activity entry alone.
+fn counters() -> Rule {
+    mock!(aws_sdk_dynamodb::Client::update_item).then_output(|| UpdateItemOutput::builder().build())
+}
+
+fn entry_alone() -> Rule {
+    mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build())
+}
+
+fn transaction() -> Rule {
+    mock!(aws_sdk_dynamodb::Client::transact_write_items)
+        .then_output(|| TransactWriteItemsOutput::builder().build())
 }
 
 fn kms_works() -> Rule {
@@ -80,16 +97,13 @@ fn assert_no_internals(answer: &Answer) {
 
 #[tokio::test]
 async fn given_kms_throttling_when_storing_then_503_and_no_write() {
-    let (key, put) = (
-        known_key(),
-        mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build()),
-    );
+    let (key, put, counters, entry) = (known_key(), transaction(), counters(), entry_alone());
     let throttled = mock!(aws_sdk_kms::Client::generate_data_key)
         .sequence()
         .http_status(400, aws_error("ThrottlingException"))
         .repeatedly()
         .build();
-    let answer = TestClient::new(&vault(&[&key, &put], &[&throttled]))
+    let answer = TestClient::new(&vault(&[&key, &put, &counters, &entry], &[&throttled]))
         .send(store_request())
         .await;
 
@@ -98,13 +112,14 @@ async fn given_kms_throttling_when_storing_then_503_and_no_write() {
     assert_no_internals(&answer);
     assert!(throttled.num_calls() >= 1);
     assert_eq!(put.num_calls(), 0, "nothing may be written");
+    assert_eq!(entry.num_calls(), 1, "the failure is recorded");
 }
 
 #[tokio::test]
 async fn given_dynamodb_throttling_on_write_when_storing_then_503() {
     let key = known_key();
     let kms = kms_works();
-    let throttled = mock!(aws_sdk_dynamodb::Client::put_item)
+    let throttled = mock!(aws_sdk_dynamodb::Client::transact_write_items)
         .sequence()
         .http_status(
             400,
@@ -112,7 +127,8 @@ async fn given_dynamodb_throttling_on_write_when_storing_then_503() {
         )
         .repeatedly()
         .build();
-    let answer = TestClient::new(&vault(&[&key, &throttled], &[&kms]))
+    let (counters, entry) = (counters(), entry_alone());
+    let answer = TestClient::new(&vault(&[&key, &throttled, &counters, &entry], &[&kms]))
         .send(store_request())
         .await;
 
@@ -144,7 +160,8 @@ async fn given_kms_server_errors_then_503() {
         .http_status(500, aws_error("KMSInternalException"))
         .repeatedly()
         .build();
-    let answer = TestClient::new(&vault(&[&key], &[&failing]))
+    let (counters, entry) = (counters(), entry_alone());
+    let answer = TestClient::new(&vault(&[&key, &counters, &entry], &[&failing]))
         .send(store_request())
         .await;
     assert_envelope(&answer, 503, "service_unavailable");
@@ -152,16 +169,13 @@ async fn given_kms_server_errors_then_503() {
 
 #[tokio::test]
 async fn given_a_missing_kms_key_then_500_without_internals_and_no_write() {
-    let (key, put) = (
-        known_key(),
-        mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build()),
-    );
+    let (key, put, counters, entry) = (known_key(), transaction(), counters(), entry_alone());
     let missing = mock!(aws_sdk_kms::Client::generate_data_key)
         .sequence()
         .http_status(400, aws_error("NotFoundException"))
         .repeatedly()
         .build();
-    let answer = TestClient::new(&vault(&[&key, &put], &[&missing]))
+    let answer = TestClient::new(&vault(&[&key, &put, &counters, &entry], &[&missing]))
         .send(store_request())
         .await;
 
@@ -173,19 +187,36 @@ async fn given_a_missing_kms_key_then_500_without_internals_and_no_write() {
 }
 
 #[tokio::test]
-async fn given_working_dependencies_then_the_write_is_one_unconditional_put() {
+async fn given_working_dependencies_then_the_write_is_one_unconditional_put_with_its_entry() {
     let key = known_key();
     let kms = kms_works();
-    let put = mock!(aws_sdk_dynamodb::Client::put_item)
+    let counters = counters();
+    let put = mock!(aws_sdk_dynamodb::Client::transact_write_items)
         .match_requests(|req| {
-            req.condition_expression().is_none()
-                && req.return_values() == Some(&aws_sdk_dynamodb::types::ReturnValue::AllOld)
-                && req.item().is_some_and(|item| !item.contains_key("data"))
+            let items = req.transact_items();
+            let credential = items.first().and_then(|op| op.put());
+            let entry = items.get(1).and_then(|op| op.put());
+            items.len() == 2
+                && credential.is_some_and(|put| {
+                    put.condition_expression().is_none() && !put.item().contains_key("data")
+                })
+                && entry.is_some_and(|put| {
+                    put.item()["pk"]
+                        .as_s()
+                        .is_ok_and(|pk| pk.starts_with("LOG#"))
+                        && req.client_request_token()
+                            == put.item()["id"].as_s().ok().map(|s| s.as_str())
+                })
         })
-        .then_output(|| PutItemOutput::builder().build());
-    let answer = TestClient::new(&vault(&[&key, &put], &[&kms]))
+        .then_output(|| TransactWriteItemsOutput::builder().build());
+    let answer = TestClient::new(&vault(&[&key, &put, &counters], &[&kms]))
         .send(store_request())
         .await;
-    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!((put.num_calls(), kms.num_calls()), (1, 1));
+    assert_eq!(
+        counters.num_calls(),
+        1,
+        "the day's counters, beside the write"
+    );
 }

@@ -15,10 +15,10 @@ type ExpectedError = Option<(&'static str, &'static str)>;
 /// (fixture, the route it must reach (`None`: no route), status, expected error): the one
 /// registry of the fixtures in `events/`.
 const CASES: &[(&str, Option<&str>, u16, ExpectedError)] = &[
-    ("put-seed-api-key", Some("/v0/vault/{name}"), 201, None),
-    ("put-seed-login", Some("/v0/vault/{name}"), 201, None),
-    ("put-seed-totp", Some("/v0/vault/{name}"), 201, None),
-    ("put-base64-body", Some("/v0/vault/{name}"), 201, None),
+    ("put-seed-api-key", Some("/v0/vault/{name}"), 200, None),
+    ("put-seed-login", Some("/v0/vault/{name}"), 200, None),
+    ("put-seed-totp", Some("/v0/vault/{name}"), 200, None),
+    ("put-base64-body", Some("/v0/vault/{name}"), 200, None),
     (
         "put-no-auth",
         Some("/v0/vault/{name}"),
@@ -238,7 +238,7 @@ async fn given_the_seed_example_when_stored_then_the_answer_is_the_contracts_sha
         .send(event("put-seed-api-key"))
         .await;
 
-    assert_eq!(answer.status, 201);
+    assert_eq!(answer.status, 200);
     let body = answer.json.as_object().unwrap();
     let fields: Vec<&str> = body.keys().map(String::as_str).collect();
     assert_eq!(
@@ -268,7 +268,7 @@ async fn given_the_seed_example_when_stored_then_the_answer_is_the_contracts_sha
 async fn a_base64_body_is_decoded_and_the_expiry_normalised_to_utc() {
     let vault = memory_vault();
     let answer = TestClient::new(&vault).send(event("put-base64-body")).await;
-    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.json["expiresAt"], "2030-01-01T00:00:00Z");
 }
 
@@ -279,7 +279,7 @@ async fn given_a_stored_credential_when_the_name_is_written_again_then_it_is_rep
     let first = TestClient::new(&vault)
         .send(event("put-seed-api-key"))
         .await;
-    assert_eq!(first.status, 201);
+    assert_eq!(first.status, 200);
 
     // WHEN it is stored again with neither metadata nor the same type
     let request = event("put-seed-api-key").map(|_| {
@@ -357,7 +357,7 @@ async fn a_rest_api_stage_prefix_does_not_hide_the_route() {
     let answer = TestClient::new(&memory_vault())
         .send(lambda_http::Request::from_parts(parts, body))
         .await;
-    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.status, 200, "{}", answer.text);
 }
 
 #[tokio::test]
@@ -369,7 +369,7 @@ async fn a_rest_api_and_a_function_url_reach_the_same_credential() {
             .send(event("put-seed-login"))
             .await
             .status,
-        201
+        200
     );
     // WHEN it is read through a REST API stage and through a Function URL
     for fixture in [

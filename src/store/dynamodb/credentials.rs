@@ -1,52 +1,53 @@
-//! The credential store on DynamoDB: one item per credential, written whole.
+//! The credential store on DynamoDB: one item per credential, written whole, each write in
+//! one transaction with its activity entry.
 
 use super::item::{
     INFO_PROJECTION, b, info_from_item, key_item, record_from_item, record_to_item, s,
 };
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, applied, ddb_error};
+use super::{DynamoStore, ddb_error};
 use crate::auth::IdentityId;
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, Timestamp};
-use crate::store::{CredentialInfo, CredentialRecord, CredentialStore, PutOutcome};
-use aws_sdk_dynamodb::types::ReturnValue;
+use crate::domain::{ActivityEntry, CredentialName, Timestamp};
+use crate::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+
+fn built<T>(result: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, DependencyError> {
+    result.map_err(|e| DependencyError::Failed {
+        service: "DynamoDB",
+        detail: e.to_string(),
+    })
+}
 
 impl CredentialStore for DynamoStore {
-    async fn put(&self, record: &CredentialRecord) -> Result<PutOutcome, DependencyError> {
-        // No condition expression: a same-name write replaces the old item whole, and
-        // ALL_OLD tells us whether there was one.
-        let output = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(record_to_item(record)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(ddb_error)?;
-        Ok(match output.attributes {
-            Some(old) if !old.is_empty() => PutOutcome::Replaced,
-            _ => PutOutcome::Created,
-        })
+    async fn put(
+        &self,
+        record: &CredentialRecord,
+        entry: &ActivityEntry,
+    ) -> Result<(), DependencyError> {
+        // No condition: a same-name write replaces the old item whole.
+        let put = self.put_op(record_to_item(record))?;
+        self.commit_with_entry(vec![put], entry).await.map(|_| ())
     }
 
     async fn put_if_unchanged(
         &self,
         record: &CredentialRecord,
         expected: &[u8; NONCE_LEN],
+        entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(record_to_item(record)))
-            .condition_expression("#nonce = :expected")
-            .expression_attribute_names("#nonce", attr::NONCE)
-            .expression_attribute_values(":expected", b(expected))
-            .send()
-            .await;
-        applied(result)
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(record_to_item(record)))
+                .condition_expression("#nonce = :expected")
+                .expression_attribute_names("#nonce", attr::NONCE)
+                .expression_attribute_values(":expected", b(expected))
+                .build(),
+        )?;
+        let op = TransactWriteItem::builder().put(put).build();
+        self.commit_with_entry(vec![op], entry).await
     }
 
     async fn get(
@@ -93,17 +94,20 @@ impl CredentialStore for DynamoStore {
         &self,
         identity: &IdentityId,
         name: &CredentialName,
+        credential_id: &str,
+        entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
-        let output = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(ddb_error)?;
-        Ok(output.attributes.is_some_and(|old| !old.is_empty()))
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
+                .condition_expression("#id = :id")
+                .expression_attribute_names("#id", attr::CREDENTIAL_ID)
+                .expression_attribute_values(":id", s(credential_id))
+                .build(),
+        )?;
+        let op = TransactWriteItem::builder().delete(delete).build();
+        self.commit_with_entry(vec![op], entry).await
     }
 
     async fn touch(
@@ -112,21 +116,26 @@ impl CredentialStore for DynamoStore {
         name: &CredentialName,
         credential_id: &str,
         at: Timestamp,
+        entry: &ActivityEntry,
     ) -> Result<(), DependencyError> {
         // The condition fails on a missing item too, so an update never creates one.
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
-            .update_expression("SET #used = :at")
-            .condition_expression("#id = :id")
-            .expression_attribute_names("#used", attr::LAST_USED_AT)
-            .expression_attribute_names("#id", attr::CREDENTIAL_ID)
-            .expression_attribute_values(":at", s(at.to_string()))
-            .expression_attribute_values(":id", s(credential_id))
-            .send()
-            .await;
-        applied(result).map(|_| ())
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
+                .update_expression("SET #used = :at")
+                .condition_expression("#id = :id")
+                .expression_attribute_names("#used", attr::LAST_USED_AT)
+                .expression_attribute_names("#id", attr::CREDENTIAL_ID)
+                .expression_attribute_values(":at", s(at.to_string()))
+                .expression_attribute_values(":id", s(credential_id))
+                .build(),
+        )?;
+        let op = TransactWriteItem::builder().update(update).build();
+        if !self.commit_with_entry(vec![op], entry).await? {
+            // Deleted or replaced since it was read: the read still happened.
+            self.append(entry).await?;
+        }
+        Ok(())
     }
 }

@@ -1,11 +1,11 @@
 //! The key directory on DynamoDB: API key hashes to principals, and the rate counters.
 
-use super::item::{key_item, malformed, n};
+use super::item::{key_item, malformed, n, text};
 use super::layout::{TableLayout, attr};
 use super::{DynamoStore, ddb_error};
-use crate::auth::{IdentityId, KeyDirectory, KeyHash, Principal, Scope};
+use crate::auth::{IdentityId, IdentityProfile, KeyDirectory, KeyHash, Principal, Scope};
 use crate::dependency::DependencyError;
-use crate::domain::RateWindow;
+use crate::domain::{RateWindow, Timestamp};
 use aws_sdk_dynamodb::types::ReturnValue;
 
 impl KeyDirectory for DynamoStore {
@@ -37,6 +37,28 @@ impl KeyDirectory for DynamoStore {
             .map(|raw| raw.iter().filter_map(|s| Scope::parse(s)).collect())
             .unwrap_or_default();
         Ok(Some(Principal { identity, scopes }))
+    }
+
+    async fn profile(
+        &self,
+        identity: &IdentityId,
+    ) -> Result<Option<IdentityProfile>, DependencyError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::identity_key(identity))))
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        Ok(Some(IdentityProfile {
+            name: text(&item, attr::NAME)?.to_owned(),
+            created_at: Timestamp::parse(text(&item, attr::CREATED_AT)?)
+                .ok_or_else(|| malformed(attr::CREATED_AT))?,
+        }))
     }
 
     async fn count_request(

@@ -7,9 +7,11 @@
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | API key     | `KEY#<sha256 hex>`  | `KEY`          |
 //! | rate count  | `RATE#<identity>`   | `<unix minute>`|
+//! | log entry   | `LOG#<identity>`    | `<unix ms, 13 digits>#<log id>` |
+//! | day counts  | `STATS#<identity>`  | `<YYYY-MM-DD>` |
 
 use crate::auth::{IdentityId, KeyHash};
-use crate::domain::{CredentialName, RateWindow};
+use crate::domain::{CredentialName, RateWindow, Timestamp};
 
 pub struct TableLayout;
 
@@ -41,6 +43,16 @@ impl TableLayout {
 
     pub fn rate_key(identity: &IdentityId, window: RateWindow) -> (String, String) {
         (format!("RATE#{identity}"), window.index().to_string())
+    }
+
+    /// The identity's activity entries, sorted by [`crate::domain::LogCursor::sort_key`].
+    pub fn log_pk(identity: &IdentityId) -> String {
+        format!("LOG#{identity}")
+    }
+
+    /// The identity's counters for the UTC day of `at`.
+    pub fn stats_key(identity: &IdentityId, at: &Timestamp) -> (String, String) {
+        (format!("STATS#{identity}"), at.day())
     }
 
     pub fn api_key_key(hash: &KeyHash) -> (String, String) {

@@ -1,6 +1,7 @@
 //! The DynamoDB adapter: the credential store and the key directory over one table whose
 //! layout is in [`layout`]. Operator tasks on the same table live in `crate::admin`.
 
+mod activity;
 mod credentials;
 pub(crate) mod item;
 mod keys;

@@ -1,0 +1,99 @@
+//! The query string of `GET /v0/logs`, parsed into a [`LogQuery`]. Messages name the
+//! parameter and the values it takes, never the value sent.
+
+use crate::domain::{Action, Category, LogCursor, LogFilter, Outcome, Severity};
+use crate::vault::{LogQuery, MAX_LOG_PAGE};
+use lambda_http::RequestExt;
+use lambda_http::http::request::Parts;
+
+const PARAMETERS: [&str; 6] = [
+    "limit",
+    "category",
+    "status",
+    "severity",
+    "action",
+    "pageToken",
+];
+
+pub fn log_query(parts: &Parts) -> Result<LogQuery, String> {
+    let params = parts.extensions.query_string_parameters_ref();
+    let mut query = LogQuery::default();
+    let Some(params) = params else {
+        return Ok(query);
+    };
+    for (name, _) in params.iter() {
+        if !PARAMETERS.contains(&name) {
+            return Err(format!(
+                "Unknown query parameter; known: {}",
+                PARAMETERS.join(", ")
+            ));
+        }
+    }
+    let one = |name: &str| -> Result<Option<&str>, String> {
+        match params.all(name).as_deref() {
+            None | Some([]) => Ok(None),
+            Some([value]) => Ok(Some(value)),
+            Some(_) => Err(format!("Query parameter `{name}` is given more than once")),
+        }
+    };
+    if let Some(raw) = one("limit")? {
+        let limit = raw
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_LOG_PAGE).contains(l));
+        query.limit = Some(limit.ok_or_else(|| {
+            format!("Query parameter `limit` must be a whole number from 1 to {MAX_LOG_PAGE}")
+        })?);
+    }
+    query.filter = LogFilter {
+        category: parsed(
+            one("category")?,
+            "category",
+            Category::parse,
+            Category::ALL.iter().map(|c| c.as_str()),
+        )?,
+        outcome: parsed(
+            one("status")?,
+            "status",
+            Outcome::parse,
+            Outcome::ALL.iter().map(|o| o.as_str()),
+        )?,
+        severity: parsed(
+            one("severity")?,
+            "severity",
+            Severity::parse,
+            Severity::ALL.iter().map(|s| s.as_str()),
+        )?,
+        action: parsed(
+            one("action")?,
+            "action",
+            Action::parse,
+            Action::ALL.iter().map(|a| a.as_str()),
+        )?,
+    };
+    if let Some(token) = one("pageToken")? {
+        query.after = Some(
+            LogCursor::from_token(token)
+                .ok_or("Query parameter `pageToken` is not a token this API gave out")?,
+        );
+    }
+    Ok(query)
+}
+
+fn parsed<T>(
+    raw: Option<&str>,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    known: impl Iterator<Item = &'static str>,
+) -> Result<Option<T>, String> {
+    match raw {
+        None => Ok(None),
+        Some(raw) => parse(raw).map(Some).ok_or_else(|| {
+            let known: Vec<&str> = known.collect();
+            format!(
+                "Query parameter `{name}` must be one of: {}",
+                known.join(", ")
+            )
+        }),
+    }
+}

@@ -1,0 +1,365 @@
+//! The activity log on DynamoDB. Entries sit under `LOG#<identity>`, sorted by time then id,
+//! and expire through the table's TTL; per-day counters under `STATS#<identity>` answer
+//! the statistics without reading the log. A credential write and its entry commit in one
+//! transaction; the day's counters are bumped beside it, not after it.
+
+use super::item::{Item, key_item, malformed, n, s, text};
+use super::layout::{TableLayout, attr};
+use super::{DynamoStore, ddb_error};
+use crate::auth::IdentityId;
+use crate::dependency::DependencyError;
+use crate::domain::{
+    Action, ActivityEntry, ActivityStats, Caller, Category, Channel, CredentialName, LogCursor,
+    LogFilter, LogPage, Outcome, Severity, Timestamp,
+};
+use crate::store::ActivityLog;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use std::collections::HashMap;
+
+/// The most items one listing request evaluates, filters included: its cost is bounded by
+/// the page, whatever the history holds.
+const MAX_EVALUATED: usize = 1000;
+
+impl DynamoStore {
+    /// Commits `ops` and `entry` in one transaction, bumping the day's counters concurrently.
+    /// `Ok(false)`: a condition of `ops` did not hold and nothing was written. The entry's id
+    /// is the idempotency token, so an SDK retry of a committed transaction is recognised.
+    pub(super) async fn commit_with_entry(
+        &self,
+        ops: Vec<TransactWriteItem>,
+        entry: &ActivityEntry,
+    ) -> Result<bool, DependencyError> {
+        let transaction = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(ops))
+            .transact_items(self.put_op(entry_item(entry))?)
+            .client_request_token(&entry.id)
+            .send();
+        let (committed, _) = tokio::join!(transaction, self.bump_stats(entry, 1));
+        let committed = match committed {
+            Ok(_) => Ok(true),
+            Err(e) if cancelled_by_condition(&e) => Ok(false),
+            Err(e) => Err(ddb_error(e)),
+        };
+        if !matches!(committed, Ok(true)) {
+            // The counters ran ahead of a write that did not happen.
+            self.bump_stats(entry, -1).await;
+        }
+        committed
+    }
+
+    pub(super) fn put_op(&self, item: Item) -> Result<TransactWriteItem, DependencyError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Adds `delta` to the entry's day counters. Best effort: a lost bump is logged, and the
+    /// log itself stays whole.
+    async fn bump_stats(&self, entry: &ActivityEntry, delta: i64) {
+        let mut update = "ADD #total :d, #category :d".to_owned();
+        let mut names = HashMap::from([
+            ("#total".to_owned(), "total".to_owned()),
+            (
+                "#category".to_owned(),
+                category_counter(entry.category).to_owned(),
+            ),
+            ("#ttl".to_owned(), TableLayout::TTL.to_owned()),
+        ]);
+        if entry.outcome == Outcome::Error {
+            update.push_str(", #errors :d");
+            names.insert("#errors".to_owned(), "errors".to_owned());
+        }
+        let day = TableLayout::stats_key(&entry.identity, &entry.created_at);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(day)))
+            .update_expression(format!("{update} SET #ttl = if_not_exists(#ttl, :ttl)"))
+            .set_expression_attribute_names(Some(names))
+            .expression_attribute_values(":d", n(delta))
+            .expression_attribute_values(":ttl", n(entry.expires_at.unix_seconds()))
+            .send()
+            .await;
+        if let Err(err) = result {
+            tracing::warn!(error = %ddb_error(err), "activity counters not updated");
+        }
+    }
+
+    async fn query_log_page(
+        &self,
+        identity: &IdentityId,
+        filter: &LogFilter,
+        limit: usize,
+        start: Option<&LogCursor>,
+    ) -> Result<(Vec<ActivityEntry>, Option<LogCursor>), DependencyError> {
+        let (expression, mut values) = filter_expression(filter);
+        values.insert(":pk".to_owned(), s(TableLayout::log_pk(identity)));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .set_filter_expression(expression)
+            .set_expression_attribute_values(Some(values))
+            .set_exclusive_start_key(
+                start.map(|c| key_item((TableLayout::log_pk(identity), c.sort_key()))),
+            )
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        let entries = output
+            .items()
+            .iter()
+            .map(entry_from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = match output.last_evaluated_key() {
+            Some(key) => Some(
+                LogCursor::from_sort_key(text(key, TableLayout::SK)?)
+                    .ok_or_else(|| malformed("log sort key"))?,
+            ),
+            None => None,
+        };
+        Ok((entries, next))
+    }
+}
+
+fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> DependencyError {
+    DependencyError::Failed {
+        service: "DynamoDB",
+        detail: err.to_string(),
+    }
+}
+
+fn cancelled_by_condition<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
+) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
+            if cancelled.cancellation_reasons().iter()
+                .any(|r| r.code() == Some("ConditionalCheckFailed"))
+    )
+}
+
+fn category_counter(category: Category) -> &'static str {
+    match category {
+        Category::Vault => "vault",
+        Category::Identity => "identity",
+        Category::Auth => "auth",
+    }
+}
+
+/// `#attr = :value` for each filter field set, joined with AND.
+fn filter_expression(filter: &LogFilter) -> (Option<String>, HashMap<String, AttributeValue>) {
+    let fields = [
+        ("category", filter.category.map(Category::as_str)),
+        ("outcome", filter.outcome.map(Outcome::as_str)),
+        ("severity", filter.severity.map(Severity::as_str)),
+        ("action", filter.action.map(Action::as_str)),
+    ];
+    let mut values = HashMap::new();
+    let mut clauses = Vec::new();
+    for (name, value) in fields {
+        if let Some(value) = value {
+            clauses.push(format!("{name} = :{name}"));
+            values.insert(format!(":{name}"), s(value));
+        }
+    }
+    let expression = (!clauses.is_empty()).then(|| clauses.join(" AND "));
+    (expression, values)
+}
+
+fn entry_item(entry: &ActivityEntry) -> Item {
+    let cursor = LogCursor::of(entry);
+    let mut item = key_item((TableLayout::log_pk(&entry.identity), cursor.sort_key()));
+    item.extend([
+        ("id".to_owned(), s(&entry.id)),
+        (attr::IDENTITY_ID.to_owned(), s(entry.identity.as_str())),
+        ("action".to_owned(), s(entry.action.as_str())),
+        ("category".to_owned(), s(entry.category.as_str())),
+        ("outcome".to_owned(), s(entry.outcome.as_str())),
+        ("severity".to_owned(), s(entry.severity.as_str())),
+        ("description".to_owned(), s(&entry.description)),
+        ("httpStatus".to_owned(), n(entry.http_status)),
+        ("channel".to_owned(), s(entry.caller.channel.as_str())),
+        ("requestId".to_owned(), s(&entry.caller.request_id)),
+        ("sourceIp".to_owned(), s(&entry.caller.source_ip)),
+        ("userAgent".to_owned(), s(&entry.caller.user_agent)),
+        ("durationMs".to_owned(), n(entry.duration_ms)),
+        (attr::CREATED_AT.to_owned(), s(entry.created_at.to_string())),
+        (
+            TableLayout::TTL.to_owned(),
+            n(entry.expires_at.unix_seconds()),
+        ),
+    ]);
+    if let Some(target) = &entry.target {
+        item.insert("targetId".to_owned(), s(target.as_str()));
+    }
+    if let Some(id) = &entry.credential_id {
+        item.insert(attr::CREDENTIAL_ID.to_owned(), s(id));
+    }
+    item
+}
+
+fn entry_from_item(item: &Item) -> Result<ActivityEntry, DependencyError> {
+    let field = |name: &str| text(item, name);
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| malformed(name))
+    };
+    let parsed = |name: &str, ok: bool| if ok { Ok(()) } else { Err(malformed(name)) };
+    let action = Action::parse(field("action")?);
+    parsed("action", action.is_some())?;
+    let created_at =
+        Timestamp::parse(field(attr::CREATED_AT)?).ok_or_else(|| malformed("createdAt"))?;
+    let channel = match field("channel")? {
+        "mcp" => Channel::Mcp,
+        _ => Channel::Rest,
+    };
+    Ok(ActivityEntry {
+        id: field("id")?.to_owned(),
+        identity: IdentityId::parse(field(attr::IDENTITY_ID)?)
+            .ok_or_else(|| malformed(attr::IDENTITY_ID))?,
+        action: action.ok_or_else(|| malformed("action"))?,
+        category: Category::parse(field("category")?).ok_or_else(|| malformed("category"))?,
+        outcome: Outcome::parse(field("outcome")?).ok_or_else(|| malformed("outcome"))?,
+        severity: Severity::parse(field("severity")?).ok_or_else(|| malformed("severity"))?,
+        description: field("description")?.to_owned(),
+        target: item
+            .get("targetId")
+            .and_then(|v| v.as_s().ok())
+            .and_then(|raw| CredentialName::parse(raw).ok()),
+        credential_id: field(attr::CREDENTIAL_ID).ok().map(str::to_owned),
+        http_status: u16::try_from(number("httpStatus")?).map_err(|_| malformed("httpStatus"))?,
+        caller: Caller {
+            channel,
+            request_id: field("requestId")?.to_owned(),
+            source_ip: field("sourceIp")?.to_owned(),
+            user_agent: field("userAgent")?.to_owned(),
+        },
+        duration_ms: number("durationMs")?,
+        created_at,
+        expires_at: Timestamp::from_unix_seconds(number(TableLayout::TTL)? as i64)
+            .ok_or_else(|| malformed("ttl"))?,
+    })
+}
+
+impl ActivityLog for DynamoStore {
+    async fn append(&self, entry: &ActivityEntry) -> Result<(), DependencyError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(entry_item(entry)))
+            .send();
+        let (written, _) = tokio::join!(put, self.bump_stats(entry, 1));
+        written.map(|_| ()).map_err(ddb_error)
+    }
+
+    async fn entries(
+        &self,
+        identity: &IdentityId,
+        filter: &LogFilter,
+        limit: usize,
+        after: Option<&LogCursor>,
+    ) -> Result<LogPage, DependencyError> {
+        // Each round asks for no more than the page still needs, so a page never skips an
+        // entry; filtered rounds stop after MAX_EVALUATED items and hand back a token.
+        let mut entries = Vec::new();
+        let mut cursor = after.cloned();
+        let mut evaluated = 0;
+        loop {
+            let wanted = limit - entries.len();
+            let (found, next) = self
+                .query_log_page(identity, filter, wanted, cursor.as_ref())
+                .await?;
+            evaluated += wanted;
+            entries.extend(found);
+            cursor = next;
+            if entries.len() >= limit || cursor.is_none() || evaluated >= MAX_EVALUATED {
+                break;
+            }
+        }
+        Ok(LogPage {
+            entries,
+            next_page_token: cursor.map(|c| c.to_token()),
+        })
+    }
+
+    async fn stats(
+        &self,
+        identity: &IdentityId,
+        since: Timestamp,
+        today: Timestamp,
+    ) -> Result<ActivityStats, DependencyError> {
+        let (pk, first_day) = TableLayout::stats_key(identity, &since);
+        let days = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk >= :first")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":first", s(first_day))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(ddb_error)?;
+        let count = |item: &Item, name: &str| -> u64 {
+            item.get(name)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+                .map_or(0, |v| v.max(0) as u64)
+        };
+        let sum = |name: &str| days.iter().map(|d| count(d, name)).sum::<u64>();
+        let today_key = TableLayout::stats_key(identity, &today).1;
+        Ok(ActivityStats {
+            total: sum("total"),
+            today: days
+                .iter()
+                .filter(|d| text(d, TableLayout::SK).ok() == Some(today_key.as_str()))
+                .map(|d| count(d, "total"))
+                .sum(),
+            errors: sum("errors"),
+            by_category: Category::ALL
+                .iter()
+                .map(|&c| (c, sum(category_counter(c))))
+                .collect(),
+        })
+    }
+
+    async fn last_activity(
+        &self,
+        identity: &IdentityId,
+    ) -> Result<Option<Timestamp>, DependencyError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(TableLayout::log_pk(identity)))
+            .projection_expression(attr::CREATED_AT)
+            .scan_index_forward(false)
+            .limit(1)
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        Ok(output
+            .items()
+            .first()
+            .and_then(|item| text(item, attr::CREATED_AT).ok())
+            .and_then(Timestamp::parse))
+    }
+}

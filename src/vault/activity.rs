@@ -1,0 +1,111 @@
+//! Who is calling, and what they did: whoami, the activity log and its statistics.
+
+use super::{Call, Vault, VaultError};
+use crate::auth::Scope;
+use crate::crypto::KeyProvider;
+use crate::domain::{Action, ActivityStats, LogCursor, LogFilter, LogPage, Timestamp};
+use crate::store::VaultStore;
+
+/// The most entries one page of the log holds.
+pub const MAX_LOG_PAGE: usize = 100;
+pub const DEFAULT_LOG_PAGE: usize = 50;
+
+/// The caller, as whoami shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Whoami {
+    pub identity_id: String,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub usage_count: u64,
+    pub last_used_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// A request for a page of the log, as the edge parsed it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogQuery {
+    pub filter: LogFilter,
+    pub limit: Option<usize>,
+    pub after: Option<LogCursor>,
+}
+
+impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
+    /// The caller's identity and key scopes, with how much it has used the vault.
+    pub async fn whoami(&self, call: &Call) -> Result<Whoami, VaultError> {
+        let action = Action::IdentityWhoami;
+        let result = async {
+            let identity = &call.principal.identity;
+            let now = self.clock.now();
+            let reads = async {
+                let (profile, stats, last) = tokio::join!(
+                    self.store.profile(identity),
+                    self.store.stats(identity, self.retention_start(now), now),
+                    self.store.last_activity(identity),
+                );
+                Ok::<_, VaultError>((profile?, stats?, last?))
+            };
+            let (profile, stats, last) = self.admit(call, action, reads).await?;
+            let profile = profile.ok_or(VaultError::Internal("key without identity".into()))?;
+            self.record_success(call, action, None).await;
+            Ok(Whoami {
+                identity_id: identity.to_string(),
+                name: profile.name,
+                scopes: call.principal.scopes.clone(),
+                usage_count: stats.total,
+                last_used_at: last,
+                created_at: profile.created_at,
+            })
+        }
+        .await;
+        self.settle(call, action, None, result).await
+    }
+
+    /// One page of the caller's activity, newest first.
+    pub async fn activity(&self, call: &Call, query: &LogQuery) -> Result<LogPage, VaultError> {
+        let action = Action::LogsList;
+        let result = async {
+            let limit = query.limit.unwrap_or(DEFAULT_LOG_PAGE);
+            if !(1..=MAX_LOG_PAGE).contains(&limit) {
+                return Err(VaultError::BadInput(format!(
+                    "Query parameter `limit` must be between 1 and {MAX_LOG_PAGE}"
+                )));
+            }
+            let identity = &call.principal.identity;
+            let page = async {
+                let page = self
+                    .store
+                    .entries(identity, &query.filter, limit, query.after.as_ref());
+                Ok(page.await?)
+            };
+            let page = self.admit(call, action, page).await?;
+            self.record_success(call, action, None).await;
+            Ok(page)
+        }
+        .await;
+        self.settle(call, action, None, result).await
+    }
+
+    /// Counts of the caller's retained activity.
+    pub async fn activity_stats(&self, call: &Call) -> Result<ActivityStats, VaultError> {
+        let action = Action::LogsStats;
+        let result = async {
+            let now = self.clock.now();
+            let identity = &call.principal.identity;
+            let stats = async {
+                Ok(self
+                    .store
+                    .stats(identity, self.retention_start(now), now)
+                    .await?)
+            };
+            let stats = self.admit(call, action, stats).await?;
+            self.record_success(call, action, None).await;
+            Ok(stats)
+        }
+        .await;
+        self.settle(call, action, None, result).await
+    }
+
+    fn retention_start(&self, now: Timestamp) -> Timestamp {
+        now.days_before(self.log_retention_days)
+    }
+}

@@ -1,0 +1,99 @@
+//! How each request reaches the activity log without a round trip of its own: a write
+//! carries its entry in the same transaction; a failure writes the entry alone where the
+//! request had no write left to make.
+
+use super::{Call, Vault, VaultError};
+use crate::auth::AuthError;
+use crate::crypto::KeyProvider;
+use crate::domain::{Action, ActivityEntry, CredentialName, random_id};
+use crate::store::VaultStore;
+
+impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
+    /// The entry for `action` ending with `status` (and the caller-facing `message`).
+    pub(super) fn entry(
+        &self,
+        call: &Call,
+        action: Action,
+        target: Option<&CredentialName>,
+        status: u16,
+        message: Option<&str>,
+    ) -> ActivityEntry {
+        // The id only has to be unique; a failed CSPRNG read still gives a usable one.
+        let id = random_id("log_").unwrap_or_else(|_| format!("log_{:032x}", 0));
+        ActivityEntry::new(
+            id,
+            call.principal.identity.clone(),
+            action,
+            target.cloned(),
+            status,
+            message,
+            call.caller.clone(),
+            u64::try_from(call.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            self.clock.now_precise(),
+        )
+        .kept_for(self.log_retention_days)
+    }
+
+    /// The entry of a success, when the use case writes nothing else.
+    pub(super) async fn record_success(
+        &self,
+        call: &Call,
+        action: Action,
+        target: Option<&CredentialName>,
+    ) {
+        let entry = self.entry(call, action, target, 200, None);
+        self.append(entry).await;
+    }
+
+    /// Passes a use case's result through, recording a failure in the log. A refusal that
+    /// came before the request was counted (scope, malformed input) is counted now, beside
+    /// the entry.
+    pub(super) async fn settle<T>(
+        &self,
+        call: &Call,
+        action: Action,
+        target: Option<&CredentialName>,
+        result: Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        let Err(err) = result else {
+            return result;
+        };
+        let message = err.public_message();
+        let entry = self.entry(call, action, target, err.status(), Some(&message));
+        let uncounted = matches!(
+            err,
+            VaultError::Auth(AuthError::MissingScope(_))
+                | VaultError::BadInput(_)
+                | VaultError::TooLarge(_)
+        );
+        if uncounted {
+            // The refusal stands whatever the count says.
+            let _ = tokio::join!(self.count(call), self.append(entry));
+        } else {
+            self.append(entry).await;
+        }
+        Err(err)
+    }
+
+    /// Refuses a request the edge found malformed, recording it like any other outcome.
+    pub async fn reject(
+        &self,
+        call: &Call,
+        action: Action,
+        target: Option<&CredentialName>,
+        err: VaultError,
+    ) -> VaultError {
+        match self.settle::<()>(call, action, target, Err(err)).await {
+            Err(err) => err,
+            Ok(()) => VaultError::Internal("a rejection settled as a success".into()),
+        }
+    }
+
+    /// Writes an entry on its own. A lost entry of a request that changed nothing is
+    /// logged, not fatal: the answer stands.
+    async fn append(&self, entry: ActivityEntry) {
+        if let Err(err) = self.store.append(&entry).await {
+            tracing::warn!(action = entry.action.as_str(), error = %err, "activity entry not recorded");
+        }
+    }
+}
