@@ -204,3 +204,94 @@ pub fn assert_envelope(answer: &Answer, status: u16, code: &str) {
         answer.text
     );
 }
+
+/// Records every AWS call a client makes, with when it started and ended, so tests can
+/// count a request's round trips and how many of them were in sequence.
+#[derive(Clone, Debug, Default)]
+pub struct AwsCalls(std::sync::Arc<std::sync::Mutex<Vec<AwsCall>>>);
+
+#[derive(Clone, Debug)]
+pub struct AwsCall {
+    pub operation: String,
+    started: std::time::Instant,
+    ended: std::time::Instant,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct CallStarted(std::time::Instant);
+
+impl aws_smithy_types::config_bag::Storable for CallStarted {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+impl AwsCalls {
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// The operations called, sorted by name.
+    pub fn operations(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.lock().iter().map(|c| c.operation.clone()).collect();
+        names.sort();
+        names
+    }
+
+    /// The longest chain of calls each of which started after the one before it ended:
+    /// the round trips a caller waits for one after another.
+    pub fn sequential_depth(&self) -> usize {
+        let mut calls = self.lock().clone();
+        calls.sort_by_key(|c| c.started);
+        let mut depth = vec![1usize; calls.len()];
+        for i in 0..calls.len() {
+            for j in 0..i {
+                if calls[j].ended <= calls[i].started {
+                    depth[i] = depth[i].max(depth[j] + 1);
+                }
+            }
+        }
+        depth.into_iter().max().unwrap_or(0)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<AwsCall>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for AwsCalls {
+    fn name(&self) -> &'static str {
+        "AwsCalls"
+    }
+
+    fn read_before_execution(
+        &self,
+        _: &aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        cfg.interceptor_state()
+            .store_put(CallStarted(std::time::Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<
+            '_,
+        >,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let ended = std::time::Instant::now();
+        let started = cfg.load::<CallStarted>().map_or(ended, |s| s.0);
+        let operation = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map_or("unknown".to_owned(), |m| {
+                format!("{}.{}", m.service(), m.name())
+            });
+        self.lock().push(AwsCall {
+            operation,
+            started,
+            ended,
+        });
+        Ok(())
+    }
+}

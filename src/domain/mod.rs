@@ -2,6 +2,7 @@
 
 mod activity;
 mod kind;
+mod log_cursor;
 mod name;
 mod new_credential;
 mod rate;
@@ -12,9 +13,10 @@ mod totp_secret;
 
 pub use activity::{
     Action, ActivityEntry, ActivityStats, Caller, Category, Channel, DEFAULT_LOG_RETENTION_DAYS,
-    LogCursor, LogFilter, LogPage, Outcome, Severity,
+    LogFilter, LogPage, Outcome, Severity,
 };
 pub use kind::CredentialType;
+pub use log_cursor::LogCursor;
 pub use name::{CredentialName, InvalidName, MAX_NAME_LEN};
 pub use new_credential::{BodyError, MAX_DATA_BYTES, MAX_METADATA_BYTES, NewCredential};
 pub use rate::RateWindow;

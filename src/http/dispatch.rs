@@ -53,33 +53,45 @@ pub async fn dispatch<S: VaultStore, K: KeyProvider>(
         }
     };
     log.credential = name.as_ref().map(ToString::to_string);
+    perform(vault, &call, parts, body, action, name).await
+}
+
+/// Runs the use case `action` names and shapes its answer.
+async fn perform<S: VaultStore, K: KeyProvider>(
+    vault: &Vault<S, K>,
+    call: &Call,
+    parts: &Parts,
+    body: &[u8],
+    action: Action,
+    name: Option<CredentialName>,
+) -> Answer {
     match (action, name) {
-        (Action::VaultStore, Some(name)) => store(vault, &call, name, body).await,
+        (Action::VaultStore, Some(name)) => store(vault, call, name, body).await,
         (Action::VaultGet, Some(name)) => {
-            let revealed = vault.read(&call, &name).await?;
+            let revealed = vault.read(call, &name).await?;
             let view = ReadView::of(&revealed.info, &revealed.data, revealed.has_totp);
             Ok(json_response(StatusCode::OK, &view))
         }
         (Action::VaultDelete, Some(name)) => {
-            vault.delete(&call, &name).await?;
+            vault.delete(call, &name).await?;
             let mut response = Response::new(Body::Empty);
             *response.status_mut() = StatusCode::NO_CONTENT;
             Ok(response)
         }
         (Action::VaultTotp, Some(name)) => {
-            let answer = vault.totp(&call, &name).await?;
+            let answer = vault.totp(call, &name).await?;
             Ok(json_response(StatusCode::OK, &TotpView::of(&answer)))
         }
         (Action::VaultTotpUseBackup, Some(name)) => {
-            let answer = vault.use_backup_code(&call, &name).await?;
+            let answer = vault.use_backup_code(call, &name).await?;
             Ok(json_response(StatusCode::OK, &BackupView::of(&answer)))
         }
         (Action::VaultList, _) => {
-            let credentials = vault.list(&call).await?;
+            let credentials = vault.list(call).await?;
             Ok(json_response(StatusCode::OK, &ListView::of(&credentials)))
         }
         (Action::IdentityWhoami, _) => {
-            let who = vault.whoami(&call).await?;
+            let who = vault.whoami(call).await?;
             Ok(json_response(StatusCode::OK, &WhoamiView::of(&who)))
         }
         (Action::LogsList, _) => {
@@ -87,17 +99,20 @@ pub async fn dispatch<S: VaultStore, K: KeyProvider>(
                 Ok(query) => query,
                 Err(message) => {
                     let refused = VaultError::BadInput(message);
-                    return Err(vault.reject(&call, action, None, refused).await.into());
+                    return Err(vault.reject(call, action, None, refused).await.into());
                 }
             };
-            let page = vault.activity(&call, &query).await?;
+            let page = vault.activity(call, &query).await?;
             Ok(json_response(StatusCode::OK, &LogPageView::of(&page)))
         }
         (Action::LogsStats, _) => {
-            let stats = vault.activity_stats(&call).await?;
+            let stats = vault.activity_stats(call).await?;
             Ok(json_response(StatusCode::OK, &StatsView::of(&stats)))
         }
-        _ => Err(ApiError::method_not_allowed(route.allowed_methods())),
+        (_, None) => Err(ApiError::internal(format!(
+            "{} routed without a name",
+            action.as_str()
+        ))),
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::domain::{Action, Category, LogCursor, LogFilter, Outcome, Severity};
 use crate::vault::{LogQuery, MAX_LOG_PAGE};
 use lambda_http::RequestExt;
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::request::Parts;
 
 const PARAMETERS: [&str; 6] = [
@@ -29,13 +30,7 @@ pub fn log_query(parts: &Parts) -> Result<LogQuery, String> {
             ));
         }
     }
-    let one = |name: &str| -> Result<Option<&str>, String> {
-        match params.all(name).as_deref() {
-            None | Some([]) => Ok(None),
-            Some([value]) => Ok(Some(value)),
-            Some(_) => Err(format!("Query parameter `{name}` is given more than once")),
-        }
-    };
+    let one = |name: &str| one(params, name);
     if let Some(raw) = one("limit")? {
         let limit = raw
             .parse::<usize>()
@@ -45,7 +40,27 @@ pub fn log_query(parts: &Parts) -> Result<LogQuery, String> {
             format!("Query parameter `limit` must be a whole number from 1 to {MAX_LOG_PAGE}")
         })?);
     }
-    query.filter = LogFilter {
+    query.filter = filter(&one)?;
+    if let Some(token) = one("pageToken")? {
+        query.after = Some(
+            LogCursor::from_token(token)
+                .ok_or("Query parameter `pageToken` is not a token this API gave out")?,
+        );
+    }
+    Ok(query)
+}
+
+/// The parameter's one value; `None` when absent, an error when repeated.
+fn one<'p>(params: &'p QueryMap, name: &str) -> Result<Option<&'p str>, String> {
+    match params.all(name).as_deref() {
+        None | Some([]) => Ok(None),
+        Some([value]) => Ok(Some(value)),
+        Some(_) => Err(format!("Query parameter `{name}` is given more than once")),
+    }
+}
+
+fn filter<'p>(one: &dyn Fn(&str) -> Result<Option<&'p str>, String>) -> Result<LogFilter, String> {
+    Ok(LogFilter {
         category: parsed(
             one("category")?,
             "category",
@@ -70,14 +85,7 @@ pub fn log_query(parts: &Parts) -> Result<LogQuery, String> {
             Action::parse,
             Action::ALL.iter().map(|a| a.as_str()),
         )?,
-    };
-    if let Some(token) = one("pageToken")? {
-        query.after = Some(
-            LogCursor::from_token(token)
-                .ok_or("Query parameter `pageToken` is not a token this API gave out")?,
-        );
-    }
-    Ok(query)
+    })
 }
 
 fn parsed<T>(

@@ -7,7 +7,7 @@ use credvault::admin;
 use credvault::auth::{ApiKey, IdentityId, Scope};
 use credvault::crypto::KmsKeyProvider;
 use credvault::store::DynamoStore;
-use credvault::testing::TestClient;
+use credvault::testing::{AwsCalls, TestClient};
 use credvault::vault::Vault;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -99,15 +99,24 @@ pub struct Stack {
     pub identity: IdentityId,
     pub write_key: ApiKey,
     pub read_key: ApiKey,
+    /// Every AWS call the stack's clients make.
+    pub calls: AwsCalls,
 }
 
 impl Stack {
     pub async fn start() -> Self {
         let moto = Moto::start();
         let aws = moto.sdk_config().await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), TABLE);
+        let calls = AwsCalls::default();
+        let dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws)
+            .interceptor(calls.clone())
+            .build();
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb), TABLE);
         admin::ensure_table(&store).await.expect("table");
-        let kms = aws_sdk_kms::Client::new(&aws);
+        let kms = aws_sdk_kms::config::Builder::from(&aws)
+            .interceptor(calls.clone())
+            .build();
+        let kms = aws_sdk_kms::Client::from_conf(kms);
         admin::ensure_kms_key(&kms, KMS_ALIAS)
             .await
             .expect("kms key");
@@ -127,6 +136,7 @@ impl Stack {
             identity: writer.identity,
             write_key: writer.api_key,
             read_key: reader.api_key,
+            calls,
         }
     }
 

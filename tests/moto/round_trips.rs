@@ -1,0 +1,144 @@
+//! What each endpoint costs in AWS calls, counted by an interceptor on the real SDK clients
+//! against moto: how many calls, and how many of them the caller waits for one after
+//! another. The activity log rides with writes the request makes anyway, and the rate
+//! count runs beside the first read, so the log adds no round trip in sequence.
+
+use crate::stack::Stack;
+use credvault::crypto::KmsKeyProvider;
+use credvault::testing::*;
+use credvault::vault::Vault;
+use serde_json::json;
+
+/// (method, path, key: writer?, body, status, calls in all, calls in sequence, before)
+/// `before`: the calls in sequence before the activity log (rate limit on); `None` where
+/// the endpoint did not exist, and for a missing scope: that refusal made no AWS call after
+/// the key lookup, so its entry is the one write that cannot ride on another (it runs
+/// beside the rate count, which a refusal now also spends).
+type Case = (
+    &'static str,
+    &'static str,
+    bool,
+    Option<serde_json::Value>,
+    u16,
+    usize,
+    usize,
+    Option<usize>,
+);
+
+fn cases() -> Vec<Case> {
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    let totp =
+        json!({"type": "TOTP", "data": {"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["a", "b"]}});
+    vec![
+        (
+            "PUT",
+            "/v0/vault/github",
+            true,
+            Some(login),
+            200,
+            5,
+            4,
+            Some(4),
+        ),
+        (
+            "PUT",
+            "/v0/vault/gh-2fa",
+            true,
+            Some(totp),
+            200,
+            5,
+            4,
+            Some(4),
+        ),
+        ("GET", "/v0/vault/github", true, None, 200, 6, 4, Some(5)),
+        ("GET", "/v0/vault", true, None, 200, 5, 3, Some(3)),
+        (
+            "GET",
+            "/v0/vault/gh-2fa/totp",
+            true,
+            None,
+            200,
+            6,
+            4,
+            Some(5),
+        ),
+        (
+            "POST",
+            "/v0/vault/gh-2fa/totp/backup",
+            true,
+            None,
+            200,
+            7,
+            5,
+            Some(6),
+        ),
+        ("DELETE", "/v0/vault/github", true, None, 204, 5, 3, Some(3)),
+        ("GET", "/v0/vault/github", true, None, 404, 5, 3, Some(3)),
+        (
+            "PUT",
+            "/v0/vault/x",
+            false,
+            Some(json!({"type": "LOGIN", "data": {"p": "x"}})),
+            403,
+            4,
+            2,
+            None,
+        ),
+        (
+            "PUT",
+            "/v0/vault/x",
+            true,
+            Some(json!({"type": "NOPE"})),
+            400,
+            4,
+            2,
+            Some(2),
+        ),
+        ("GET", "/v0/whoami", true, None, 200, 7, 3, None),
+        ("GET", "/v0/logs", true, None, 200, 5, 3, None),
+        ("GET", "/v0/logs/stats", true, None, 200, 5, 3, None),
+    ]
+}
+
+#[tokio::test]
+async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_in_sequence() {
+    let stack = Stack::start().await;
+    // The rate limit on, as deployed.
+    let vault = Vault::new(
+        stack.store.clone(),
+        KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS),
+    )
+    .with_rate_limit(Some(1000));
+    let writer = TestClient::new(&vault).with_key(stack.write_key.expose());
+    let reader = TestClient::new(&vault).with_key(stack.read_key.expose());
+    let mut table = Vec::new();
+    for (method, path, as_writer, body, status, calls, depth, before) in cases() {
+        stack.calls.clear();
+        let client = if as_writer { &writer } else { &reader };
+        let answer = client.request(method, path, body.as_ref()).await;
+        assert_eq!(
+            answer.status.as_u16(),
+            status,
+            "{method} {path}: {}",
+            answer.text
+        );
+        let operations = stack.calls.operations();
+        let got_depth = stack.calls.sequential_depth();
+        table.push(format!(
+            "{method} {path} {status}: {} calls, {got_depth} in sequence {operations:?}",
+            operations.len()
+        ));
+        assert_eq!(
+            (operations.len(), got_depth),
+            (calls, depth),
+            "{method} {path}: {operations:?}"
+        );
+        if let Some(before) = before {
+            assert!(
+                got_depth <= before,
+                "{method} {path}: {got_depth} in sequence, {before} before the log"
+            );
+        }
+    }
+    println!("{}", table.join("\n"));
+}
