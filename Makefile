@@ -6,7 +6,7 @@ VENV := .venv
 VENV_SAM := .venv-sam
 LAMBDA_ZIP := target/lambda/credvault-api/bootstrap.zip
 
-.PHONY: help dev test lint unit template e2e package bench toolchain venv clean
+.PHONY: help dev test lint deny-tool unit template e2e package bench toolchain venv clean
 
 help:
 	@echo "make dev       run credvault locally (moto + cargo lambda watch) and print how to call it"
@@ -34,9 +34,16 @@ venv: $(VENV)/.ready
 dev: toolchain venv
 	@scripts/dev.sh
 
-lint: toolchain
+# Supply chain: cargo-deny, built from crates.io the first time (a few minutes).
+CARGO_DENY_VERSION := 0.20.2
+deny-tool:
+	@cargo deny --version 2>/dev/null | grep -q "$(CARGO_DENY_VERSION)" || cargo install --locked cargo-deny@$(CARGO_DENY_VERSION)
+
+lint: toolchain deny-tool
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+	cargo deny check licenses bans sources
+	scripts/advisories.sh
 
 unit: toolchain venv
 	cargo test

@@ -53,7 +53,7 @@ status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/stripe \
     "data": { "key": "sk_live_abc123..." },
     "metadata": { "service": "stripe", "prefix": "sk_live_...c123" }
   }')
-expect "seed: store an API key" 201 "$status" "$out" \
+expect "seed: store an API key" 200 "$status" "$out" \
   'b["name"] == "stripe" and b["type"] == "API_KEY" and b["credentialId"].startswith("cred_") and b["metadata"]["prefix"] == "sk_live_...c123" and "data" not in b'
 
 status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/github \
@@ -64,7 +64,7 @@ status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/github \
     "data": { "password": "s3cret!" },
     "metadata": { "uri": "https://github.com", "username": "agent-bot" }
   }')
-expect "seed: store a login" 201 "$status" "$out" 'b["type"] == "LOGIN" and b["expiresAt"] is None'
+expect "seed: store a login" 200 "$status" "$out" 'b["type"] == "LOGIN" and b["expiresAt"] is None'
 
 status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/github-2fa \
   -H "Authorization: Bearer $KEY" \
@@ -74,7 +74,7 @@ status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/github-2fa \
     "data": { "secret": "JBSWY3DPEHPK3PXP" },
     "metadata": { "issuer": "GitHub", "account": "agent-bot" }
   }')
-expect "seed: store a TOTP secret" 201 "$status" "$out" 'b["createdAt"].endswith("Z")'
+expect "seed: store a TOTP secret" 200 "$status" "$out" 'b["createdAt"].endswith("Z")'
 
 status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/stripe \
   -H "Authorization: Bearer $KEY" -d '{"type":"API_KEY","data":{"key":"sk_live_rotated"}}')
@@ -123,8 +123,14 @@ expect_cli "store with --data @file" 0 '"cli-login" in out and "cli-s3cret" not 
   env CREDVAULT_API_KEY="$KEY" $cli vault store cli-login --type LOGIN --data "@$LOG_DIR/login.json" --metadata '{"username":"bot"}'
 expect_cli "store with --data - (stdin)" 0 '"TOTP" in out' -- \
   env CREDVAULT_API_KEY="$KEY" sh -c "echo '{\"secret\":\"JBSWY3DPEHPK3PXP\",\"backupCodes\":[\"cli-b1\"]}' | $cli vault store cli-2fa --type TOTP --data -"
-expect_cli "get" 0 '"cli-s3cret" in out and "bot" in out' -- env CREDVAULT_API_KEY="$KEY" $cli vault get cli-login
-expect_cli "list" 0 '"cli-login" in out and "cli-s3cret" not in out' -- env CREDVAULT_API_KEY="$KEY" $cli vault list
+expect_cli "get --json" 0 '"cli-s3cret" in out and "bot" in out' -- env CREDVAULT_API_KEY="$KEY" $cli vault get cli-login --json
+expect_cli "get as a table" 0 'out.startswith(" Field") and "cli-login" in out and "Data:" in out and "cli-s3cret" in out' -- env CREDVAULT_API_KEY="$KEY" $cli vault get cli-login
+expect_cli "list as a table" 0 'out.startswith(" Name") and "cli-login" in out and "cli-s3cret" not in out' -- env CREDVAULT_API_KEY="$KEY" $cli vault list
+expect_cli "whoami" 0 '"Identity ID" in out and "vault:write" in out' -- env CREDVAULT_API_KEY="$KEY" $cli whoami
+expect_cli "logs list --json" 0 '__import__("json").loads(out)["logs"][0]["action"] == "identity_whoami"' -- env CREDVAULT_API_KEY="$KEY" $cli logs list --limit 3 --json
+expect_cli "logs list as a table, filtered" 0 'out.startswith(" Time") and "vault_store" in out and "vault_get" not in out' -- env CREDVAULT_API_KEY="$KEY" $cli logs list --action vault_store
+expect_cli "logs stats" 0 '"Total events" in out and "Category: vault" in out' -- env CREDVAULT_API_KEY="$KEY" $cli logs stats
+expect_cli "a bad filter is the API's 400" 3 '"(400 bad_request)" in err' -- env CREDVAULT_API_KEY="$KEY" $cli logs list --status maybe
 expect_cli "totp" 0 '__import__("json").loads(out)["code"].isdigit()' -- env CREDVAULT_API_KEY="$KEY" $cli vault totp cli-2fa
 expect_cli "totp-use-backup" 0 '__import__("json").loads(out)["code"] == "cli-b1"' -- env CREDVAULT_API_KEY="$KEY" $cli vault totp-use-backup cli-2fa
 expect_cli "delete" 0 'out == ""' -- env CREDVAULT_API_KEY="$KEY" $cli vault delete cli-login
@@ -143,7 +149,7 @@ agent=$($cli identity create --table "$table" --name cli-agent 2>/dev/null)
 agent_key=$(json_field apiKey <<<"$agent")
 agent_id=$(json_field identityId <<<"$agent")
 expect_cli "a new identity's key works, on an empty vault" 0 '__import__("json").loads(out)["count"] == 0' -- \
-  env CREDVAULT_API_KEY="$agent_key" $cli vault list
+  env CREDVAULT_API_KEY="$agent_key" $cli vault list --json
 expect_cli "identity list shows it, never a key" 0 "'$agent_id' in out and 'loid-' not in out" -- \
   $cli identity list --table "$table"
 expect_cli "identity revoke" 0 '"revoked" in err' -- $cli identity revoke --table "$table" "$agent_id"

@@ -12,8 +12,10 @@ from mailgent import Mailgent
 from mailgent._errors import MailgentApiError
 
 url = os.environ["CREDVAULT_API_URL"]
-vault = Mailgent(api_key=os.environ["CREDVAULT_API_KEY"], base_url=url).vault
-reader = Mailgent(api_key=os.environ["CREDVAULT_READ_KEY"], base_url=url).vault
+client = Mailgent(api_key=os.environ["CREDVAULT_API_KEY"], base_url=url)
+vault = client.vault
+reader_client = Mailgent(api_key=os.environ["CREDVAULT_READ_KEY"], base_url=url)
+reader = reader_client.vault
 results = []
 
 
@@ -117,6 +119,48 @@ def _():
     err = api_error(lambda: reader.store("sdk-nope", type="API_KEY", data={"key": "k"}))
     assert (err.status, err.code) == (403, "forbidden"), err
     assert str(err) == "Missing required scope: vault:write"
+
+
+@check("whoami: the caller's identity and its key's scopes")
+def _():
+    me = client.identity.whoami()
+    assert me.identity_id.startswith("idt_") and me.purpose == "BUYER" and me.type == "AGENT", me
+    assert sorted(me.scopes) == ["vault:read", "vault:write"], me.scopes
+    assert me.usage_count > 0 and me.last_used_at is not None and me.created_at.endswith("Z"), me
+    assert reader_client.identity.whoami().scopes == ["vault:read"]
+
+
+@check("logs: newest first, filtered, paged, and never a secret")
+def _():
+    page = client.logs.list(limit=5)
+    logs = page["logs"]
+    assert page["count"] == len(logs) == 5 and page["next_page_token"], page
+    times = [entry.created_at for entry in logs]
+    assert times == sorted(times, reverse=True), times
+    assert logs[0].action == "identity_whoami", logs[0]
+    nxt = client.logs.list(limit=5, page_token=page["next_page_token"])
+    assert not {e.id for e in logs} & {e.id for e in nxt["logs"]}
+    stored = client.logs.list(action="vault_store", status="success", limit=100)["logs"]
+    assert stored and all(e.action == "vault_store" and e.status == "success" for e in stored)
+    assert any(e.target_id == "sdk-login" and e.metadata["httpStatus"] == 200 for e in stored)
+    denied = reader_client.logs.list(status="denied")["logs"]
+    assert denied and denied[0].metadata["httpStatus"] == 403 and denied[0].category == "auth"
+    errors = client.logs.list(status="error", limit=100)["logs"]
+    assert {404, 410, 400} <= {e.metadata["httpStatus"] for e in errors}, errors
+    text = repr(client.logs.list(limit=100))
+    for secret in ("s3cret!", "sk_live_abc123", "shh", "JBSWY3DPEHPK3PXP", "bk-1"):
+        assert secret not in text, secret
+    err = api_error(lambda: client.logs.list(limit=0 or 101))
+    assert (err.status, err.code) == (400, "bad_request"), err
+    err = api_error(lambda: client.logs.list(category="mail"))
+    assert (err.status, err.code) == (400, "bad_request"), err
+
+
+@check("logs: stats count what the log holds")
+def _():
+    stats = client.logs.stats()
+    assert stats.total >= stats.today > 0 and stats.errors > 0, stats
+    assert stats.by_category["vault"] > 0 and stats.by_category["identity"] > 0, stats
 
 
 passed = sum(results)

@@ -68,7 +68,7 @@ def check_function(t):
     assert props["MemorySize"] == {"Ref": "MemorySize"} and t["Parameters"]["MemorySize"]["Default"] == 128
     assert props["Timeout"] == {"Ref": "Timeout"} and t["Parameters"]["Timeout"]["Default"] == 10
     env = props["Environment"]["Variables"]
-    assert {"TABLE_NAME", "KMS_KEY_ID", "RUST_LOG", "RATE_LIMIT_PER_MINUTE"} <= set(env), env
+    assert {"TABLE_NAME", "KMS_KEY_ID", "RUST_LOG", "RATE_LIMIT_PER_MINUTE", "LOG_RETENTION_DAYS"} <= set(env), env
 
 
 def check_least_privilege(t):
@@ -144,7 +144,8 @@ def check_api(t):
     routes = {(m.upper(), p) for p, ops in paths.items() for m in ops if not m.startswith("x-")}
     contract = {("PUT", "/v0/vault/{name}"), ("GET", "/v0/vault/{name}"),
                 ("DELETE", "/v0/vault/{name}"), ("GET", "/v0/vault"),
-                ("GET", "/v0/vault/{name}/totp"), ("POST", "/v0/vault/{name}/totp/backup")}
+                ("GET", "/v0/vault/{name}/totp"), ("POST", "/v0/vault/{name}/totp/backup"),
+                ("GET", "/v0/whoami"), ("GET", "/v0/logs"), ("GET", "/v0/logs/stats")}
     assert contract <= routes, f"missing routes: {contract - routes}"
     _, stage = only(t, "AWS::ApiGatewayV2::Stage")
     assert stage["Properties"]["StageName"] == "$default"

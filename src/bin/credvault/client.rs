@@ -140,6 +140,29 @@ impl ApiClient {
         )
         .await
     }
+
+    pub async fn whoami(&self) -> Result<Option<Value>, CallError> {
+        let url = format!("{}/v0/whoami", self.base);
+        self.send(reqwest::Method::GET, url, None).await
+    }
+
+    /// `GET /v0/logs` with the given query parameters (already validated by the API).
+    pub async fn logs(&self, query: &[(&str, String)]) -> Result<Option<Value>, CallError> {
+        let mut url = format!("{}/v0/logs", self.base);
+        let pairs: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, SEGMENT)))
+            .collect();
+        if !pairs.is_empty() {
+            url = format!("{url}?{}", pairs.join("&"));
+        }
+        self.send(reqwest::Method::GET, url, None).await
+    }
+
+    pub async fn log_stats(&self) -> Result<Option<Value>, CallError> {
+        let url = format!("{}/v0/logs/stats", self.base);
+        self.send(reqwest::Method::GET, url, None).await
+    }
 }
 
 /// The error chain of a failed request, without the URL (the user knows it; the message

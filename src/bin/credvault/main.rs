@@ -4,10 +4,14 @@
 //! Exit codes: 0 success, 1 local error (bad input, AWS failure), 2 usage, 3 the API
 //! answered 4xx, 4 the API answered 5xx, 5 the API could not be reached.
 
+mod args;
 mod client;
+mod table;
+
+use args::{ApiArgs, Cli, Command, IdentityVerb, LogsVerb, TableArgs, VaultVerb};
 
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches};
 use client::{ApiClient, CallError};
 use credvault::admin::{self, AdminError};
 use credvault::auth::{ApiKey, IdentityId};
@@ -19,103 +23,6 @@ use serde_json::{Map, Value};
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use zeroize::Zeroizing;
-
-#[derive(Parser)]
-#[command(name = "credvault", version, about = "The credvault command line")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(clap::Args)]
-struct ApiArgs {
-    /// Base URL of the vault API.
-    #[arg(long, env = "CREDVAULT_API_URL", global = true)]
-    api_url: Option<String>,
-    /// API key. Prefer the environment variable: a flag lands in shell history.
-    #[arg(long, env = "CREDVAULT_API_KEY", hide_env_values = true, global = true)]
-    api_key: Option<String>,
-}
-
-#[derive(clap::Args)]
-struct TableArgs {
-    /// The vault's DynamoDB table (the stack's `TableName` output).
-    #[arg(long, env = "TABLE_NAME", global = true, default_value = "credvault")]
-    table: String,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Store, read and use credentials through the API.
-    Vault {
-        #[command(flatten)]
-        api: ApiArgs,
-        #[command(subcommand)]
-        verb: VaultVerb,
-    },
-    /// Create, list and revoke identities and their API keys (AWS credentials needed).
-    Identity {
-        #[command(flatten)]
-        table: TableArgs,
-        #[command(subcommand)]
-        verb: IdentityVerb,
-    },
-    /// Create the table and a KMS key with an alias where missing (local stacks such as moto).
-    SetupLocal {
-        #[command(flatten)]
-        table: TableArgs,
-        #[arg(long, default_value = "alias/credvault")]
-        kms_alias: String,
-    },
-}
-
-#[derive(Subcommand)]
-enum VaultVerb {
-    /// Store or replace a credential.
-    Store {
-        name: String,
-        #[arg(long = "type", value_name = "TYPE")]
-        kind: String,
-        /// The secret fields as a JSON object; `@FILE` reads a file, `-` reads stdin.
-        #[arg(long, allow_hyphen_values = true)]
-        data: String,
-        /// Non-secret fields as a JSON object (`@FILE` and `-` work here too).
-        #[arg(long, allow_hyphen_values = true)]
-        metadata: Option<String>,
-        /// Expiry, RFC 3339 (or a bare date).
-        #[arg(long)]
-        expires_at: Option<String>,
-    },
-    /// Read a credential with its data.
-    Get { name: String },
-    /// List credentials (no data).
-    List,
-    /// Delete a credential.
-    Delete { name: String },
-    /// The current TOTP code.
-    Totp { name: String },
-    /// Use one backup code.
-    TotpUseBackup { name: String },
-}
-
-#[derive(Subcommand)]
-enum IdentityVerb {
-    /// Create an identity and print its API key, once.
-    Create {
-        #[arg(long)]
-        name: String,
-        #[arg(long, default_value = "vault:read,vault:write")]
-        scopes: String,
-        /// Register this key instead of minting one (`loid-` + 64 lowercase hex). Not read
-        /// from the environment, where CREDVAULT_API_KEY is a caller's key.
-        #[arg(long, value_name = "KEY")]
-        with_key: Option<String>,
-    },
-    /// List identities (never their keys).
-    List,
-    /// Revoke an identity: its keys stop working from the next request.
-    Revoke { identity_id: String },
-}
 
 enum Failure {
     Local(String),
@@ -179,6 +86,23 @@ fn find_source(matches: &clap::ArgMatches, id: &str) -> Option<ValueSource> {
 async fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Vault { api, verb } => run_vault(api, verb).await,
+        Command::Whoami { api, json } => {
+            let answer = api_client(api)?.whoami().await?;
+            show(answer, json, |who| {
+                let rows = [
+                    ("Identity ID", "identityId"),
+                    ("Name", "name"),
+                    ("Type", "type"),
+                    ("Scopes", "scopes"),
+                    ("Usage", "usageCount"),
+                    ("Last used", "lastUsedAt"),
+                    ("Created", "createdAt"),
+                ];
+                table::fields(who, &rows)
+            });
+            Ok(())
+        }
+        Command::Logs { api, verb } => run_logs(api, verb).await,
         Command::Identity { table, verb } => run_identity(table, verb).await,
         Command::SetupLocal { table, kms_alias } => setup_local(table, kms_alias).await,
     }
@@ -202,8 +126,32 @@ async fn run_vault(api: ApiArgs, verb: VaultVerb) -> Result<(), Failure> {
                 .store(&name, &kind, data, metadata, expires_at)
                 .await?
         }
-        VaultVerb::Get { name } => client.get(&name).await?,
-        VaultVerb::List => client.list().await?,
+        VaultVerb::Get { name, json } => {
+            show(client.get(&name).await?, json, |credential| {
+                let rows = [
+                    ("Name", "name"),
+                    ("Type", "type"),
+                    ("Expires", "expiresAt"),
+                    ("Created", "createdAt"),
+                ];
+                let data = credential.get("data").cloned().unwrap_or_default();
+                let data = serde_json::to_string_pretty(&data).unwrap_or_default();
+                format!("{}\n\nData:\n{data}", table::fields(credential, &rows))
+            });
+            return Ok(());
+        }
+        VaultVerb::List { json } => {
+            show(client.list().await?, json, |listed| {
+                let columns = [
+                    ("Name", "name"),
+                    ("Type", "type"),
+                    ("Expires", "expiresAt"),
+                    ("Last used", "lastUsedAt"),
+                ];
+                table::list(listed, "credentials", &columns, "No credentials stored.")
+            });
+            return Ok(());
+        }
         VaultVerb::Delete { name } => client.delete(&name).await?,
         VaultVerb::Totp { name } => client.totp(&name).await?,
         VaultVerb::TotpUseBackup { name } => client.use_backup_code(&name).await?,
@@ -272,6 +220,74 @@ async fn setup_local(table: TableArgs, kms_alias: String) -> Result<(), Failure>
         "table": store.table(), "kmsKeyArn": key_arn, "kmsAlias": kms_alias,
     }));
     Ok(())
+}
+
+async fn run_logs(api: ApiArgs, verb: LogsVerb) -> Result<(), Failure> {
+    let client = api_client(api)?;
+    match verb {
+        LogsVerb::List {
+            limit,
+            category,
+            status,
+            severity,
+            action,
+            page_token,
+            json,
+        } => {
+            let mut query = vec![("limit", limit.to_string())];
+            let optional = [
+                ("category", category),
+                ("status", status),
+                ("severity", severity),
+                ("action", action),
+                ("pageToken", page_token),
+            ];
+            query.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+            show(client.logs(&query).await?, json, |page| {
+                let columns = [
+                    ("Time", "createdAt"),
+                    ("Action", "action"),
+                    ("Category", "category"),
+                    ("Status", "status"),
+                    ("Description", "description"),
+                ];
+                let mut shown = table::list(page, "logs", &columns, "No logs found.");
+                if let Some(token) = page.get("nextPageToken").and_then(Value::as_str) {
+                    shown.push_str(&format!("\n\nMore: --page-token {token}"));
+                }
+                shown
+            });
+        }
+        LogsVerb::Stats { json } => {
+            show(client.log_stats().await?, json, |stats| {
+                let mut rows = vec![
+                    vec!["Total events".to_owned(), table::cell(stats, "total")],
+                    vec!["Today".to_owned(), table::cell(stats, "today")],
+                    vec!["Errors".to_owned(), table::cell(stats, "errors")],
+                ];
+                if let Some(Value::Object(by)) = stats.get("byCategory") {
+                    rows.extend(
+                        by.iter()
+                            .map(|(k, v)| vec![format!("Category: {k}"), v.to_string()]),
+                    );
+                }
+                table::render(&["Metric", "Value"], &rows)
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Prints an answer as JSON (`--json`) or as what `as_table` makes of it.
+fn show(answer: Option<Value>, json: bool, as_table: impl Fn(&Value) -> String) {
+    let Some(answer) = answer else {
+        return;
+    };
+    if json {
+        print_json(&answer);
+    } else {
+        println!("{}", as_table(&answer));
+    }
 }
 
 fn api_client(api: ApiArgs) -> Result<ApiClient, Failure> {

@@ -1,0 +1,158 @@
+//! The command line's shape, as clap parses it.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "credvault", version, about = "The credvault command line")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Args)]
+pub struct ApiArgs {
+    /// Base URL of the vault API.
+    #[arg(long, env = "CREDVAULT_API_URL", global = true)]
+    pub api_url: Option<String>,
+    /// API key. Prefer the environment variable: a flag lands in shell history.
+    #[arg(long, env = "CREDVAULT_API_KEY", hide_env_values = true, global = true)]
+    pub api_key: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct TableArgs {
+    /// The vault's DynamoDB table (the stack's `TableName` output).
+    #[arg(long, env = "TABLE_NAME", global = true, default_value = "credvault")]
+    pub table: String,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Store, read and use credentials through the API.
+    Vault {
+        #[command(flatten)]
+        api: ApiArgs,
+        #[command(subcommand)]
+        verb: VaultVerb,
+    },
+    /// Create, list and revoke identities and their API keys (AWS credentials needed).
+    Identity {
+        #[command(flatten)]
+        table: TableArgs,
+        #[command(subcommand)]
+        verb: IdentityVerb,
+    },
+    /// Who the API key belongs to, and its scopes.
+    Whoami {
+        #[command(flatten)]
+        api: ApiArgs,
+        /// Print the API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The identity's activity log.
+    Logs {
+        #[command(flatten)]
+        api: ApiArgs,
+        #[command(subcommand)]
+        verb: LogsVerb,
+    },
+    /// Create the table and a KMS key with an alias where missing (local stacks such as moto).
+    SetupLocal {
+        #[command(flatten)]
+        table: TableArgs,
+        #[arg(long, default_value = "alias/credvault")]
+        kms_alias: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VaultVerb {
+    /// Store or replace a credential.
+    Store {
+        name: String,
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+        /// The secret fields as a JSON object; `@FILE` reads a file, `-` reads stdin.
+        #[arg(long, allow_hyphen_values = true)]
+        data: String,
+        /// Non-secret fields as a JSON object (`@FILE` and `-` work here too).
+        #[arg(long, allow_hyphen_values = true)]
+        metadata: Option<String>,
+        /// Expiry, RFC 3339 (or a bare date).
+        #[arg(long)]
+        expires_at: Option<String>,
+    },
+    /// Read a credential with its data.
+    Get {
+        name: String,
+        /// Print the API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List credentials (no data).
+    List {
+        /// Print the API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a credential.
+    Delete { name: String },
+    /// The current TOTP code.
+    Totp { name: String },
+    /// Use one backup code.
+    TotpUseBackup { name: String },
+}
+
+#[derive(Subcommand)]
+pub enum LogsVerb {
+    /// Recorded requests, newest first.
+    List {
+        /// Entries per page, 1 to 100.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// vault, identity or auth.
+        #[arg(long)]
+        category: Option<String>,
+        /// success, error or denied.
+        #[arg(long)]
+        status: Option<String>,
+        /// INFO, WARNING or ERROR.
+        #[arg(long)]
+        severity: Option<String>,
+        /// For example vault_get.
+        #[arg(long)]
+        action: Option<String>,
+        /// The `nextPageToken` of the previous page.
+        #[arg(long)]
+        page_token: Option<String>,
+        /// Print the API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts of the retained log.
+    Stats {
+        /// Print the API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IdentityVerb {
+    /// Create an identity and print its API key, once.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "vault:read,vault:write")]
+        scopes: String,
+        /// Register this key instead of minting one (`loid-` + 64 lowercase hex). Not read
+        /// from the environment, where CREDVAULT_API_KEY is a caller's key.
+        #[arg(long, value_name = "KEY")]
+        with_key: Option<String>,
+    },
+    /// List identities (never their keys).
+    List,
+    /// Revoke an identity: its keys stop working from the next request.
+    Revoke { identity_id: String },
+}
