@@ -99,7 +99,7 @@ impl DynamoStore {
         limit: usize,
         start: Option<&LogCursor>,
     ) -> Result<(Vec<ActivityEntry>, Option<LogCursor>), DependencyError> {
-        let (expression, mut values) = filter_expression(filter);
+        let (expression, names, mut values) = filter_expression(filter);
         values.insert(":pk".to_owned(), s(TableLayout::log_pk(identity)));
         let output = self
             .client
@@ -107,6 +107,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
             .set_filter_expression(expression)
+            .set_expression_attribute_names(names)
             .set_expression_attribute_values(Some(values))
             .set_exclusive_start_key(
                 start.map(|c| key_item((TableLayout::log_pk(identity), c.sort_key()))),
@@ -158,24 +159,34 @@ fn category_counter(category: Category) -> &'static str {
     }
 }
 
-/// `#attr = :value` for each filter field set, joined with AND.
-fn filter_expression(filter: &LogFilter) -> (Option<String>, HashMap<String, AttributeValue>) {
+/// `#attr = :value` for each filter field set, joined with AND. Names go through
+/// placeholders: `action` and `status`-like words are DynamoDB reserved keywords.
+type Filter = (
+    Option<String>,
+    Option<HashMap<String, String>>,
+    HashMap<String, AttributeValue>,
+);
+
+fn filter_expression(filter: &LogFilter) -> Filter {
     let fields = [
         ("category", filter.category.map(Category::as_str)),
         ("outcome", filter.outcome.map(Outcome::as_str)),
         ("severity", filter.severity.map(Severity::as_str)),
         ("action", filter.action.map(Action::as_str)),
     ];
+    let mut names = HashMap::new();
     let mut values = HashMap::new();
     let mut clauses = Vec::new();
     for (name, value) in fields {
         if let Some(value) = value {
-            clauses.push(format!("{name} = :{name}"));
+            clauses.push(format!("#{name} = :{name}"));
+            names.insert(format!("#{name}"), name.to_owned());
             values.insert(format!(":{name}"), s(value));
         }
     }
     let expression = (!clauses.is_empty()).then(|| clauses.join(" AND "));
-    (expression, values)
+    let names = (!names.is_empty()).then_some(names);
+    (expression, names, values)
 }
 
 fn entry_item(entry: &ActivityEntry) -> Item {
