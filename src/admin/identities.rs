@@ -6,9 +6,8 @@ use crate::dependency::DependencyError;
 use crate::domain::Timestamp;
 use crate::store::DynamoStore;
 use crate::store::dynamodb::item::{Item, key_item, s, text};
-use crate::store::dynamodb::{applied, ddb_error};
+use crate::store::dynamodb::{applied, cancelled_by_condition, ddb_error};
 use crate::store::layout::{TableLayout, attr};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 /// Records an identity and one API key for it, by the key's hash only, in one transaction:
@@ -58,23 +57,12 @@ pub async fn register_identity(
         .await;
     match result {
         Ok(_) => Ok(()),
-        Err(e) if is_cancelled_by_condition(&e) => Err(DependencyError::Failed {
+        Err(e) if cancelled_by_condition(&e) => Err(DependencyError::Failed {
             service: "DynamoDB",
             detail: "this API key is already registered".into(),
         }),
         Err(e) => Err(ddb_error(e)),
     }
-}
-
-fn is_cancelled_by_condition<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
-) -> bool {
-    matches!(
-        err.as_service_error(),
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
-            if cancelled.cancellation_reasons().iter()
-                .any(|r| r.code() == Some("ConditionalCheckFailed"))
-    )
 }
 
 /// An identity as the operator sees it; keys are never part of it.

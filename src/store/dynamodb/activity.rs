@@ -5,7 +5,7 @@
 
 use super::item::{Item, key_item, malformed, n, s, text};
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, ddb_error};
+use super::{DynamoStore, cancelled_by_condition, ddb_error};
 use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
 use crate::domain::{
@@ -13,7 +13,6 @@ use crate::domain::{
     LogFilter, LogPage, Outcome, Severity, Timestamp,
 };
 use crate::store::ActivityLog;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use std::collections::HashMap;
 
@@ -138,17 +137,6 @@ fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> DependencyError {
         service: "DynamoDB",
         detail: err.to_string(),
     }
-}
-
-fn cancelled_by_condition<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
-) -> bool {
-    matches!(
-        err.as_service_error(),
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
-            if cancelled.cancellation_reasons().iter()
-                .any(|r| r.code() == Some("ConditionalCheckFailed"))
-    )
 }
 
 fn category_counter(category: Category) -> &'static str {

@@ -62,3 +62,18 @@ fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> boo
         .and_then(|e| e.code())
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
+
+/// Whether a transaction was cancelled because one of its conditions did not hold.
+pub(crate) fn cancelled_by_condition<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    matches!(
+        err.as_service_error(),
+        Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled))
+            if cancelled.cancellation_reasons().iter()
+                .any(|r| r.code() == Some("ConditionalCheckFailed"))
+    )
+}
