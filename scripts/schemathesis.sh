@@ -48,9 +48,11 @@ PY
 # The statuses a valid request may get when it meets stored state the generator cannot know:
 # 404 (no such credential), 410 (an expired one, stored by an earlier case), and for the TOTP
 # and backup-code calls 400 (no seed on that credential, no backup code left). GET /v0/logs
-# also answers 400 to a pageToken it did not issue, and any string is a schema-valid token.
+# answers 400 to a malformed pageToken, and any string is a schema-valid (opaque) token.
 cat >"$work/schemathesis.toml" <<TOML
 hooks = "$work/hooks.py"
+# No state kept between runs (it would go to .schemathesis/ in the work tree).
+cache = { enabled = false }
 headers = { Authorization = "Bearer \${KEY}" }
 
 [checks.positive_data_acceptance]
