@@ -33,13 +33,13 @@ start_moto "$EMULATOR_PORT" "$LOG_DIR/moto.log"
 pids+=("$MOTO_PID")
 
 cargo build --quiet --bin credvault
-credvault=target/debug/credvault
+credvault=${CARGO_TARGET_DIR:-target}/debug/credvault
 setup=$("$credvault" setup-local --table "$TABLE_NAME" --kms-alias "$KMS_ALIAS")
 identity=$("$credvault" identity create --table "$TABLE_NAME" --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
 API_KEY=$(json_field apiKey <<<"$identity")
 
 cargo lambda watch --quiet -A 127.0.0.1 -P "$PORT" --bin credvault-api \
-  --env-var "TABLE_NAME=$TABLE_NAME,KMS_KEY_ID=$KMS_ALIAS,AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,RUST_LOG=${RUST_LOG:-info}" \
+  --env-var "TABLE_NAME=$TABLE_NAME,KMS_KEY_ID=$KMS_ALIAS,AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,RUST_LOG=${RUST_LOG:-info},RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE:-200},LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-90}" \
   >"$LOG_DIR/api.log" 2>&1 &
 pids+=("$!")
 

@@ -68,14 +68,16 @@ pub fn event(name: &str) -> Request {
     lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
 }
 
-/// An HTTP API (v2) event as API Gateway would send it, parsed by `lambda_http`.
-pub fn api_event(method: &str, path: &str, key: Option<&str>, body: Option<&str>) -> Request {
+/// An HTTP API (v2) event as API Gateway would send it, parsed by `lambda_http`. A query
+/// string in `target` goes where API Gateway puts it.
+pub fn api_event(method: &str, target: &str, key: Option<&str>, body: Option<&str>) -> Request {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut headers = serde_json::json!({"content-type": "application/json", "host": "localhost"});
     if let Some(key) = key {
         headers["authorization"] = format!("Bearer {key}").into();
     }
     let mut event = serde_json::json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
         "headers": headers, "isBase64Encoded": false,
         "requestContext": {
             "accountId": "123456789012", "apiId": "local", "domainName": "localhost",

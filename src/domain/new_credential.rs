@@ -123,7 +123,8 @@ fn parse_expiry(value: Option<&Value>) -> Result<Option<Timestamp>, BodyError> {
 }
 
 /// The per-type rules of the contract: listed secret fields are strings where present,
-/// TOTP needs a base32 `secret` and lists of codes, any type may carry a base32 `totp`.
+/// TOTP needs a base32 `secret`, backup-code lists are arrays of non-empty strings on any type,
+/// and any type may carry a base32 `totp`.
 fn check_data(kind: CredentialType, data: &SecretData) -> Result<(), BodyError> {
     let fields = data.expose();
     for &field in kind.string_fields() {
@@ -138,12 +139,14 @@ fn check_data(kind: CredentialType, data: &SecretData) -> Result<(), BodyError> 
                 "Field `data.secret` is required for TOTP and must be a valid base32 string",
             ));
         }
-        for list in ["backupCodes", "usedBackupCodes"] {
-            if fields.get(list).is_some_and(|v| !is_list_of_codes(v)) {
-                return Err(invalid(format!(
-                    "Field `data.{list}` must be an array of non-empty strings"
-                )));
-            }
+    }
+    // The backup endpoint and GET's masking work on any type that carries codes, so the
+    // rule holds for every type.
+    for list in ["backupCodes", "usedBackupCodes"] {
+        if fields.get(list).is_some_and(|v| !is_list_of_codes(v)) {
+            return Err(invalid(format!(
+                "Field `data.{list}` must be an array of non-empty strings"
+            )));
         }
     }
     if let Some(totp) = fields.get("totp")
@@ -247,6 +250,14 @@ mod tests {
             (
                 json!({"type": "TOTP", "data": {"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["a", ""]}}),
                 "`data.backupCodes`",
+            ),
+            (
+                json!({"type": "CUSTOM", "data": {"backupCodes": ["", "x"]}}),
+                "`data.backupCodes`",
+            ),
+            (
+                json!({"type": "LOGIN", "data": {"usedBackupCodes": [1]}}),
+                "`data.usedBackupCodes`",
             ),
             (
                 json!({"type": "LOGIN", "data": {"totp": "sk_live_SECRET!"}}),

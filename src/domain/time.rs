@@ -1,4 +1,4 @@
-use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, SubsecRound, Utc};
 use std::fmt;
 
 /// An instant in UTC, written on the wire as RFC 3339 with a trailing `Z`.
@@ -11,15 +11,32 @@ impl Timestamp {
         Self(Utc::now().trunc_subsecs(0))
     }
 
-    /// Accepts RFC 3339 with any offset (normalised to UTC) or a bare ISO 8601 date, taken as
-    /// midnight UTC at the start of that day. A date-time without an offset is ambiguous and
-    /// rejected.
+    /// Accepts RFC 3339 with any offset (normalised to UTC) or a bare ISO 8601 date
+    /// (`YYYY-MM-DD`), taken as midnight UTC at the start of that day. A date-time without an
+    /// offset is ambiguous and rejected, and so is anything whose UTC form would leave years
+    /// 0000 to 9999: what is accepted is always written back as RFC 3339 and parses again.
     pub fn parse(raw: &str) -> Option<Self> {
-        if let Ok(instant) = DateTime::parse_from_rfc3339(raw) {
-            return Some(Self(instant.with_timezone(&Utc)));
+        let bytes = raw.as_bytes();
+        let shaped = bytes.len() >= 10
+            && bytes[..4].iter().all(u8::is_ascii_digit)
+            && bytes[4] == b'-'
+            && bytes[5..7].iter().all(u8::is_ascii_digit)
+            && bytes[7] == b'-'
+            && bytes[8..10].iter().all(u8::is_ascii_digit);
+        if !shaped {
+            return None;
         }
-        let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
-        Some(Self(date.and_hms_opt(0, 0, 0)?.and_utc()))
+        let instant = if bytes.len() == 10 {
+            let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
+            date.and_hms_opt(0, 0, 0)?.and_utc()
+        } else if matches!(bytes[10], b'T' | b't') {
+            DateTime::parse_from_rfc3339(raw).ok()?.with_timezone(&Utc)
+        } else {
+            return None;
+        };
+        (0..=9999)
+            .contains(&instant.year())
+            .then_some(Self(instant))
     }
 
     /// `seconds` after the Unix epoch; `None` outside chrono's range.
@@ -97,8 +114,29 @@ mod tests {
             "2026-03-29T03:00:00",
             "2026-02-30",
             "1711681200",
+            "-0001-01-01",
+            "+2030-01-01",
+            "2030-1-1",
+            " 2030-01-01",
+            "2030-01-01 00:00:00Z",
+            "9999-12-31T23:59:59-00:01",
+            "0000-01-01T00:00:00+00:01",
         ] {
             assert!(Timestamp::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn what_is_accepted_is_written_back_in_a_form_that_parses_again() {
+        for raw in [
+            "0000-01-01",
+            "9999-12-31T23:59:59Z",
+            "9999-12-31T23:59:59+01:00",
+            "2026-03-29t03:00:00.5z",
+            "2030-01-01",
+        ] {
+            let parsed = Timestamp::parse(raw).unwrap_or_else(|| panic!("{raw}"));
+            assert_eq!(Timestamp::parse(&parsed.to_string()), Some(parsed), "{raw}");
         }
     }
 

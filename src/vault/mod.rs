@@ -21,9 +21,11 @@ use crate::domain::DEFAULT_LOG_RETENTION_DAYS;
 use crate::store::VaultStore;
 use std::sync::Arc;
 
+/// The use cases over a store and a key provider. Cloning is cheap (shared handles), so an
+/// edge that needs an owned vault, such as the MCP server's per-request handler, takes a clone.
 pub struct Vault<S, K> {
-    store: S,
-    keys: K,
+    store: Arc<S>,
+    keys: Arc<K>,
     /// Requests one identity may make in a minute; `None`: no limit.
     rate_limit: Option<u64>,
     /// How long activity entries are kept.
@@ -31,11 +33,23 @@ pub struct Vault<S, K> {
     clock: Arc<dyn Clock>,
 }
 
+impl<S, K> Clone for Vault<S, K> {
+    fn clone(&self) -> Self {
+        Self {
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            rate_limit: self.rate_limit,
+            log_retention_days: self.log_retention_days,
+            clock: Arc::clone(&self.clock),
+        }
+    }
+}
+
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     pub fn new(store: S, keys: K) -> Self {
         Self {
-            store,
-            keys,
+            store: Arc::new(store),
+            keys: Arc::new(keys),
             rate_limit: None,
             log_retention_days: DEFAULT_LOG_RETENTION_DAYS,
             clock: Arc::new(SystemClock),

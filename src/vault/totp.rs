@@ -101,7 +101,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 VaultError::Unprocessable("No backup codes remaining on this credential".into())
             })?;
             let envelope =
-                crypto::seal(&self.keys, record.binding(), &data.to_json_bytes()).await?;
+                crypto::seal(self.keys.as_ref(), record.binding(), &data.to_json_bytes()).await?;
             let now = self.clock.now();
             let expected = record.envelope.nonce;
             let info = CredentialInfo {

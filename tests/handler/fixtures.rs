@@ -19,6 +19,14 @@ const CASES: &[(&str, Option<&str>, u16, ExpectedError)] = &[
     ("put-seed-login", Some("/v0/vault/{name}"), 200, None),
     ("put-seed-totp", Some("/v0/vault/{name}"), 200, None),
     ("put-base64-body", Some("/v0/vault/{name}"), 200, None),
+    // API Gateway base64-encodes a body its Content-Type does not mark as text; bytes that
+    // are not UTF-8 are the envelope's 400, never a 500.
+    (
+        "put-non-utf8-body",
+        Some("/v0/vault/{name}"),
+        400,
+        Some(("bad_request", "")),
+    ),
     (
         "put-no-auth",
         Some("/v0/vault/{name}"),

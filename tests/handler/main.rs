@@ -2,6 +2,7 @@
 //! in-memory store and local keys (`fixtures`, `vault`) or on the real SDK clients with
 //! injected faults (`faults`). No network.
 
+mod activity;
 mod faults;
 mod fixtures;
 mod vault;

@@ -1,6 +1,7 @@
 //! The vault against a real moto server: the same SDK code path as AWS. Each test starts
 //! its own moto on a free loopback port (`stack`).
 
+mod activity;
 mod round_trips;
 mod stack;
 mod store;

@@ -273,19 +273,31 @@ impl ActivityLog for DynamoStore {
         limit: usize,
         after: Option<&LogCursor>,
     ) -> Result<LogPage, DependencyError> {
-        // Each round asks for no more than the page still needs, so a page never skips an
-        // entry; filtered rounds stop after MAX_EVALUATED items and hand back a token.
+        // Unfiltered, a round asks for exactly what the page still needs. Filtered, it asks
+        // DynamoDB to evaluate the rest of the budget at once (a filter may match few
+        // entries), and the page is cut at `limit`, the token then pointing after the last
+        // entry returned. Either way one request evaluates at most MAX_EVALUATED entries.
+        let unfiltered = *filter == LogFilter::default();
         let mut entries = Vec::new();
         let mut cursor = after.cloned();
         let mut evaluated = 0;
         loop {
             let wanted = limit - entries.len();
+            let asked = if unfiltered {
+                wanted
+            } else {
+                MAX_EVALUATED - evaluated
+            };
             let (found, next) = self
-                .query_log_page(identity, filter, wanted, cursor.as_ref())
+                .query_log_page(identity, filter, asked, cursor.as_ref())
                 .await?;
-            evaluated += wanted;
+            evaluated += asked;
             entries.extend(found);
             cursor = next;
+            if entries.len() > limit {
+                entries.truncate(limit);
+                cursor = entries.last().map(LogCursor::of);
+            }
             if entries.len() >= limit || cursor.is_none() || evaluated >= MAX_EVALUATED {
                 break;
             }
