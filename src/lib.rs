@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod dependency;
 pub mod domain;
 pub mod http;
+pub mod mcp;
 pub mod store;
 pub mod telemetry;
 #[cfg(feature = "test-util")]

@@ -71,10 +71,26 @@ pub fn event(name: &str) -> Request {
 /// An HTTP API (v2) event as API Gateway would send it, parsed by `lambda_http`. A query
 /// string in `target` goes where API Gateway puts it.
 pub fn api_event(method: &str, target: &str, key: Option<&str>, body: Option<&str>) -> Request {
+    let authorization = key.map(|key| format!("Bearer {key}"));
+    let headers: Vec<(&str, &str)> = authorization
+        .as_deref()
+        .map(|value| ("authorization", value))
+        .into_iter()
+        .collect();
+    event_with_headers(method, target, &headers, body)
+}
+
+/// As [`api_event`], with the headers given (and a JSON content type).
+pub fn event_with_headers(
+    method: &str,
+    target: &str,
+    extra: &[(&str, &str)],
+    body: Option<&str>,
+) -> Request {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut headers = serde_json::json!({"content-type": "application/json", "host": "localhost"});
-    if let Some(key) = key {
-        headers["authorization"] = format!("Bearer {key}").into();
+    for (name, value) in extra {
+        headers[name.to_lowercase()] = (*value).into();
     }
     let mut event = serde_json::json!({
         "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
@@ -90,6 +106,9 @@ pub fn api_event(method: &str, target: &str, key: Option<&str>, body: Option<&st
     }
     lambda_http::request::from_str(&event.to_string()).expect("a valid event")
 }
+
+/// What an MCP client sends with every message.
+pub const MCP_ACCEPT: (&str, &str) = ("accept", "application/json, text/event-stream");
 
 /// A caller as API Gateway would describe one, for calls made below the handler.
 pub fn test_caller() -> Caller {
@@ -134,8 +153,8 @@ pub struct TestClient<'v, S, K> {
 
 impl<'v, S, K> TestClient<'v, S, K>
 where
-    S: VaultStore,
-    K: KeyProvider,
+    S: VaultStore + 'static,
+    K: KeyProvider + 'static,
 {
     pub fn new(vault: &'v Vault<S, K>) -> Self {
         Self { vault, key: None }
@@ -177,6 +196,27 @@ where
         self.send(api_event(method, path, Some(key), None)).await
     }
 
+    /// One JSON-RPC message to `POST /mcp`, as this client's caller (`Authorization: Bearer`).
+    pub async fn mcp(&self, message: &Value) -> Answer {
+        let authorization = self.key.as_ref().map(|key| format!("Bearer {key}"));
+        let mut headers = vec![MCP_ACCEPT];
+        if let Some(value) = authorization.as_deref() {
+            headers.push(("authorization", value));
+        }
+        let body = message.to_string();
+        self.send(event_with_headers("POST", "/mcp", &headers, Some(&body)))
+            .await
+    }
+
+    /// `tools/call` of `tool` with `arguments`; the answer's `result`.
+    pub async fn call_tool(&self, tool: &str, arguments: Value) -> Value {
+        let message = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments}});
+        let answer = self.mcp(&message).await;
+        assert_eq!(answer.status, 200, "{tool}: {}", answer.text);
+        answer.json["result"].clone()
+    }
+
     /// `PUT /v0/vault/{name}` with `body`, as this client's caller.
     pub async fn put(&self, name: &str, body: &Value) -> Answer {
         self.request("PUT", &format!("/v0/vault/{name}"), Some(body))
@@ -187,8 +227,8 @@ where
 /// A client of `vault` sending as the fixtures' writer (both scopes).
 pub fn writer<S, K>(vault: &Vault<S, K>) -> TestClient<'_, S, K>
 where
-    S: VaultStore,
-    K: KeyProvider,
+    S: VaultStore + 'static,
+    K: KeyProvider + 'static,
 {
     TestClient::new(vault).with_key(WRITE_KEY)
 }

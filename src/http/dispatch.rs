@@ -7,6 +7,7 @@ use super::views::{
 use super::{ApiError, MAX_BODY_BYTES, Route, json_response, query};
 use crate::crypto::KeyProvider;
 use crate::domain::{Action, BodyError, Caller, Channel, CredentialName, NewCredential};
+use crate::mcp;
 use crate::store::VaultStore;
 use crate::vault::{Call, Vault, VaultError};
 use lambda_http::http::{StatusCode, header, request::Parts};
@@ -18,7 +19,7 @@ type Answer = Result<Response<Body>, ApiError>;
 /// User agents are kept to this many characters in the log.
 const MAX_USER_AGENT: usize = 256;
 
-pub async fn dispatch<S: VaultStore, K: KeyProvider>(
+pub async fn dispatch<S: VaultStore + 'static, K: KeyProvider + 'static>(
     vault: &Vault<S, K>,
     parts: &Parts,
     body: &[u8],
@@ -35,15 +36,20 @@ pub async fn dispatch<S: VaultStore, K: KeyProvider>(
         return Err(ApiError::method_not_allowed(route.allowed_methods()));
     }
 
+    let Some(action) = route.action(method) else {
+        return mcp_edge(vault, parts, body, log).await;
+    };
+
     // Authentication comes before anything about the request is looked at.
     let authorization = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let call = vault.authenticate(authorization, caller(parts)).await?;
+    let call = vault
+        .authenticate(authorization, caller(parts, Channel::Rest))
+        .await?;
     log.identity = Some(call.principal.identity.to_string());
 
-    let action = route.action(method);
     let name = match route.name_segment().map(CredentialName::from_path_segment) {
         None => None,
         Some(Ok(name)) => Some(name),
@@ -145,8 +151,42 @@ async fn store<S: VaultStore, K: KeyProvider>(
     Ok(json_response(StatusCode::OK, &StoredView::of(&info)))
 }
 
+/// `POST /mcp`: the Origin rule, then the key (in `Authorization: Bearer`, or bare in the
+/// `LOOMAL_API_KEY` / `MAILGENT_API_KEY` header the hosted product's MCP setup writes), then
+/// rmcp, which runs each tool call through the vault like a REST request.
+async fn mcp_edge<S: VaultStore + 'static, K: KeyProvider + 'static>(
+    vault: &Vault<S, K>,
+    parts: &Parts,
+    body: &[u8],
+    log: &mut AccessLog,
+) -> Answer {
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        let allowed = origin.to_str().is_ok_and(mcp::origin_allowed);
+        if !allowed {
+            return Err(ApiError::forbidden(
+                "Origin not allowed for /mcp (set MCP_ALLOWED_ORIGINS)",
+            ));
+        }
+    }
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bare = ["loomal_api_key", "mailgent_api_key"]
+        .iter()
+        .find_map(|name| parts.headers.get(*name).and_then(|v| v.to_str().ok()))
+        .map(|key| format!("Bearer {}", key.trim()));
+    let authorization = zeroize::Zeroizing::new(bearer.or(bare));
+    let call = vault
+        .authenticate(authorization.as_deref(), caller(parts, Channel::Mcp))
+        .await?;
+    log.identity = Some(call.principal.identity.to_string());
+    Ok(mcp::serve(vault, call, parts.clone(), body).await)
+}
+
 /// Who sent the request, as API Gateway's request context (or the headers) say.
-fn caller(parts: &Parts) -> Caller {
+fn caller(parts: &Parts, channel: Channel) -> Caller {
     let (request_id, source_ip) = match parts.extensions.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => {
             (context.request_id.clone(), context.http.source_ip.clone())
@@ -166,7 +206,7 @@ fn caller(parts: &Parts) -> Caller {
         .take(MAX_USER_AGENT)
         .collect();
     Caller {
-        channel: Channel::Rest,
+        channel,
         request_id: request_id.unwrap_or_default(),
         source_ip: source_ip.unwrap_or_default(),
         user_agent,

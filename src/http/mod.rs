@@ -6,7 +6,7 @@ mod dispatch;
 mod error;
 mod query;
 mod route;
-mod views;
+pub(crate) mod views;
 
 pub use error::{ApiError, RETRY_AFTER_SECONDS};
 pub use route::Route;
@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 /// Bodies over this are refused before they are parsed.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-pub async fn handle<S: VaultStore, K: KeyProvider>(
+pub async fn handle<S: VaultStore + 'static, K: KeyProvider + 'static>(
     vault: &Vault<S, K>,
     request: Request,
 ) -> Response<Body> {
@@ -66,6 +66,16 @@ where
     }
 }
 
+/// An answer in the contract's error shape, for edges that build their own.
+pub(crate) fn envelope(status: StatusCode, code: &'static str, message: &str) -> Response<Body> {
+    let view = ErrorView {
+        error: code,
+        message,
+        status: status.as_u16(),
+    };
+    json_response(status, &view)
+}
+
 fn error_response(err: ApiError) -> Response<Body> {
     let envelope = ErrorView {
         error: err.code,
@@ -82,6 +92,13 @@ fn error_response(err: ApiError) -> Response<Body> {
         if let Ok(value) = HeaderValue::from_str(&allow) {
             response.headers_mut().insert(header::ALLOW, value);
         }
+    }
+    if err.status == StatusCode::UNAUTHORIZED {
+        // RFC 9110: a 401 names the scheme it wants; MCP clients read it too.
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"credvault\""),
+        );
     }
     if let Some(seconds) = err.retry_after {
         response

@@ -13,6 +13,8 @@ pub enum Route<'a> {
     Whoami,
     Logs,
     LogStats,
+    /// The MCP edge: every tool behind one JSON-RPC endpoint.
+    Mcp,
 }
 
 impl<'a> Route<'a> {
@@ -21,6 +23,7 @@ impl<'a> Route<'a> {
             "/v0/whoami" => return Some(Self::Whoami),
             "/v0/logs" => return Some(Self::Logs),
             "/v0/logs/stats" => return Some(Self::LogStats),
+            "/mcp" => return Some(Self::Mcp),
             _ => {}
         }
         let rest = path.strip_prefix("/v0/vault")?;
@@ -47,6 +50,7 @@ impl<'a> Route<'a> {
             Self::Whoami => "/v0/whoami",
             Self::Logs => "/v0/logs",
             Self::LogStats => "/v0/logs/stats",
+            Self::Mcp => "/mcp",
         }
     }
 
@@ -56,13 +60,14 @@ impl<'a> Route<'a> {
                 &[Method::GET]
             }
             Self::Credential(_) => &[Method::GET, Method::PUT, Method::DELETE],
-            Self::TotpBackup(_) => &[Method::POST],
+            Self::TotpBackup(_) | Self::Mcp => &[Method::POST],
         }
     }
 
-    /// The use case an allowed method asks for.
-    pub fn action(&self, method: &Method) -> Action {
-        match (self, method) {
+    /// The use case an allowed method asks for; `None` for the MCP edge, where each tool
+    /// call names its own.
+    pub fn action(&self, method: &Method) -> Option<Action> {
+        let action = match (self, method) {
             (Self::List, _) => Action::VaultList,
             (Self::Credential(_), &Method::PUT) => Action::VaultStore,
             (Self::Credential(_), &Method::DELETE) => Action::VaultDelete,
@@ -72,13 +77,15 @@ impl<'a> Route<'a> {
             (Self::Whoami, _) => Action::IdentityWhoami,
             (Self::Logs, _) => Action::LogsList,
             (Self::LogStats, _) => Action::LogsStats,
-        }
+            (Self::Mcp, _) => return None,
+        };
+        Some(action)
     }
 
     pub fn name_segment(&self) -> Option<&'a str> {
         match *self {
             Self::Credential(name) | Self::Totp(name) | Self::TotpBackup(name) => Some(name),
-            Self::List | Self::Whoami | Self::Logs | Self::LogStats => None,
+            Self::List | Self::Whoami | Self::Logs | Self::LogStats | Self::Mcp => None,
         }
     }
 }
@@ -107,6 +114,7 @@ mod tests {
         assert_eq!(Route::parse("/v0/whoami"), Some(Route::Whoami));
         assert_eq!(Route::parse("/v0/logs"), Some(Route::Logs));
         assert_eq!(Route::parse("/v0/logs/stats"), Some(Route::LogStats));
+        assert_eq!(Route::parse("/mcp"), Some(Route::Mcp));
     }
 
     #[test]
@@ -123,6 +131,8 @@ mod tests {
             "/v0/vault/gh/backup",
             "/v0/whoami/",
             "/v0/logs/x",
+            "/mcp/",
+            "/v0/mcp",
         ] {
             assert_eq!(Route::parse(other), None, "{other}");
         }

@@ -42,7 +42,12 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             .await?;
         let identity = &call.principal.identity;
         let binding = Binding::new(identity, name, credential.kind);
-        let envelope = crypto::seal(self.keys.as_ref(), binding, &credential.data.to_json_bytes()).await?;
+        let envelope = crypto::seal(
+            self.keys.as_ref(),
+            binding,
+            &credential.data.to_json_bytes(),
+        )
+        .await?;
         let info = CredentialInfo {
             credential_id: random_id("cred_").map_err(|_| VaultError::Internal("rng".into()))?,
             name: name.clone(),
@@ -156,7 +161,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         {
             return Err(VaultError::Expired);
         }
-        let plaintext = crypto::open(self.keys.as_ref(), record.binding(), &record.envelope).await?;
+        let plaintext =
+            crypto::open(self.keys.as_ref(), record.binding(), &record.envelope).await?;
         let data = SecretData::from_json_bytes(&plaintext)
             .ok_or(VaultError::Integrity("plaintext is not a JSON object"))?;
         Ok((record, data))

@@ -5,4 +5,5 @@
 mod activity;
 mod faults;
 mod fixtures;
+mod mcp;
 mod vault;

@@ -141,4 +141,29 @@ async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_i
         }
     }
     println!("{}", table.join("\n"));
+
+    // A tool call costs what its REST twin costs: the MCP edge adds no AWS call.
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    assert_eq!(writer.put("mcp-login", &login).await.status, 200);
+    for (tool, arguments, calls, depth) in [
+        ("vault_get", json!({"name": "mcp-login"}), 6, 4),
+        ("vault_list", json!({}), 5, 3),
+        (
+            "vault_store",
+            json!({"name": "mcp-2", "type": "LOGIN", "data": {"password": "q"}}),
+            5,
+            4,
+        ),
+        ("identity_whoami", json!({}), 7, 3),
+    ] {
+        stack.calls.clear();
+        let result = writer.call_tool(tool, arguments).await;
+        assert_eq!(result["isError"], false, "{tool}: {result}");
+        let operations = stack.calls.operations();
+        assert_eq!(
+            (operations.len(), stack.calls.sequential_depth()),
+            (calls, depth),
+            "{tool}: {operations:?}"
+        );
+    }
 }

@@ -1,0 +1,177 @@
+//! A tool call's arguments, parsed into the request its REST twin would make. Store tools
+//! build the same body a `PUT` carries and go through the same parser, so every rule of the
+//! contract holds on both edges. Messages name arguments, never their values.
+
+use super::tools::ToolSpec;
+use crate::domain::{Action, BodyError, CredentialName, NewCredential};
+use crate::vault::VaultError;
+use rmcp::model::JsonObject;
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+/// What a tool call asks of the vault.
+pub enum ToolRequest {
+    /// vault_list, identity_whoami.
+    Plain,
+    /// vault_get, vault_totp, vault_delete, vault_totp_use_backup.
+    Named(CredentialName),
+    /// The store tools.
+    Store(CredentialName, NewCredential),
+}
+
+/// A refusal, with the credential name when it was valid (for the activity log).
+pub type Refusal = (Option<CredentialName>, VaultError);
+
+pub fn parse(spec: &ToolSpec, arguments: JsonObject) -> Result<ToolRequest, Refusal> {
+    let mut args = Arguments(arguments);
+    if spec.action == Action::VaultList || spec.action == Action::IdentityWhoami {
+        args.finish(spec).map_err(|e| (None, e))?;
+        return Ok(ToolRequest::Plain);
+    }
+    let name = args.name().map_err(|e| (None, e))?;
+    let parsed = if spec.action == Action::VaultStore {
+        store_body(spec, &mut args)
+            .and_then(|body| args.finish(spec).map(|()| body))
+            .and_then(|body| {
+                NewCredential::from_json(&body).map_err(|err| match err {
+                    BodyError::Invalid(message) => VaultError::BadInput(message),
+                    BodyError::TooLarge(message) => VaultError::TooLarge(message),
+                })
+            })
+            .map(|credential| ToolRequest::Store(name.clone(), credential))
+    } else {
+        args.finish(spec).map(|()| ToolRequest::Named(name.clone()))
+    };
+    parsed.map_err(|e| (Some(name), e))
+}
+
+struct Arguments(JsonObject);
+
+fn bad(message: String) -> VaultError {
+    VaultError::BadInput(message)
+}
+
+impl Arguments {
+    fn name(&mut self) -> Result<CredentialName, VaultError> {
+        let raw = self
+            .string("name")?
+            .ok_or_else(|| bad("Argument `name` is required".into()))?;
+        CredentialName::parse(&raw).map_err(|invalid| bad(invalid.to_string()))
+    }
+
+    /// Takes a string argument out; `None` when absent or null.
+    fn string(&mut self, key: &str) -> Result<Option<String>, VaultError> {
+        match self.0.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(bad(format!("Argument `{key}` must be a string"))),
+        }
+    }
+
+    fn required(&mut self, key: &str) -> Result<String, VaultError> {
+        self.string(key)?
+            .ok_or_else(|| bad(format!("Argument `{key}` is required")))
+    }
+
+    /// Refuses whatever the tool does not take.
+    fn finish(&self, spec: &ToolSpec) -> Result<(), VaultError> {
+        match self.0.keys().next() {
+            None => Ok(()),
+            Some(_) => Err(bad(format!(
+                "Unknown argument for {}; see the tool's input schema",
+                spec.name
+            ))),
+        }
+    }
+
+    /// Moves the string arguments `keys` into `data`, under the same names.
+    fn move_strings(
+        &mut self,
+        keys: &[&str],
+        data: &mut Map<String, Value>,
+        required: bool,
+    ) -> Result<(), VaultError> {
+        for &key in keys {
+            let value = if required {
+                Some(self.required(key)?)
+            } else {
+                self.string(key)?
+            };
+            if let Some(value) = value {
+                data.insert(key.to_owned(), value.into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `PUT` body the tool stands for, serialised into a buffer wiped on drop.
+fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let mut body = Map::new();
+    let mut data = Map::new();
+    let mut metadata = Map::new();
+    match spec.name {
+        "vault_store" => {
+            for key in ["type", "data", "metadata", "expiresAt"] {
+                if let Some(value) = args.0.remove(key) {
+                    body.insert(key.to_owned(), value);
+                }
+            }
+        }
+        "vault_storeApiKey" => {
+            let secret = args.required("secret")?;
+            match args.string("clientId")? {
+                Some(client_id) => {
+                    metadata.insert("clientId".into(), client_id.clone().into());
+                    data.insert("clientId".into(), client_id.into());
+                    data.insert("secret".into(), secret.into());
+                }
+                None => {
+                    data.insert("key".into(), secret.into());
+                }
+            }
+            body.insert("type".into(), "API_KEY".into());
+        }
+        "vault_storeCard" => {
+            args.move_strings(
+                &["cardholder", "number", "expMonth", "expYear", "cvc"],
+                &mut data,
+                true,
+            )?;
+            args.move_strings(&["zip"], &mut data, false)?;
+            let digits: String = data
+                .get("number")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            let last4 = &digits[digits.len().saturating_sub(4)..];
+            metadata.insert("last4".into(), last4.into());
+            if let Some(brand) = args.string("brand")? {
+                metadata.insert("brand".into(), brand.into());
+            }
+            body.insert("type".into(), "CARD".into());
+        }
+        _ => {
+            let recipient = args.required("recipient")?;
+            data.insert("name".into(), recipient.into());
+            args.move_strings(&["line1", "city", "state", "postcode"], &mut data, true)?;
+            let country = args.required("country")?.to_uppercase();
+            data.insert("country".into(), country.into());
+            args.move_strings(&["line2", "phone"], &mut data, false)?;
+            body.insert("type".into(), "SHIPPING_ADDRESS".into());
+        }
+    }
+    if spec.name != "vault_store" {
+        body.insert("data".into(), Value::Object(data));
+        if !metadata.is_empty() {
+            body.insert("metadata".into(), Value::Object(metadata));
+        }
+        if let Some(expires_at) = args.string("expiresAt")? {
+            body.insert("expiresAt".into(), expires_at.into());
+        }
+    }
+    // The map holds secrets: serialised straight into a buffer that is wiped on drop.
+    Ok(crate::domain::SecretData::new(body).to_json_bytes())
+}

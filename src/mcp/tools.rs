@@ -1,0 +1,195 @@
+//! The vault's MCP tools, named and shaped as the hosted product's own MCP server names them,
+//! each with a JSON Schema input, a description written for a model, and annotations.
+
+use crate::domain::Action;
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// One tool: its wire name, the use case it runs, and how a client should treat it.
+pub struct ToolSpec {
+    pub name: &'static str,
+    pub action: Action,
+    title: &'static str,
+    description: &'static str,
+    read_only: bool,
+    destructive: bool,
+    idempotent: bool,
+}
+
+const NAME: &str = "Credential name: 1 to 128 of A-Z a-z 0-9 . _ -, starting with a letter or digit (e.g. 'stripe', 'github-2fa')";
+const EXPIRES: &str =
+    "Expiry, RFC 3339 date-time (e.g. 2030-01-01T00:00:00Z) or a date (2030-01-01)";
+
+pub const TOOLS: [ToolSpec; 10] = [
+    ToolSpec {
+        name: "vault_list",
+        action: Action::VaultList,
+        title: "Vault · List Credentials",
+        description: "List every credential in your vault: names, types, metadata and expiry. Never returns secret values; use vault_get for one credential's data.",
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+    },
+    ToolSpec {
+        name: "vault_get",
+        action: Action::VaultGet,
+        title: "Vault · Get Credential",
+        description: "Retrieve one credential with its decrypted data (passwords, keys, tokens). TOTP seeds and unused backup codes are masked: use vault_totp for the current code and vault_totp_use_backup for a backup code. Each read is recorded in the activity log.",
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+    },
+    ToolSpec {
+        name: "vault_totp",
+        action: Action::VaultTotp,
+        title: "Vault · Get TOTP Code",
+        description: "Generate the current 6-digit TOTP code of a credential that has a TOTP secret, with the seconds it stays valid ('remaining') and how many backup codes are left ('backupCodesRemaining').",
+        read_only: true,
+        destructive: false,
+        idempotent: false,
+    },
+    ToolSpec {
+        name: "vault_store",
+        action: Action::VaultStore,
+        title: "Vault · Store Credential",
+        description: "Store a credential, encrypted, or replace the one of the same name whole. Prefer the typed helpers (vault_storeApiKey, vault_storeCard, vault_storeShippingAddress) when they fit. Secret fields go in 'data'; 'metadata' is stored in plaintext for display, so never put secrets there.",
+        read_only: false,
+        destructive: false,
+        idempotent: true,
+    },
+    ToolSpec {
+        name: "vault_storeApiKey",
+        action: Action::VaultStore,
+        title: "Vault · Store API Key",
+        description: "Store an API_KEY credential: just 'secret' for single-key services (e.g. sk_live_...), or 'clientId' and 'secret' for client credentials. Replaces a credential of the same name.",
+        read_only: false,
+        destructive: false,
+        idempotent: true,
+    },
+    ToolSpec {
+        name: "vault_storeCard",
+        action: Action::VaultStore,
+        title: "Vault · Store Card",
+        description: "Store a payment card as an encrypted CARD credential (password-manager storage: the vault never charges it). Only the last four digits and the brand are kept in plaintext metadata.",
+        read_only: false,
+        destructive: false,
+        idempotent: true,
+    },
+    ToolSpec {
+        name: "vault_storeShippingAddress",
+        action: Action::VaultStore,
+        title: "Vault · Store Shipping Address",
+        description: "Store a shipping or mailing address as an encrypted SHIPPING_ADDRESS credential.",
+        read_only: false,
+        destructive: false,
+        idempotent: true,
+    },
+    ToolSpec {
+        name: "vault_delete",
+        action: Action::VaultDelete,
+        title: "Vault · Delete Credential",
+        description: "Delete a credential from the vault. This cannot be undone.",
+        read_only: false,
+        destructive: true,
+        idempotent: true,
+    },
+    ToolSpec {
+        name: "vault_totp_use_backup",
+        action: Action::VaultTotpUseBackup,
+        title: "Vault · Use TOTP Backup Code",
+        description: "Consume one single-use TOTP backup code and return it; it moves to data.usedBackupCodes. Use only when the live TOTP code cannot be used (clock skew, lost device): each call spends a code for good.",
+        read_only: false,
+        destructive: true,
+        idempotent: false,
+    },
+    ToolSpec {
+        name: "identity_whoami",
+        action: Action::IdentityWhoami,
+        title: "Identity · Who Am I",
+        description: "Get your agent identity: id, name, and the scopes of the key in use (which vault tools it may call).",
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+    },
+];
+
+impl ToolSpec {
+    pub fn find(name: &str) -> Option<&'static ToolSpec> {
+        TOOLS.iter().find(|t| t.name == name)
+    }
+
+    /// The tool as `tools/list` shows it.
+    pub fn tool(&self) -> Tool {
+        let annotations = ToolAnnotations::new()
+            .read_only(self.read_only)
+            .destructive(self.destructive)
+            .idempotent(self.idempotent)
+            .open_world(false);
+        Tool::new(
+            self.name,
+            self.description,
+            Arc::new(object(self.input_schema())),
+        )
+        .with_title(self.title)
+        .with_annotations(annotations)
+    }
+
+    fn input_schema(&self) -> Value {
+        let name = json!({"type": "string", "description": NAME, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"});
+        let text = |description: &str| json!({"type": "string", "description": description});
+        let (properties, required) = match self.name {
+            "vault_list" | "identity_whoami" => (json!({}), vec![]),
+            "vault_get" | "vault_totp" | "vault_delete" | "vault_totp_use_backup" => {
+                (json!({"name": name}), vec!["name"])
+            }
+            "vault_store" => (
+                json!({
+                    "name": name,
+                    "type": {"type": "string", "description": "Credential type", "enum": crate::domain::CredentialType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>()},
+                    "data": {"type": "object", "description": "Secret fields to encrypt (e.g. {\"key\": \"sk_...\"}); a TOTP credential needs a base32 'secret'", "minProperties": 1},
+                    "metadata": {"type": "object", "description": "Non-secret fields, stored in plaintext for display (e.g. {\"service\": \"stripe\"})"},
+                    "expiresAt": text(EXPIRES),
+                }),
+                vec!["name", "type", "data"],
+            ),
+            "vault_storeApiKey" => (
+                json!({"name": name, "secret": text("The API key or client secret"),
+                       "clientId": text("Client id, for client-credential pairs (omit for single keys)"),
+                       "expiresAt": text(EXPIRES)}),
+                vec!["name", "secret"],
+            ),
+            "vault_storeCard" => (
+                json!({"name": name, "cardholder": text("Cardholder name"), "number": text("Card number"),
+                       "expMonth": text("Expiration month (MM)"), "expYear": text("Expiration year (YYYY)"),
+                       "cvc": text("CVC / CVV"), "zip": text("Billing ZIP / postal code"),
+                       "brand": text("Card brand (Visa, Mastercard...), kept in metadata for display"),
+                       "expiresAt": text(EXPIRES)}),
+                vec!["name", "cardholder", "number", "expMonth", "expYear", "cvc"],
+            ),
+            _ => (
+                json!({"name": name, "recipient": text("Recipient name"), "line1": text("Address line 1"),
+                       "line2": text("Address line 2"), "city": text("City"), "state": text("State or region"),
+                       "postcode": text("Postcode / ZIP"), "country": text("Country code, ISO 3166-1 alpha-2 (e.g. US)"),
+                       "phone": text("Phone number")}),
+                vec![
+                    "name",
+                    "recipient",
+                    "line1",
+                    "city",
+                    "state",
+                    "postcode",
+                    "country",
+                ],
+            ),
+        };
+        json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
+    }
+}
+
+fn object(value: Value) -> JsonObject {
+    match value {
+        Value::Object(map) => map,
+        _ => JsonObject::new(),
+    }
+}
