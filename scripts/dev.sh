@@ -64,6 +64,13 @@ Try:
     -H "Content-Type: application/json" \\
     -d '{"type":"API_KEY","data":{"key":"sk_live_abc123..."},"metadata":{"service":"stripe","prefix":"sk_live_...c123"}}'
 
+MCP (Streamable HTTP) at http://127.0.0.1:$PORT/mcp, for example:
+  claude mcp add --transport http credvault http://127.0.0.1:$PORT/mcp \\
+    --header "Authorization: Bearer $API_KEY"
+  Cursor (.cursor/mcp.json): {"mcpServers": {"credvault": {"url": "http://127.0.0.1:$PORT/mcp",
+    "headers": {"Authorization": "Bearer $API_KEY"}}}}
+  Claude Desktop: see "MCP" in README.md (it bridges to a URL with npx mcp-remote)
+
 Or with the CLI:
   export CREDVAULT_API_URL=http://127.0.0.1:$PORT CREDVAULT_API_KEY=$API_KEY
   $credvault vault list

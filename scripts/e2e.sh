@@ -107,6 +107,13 @@ else
   fail "official SDK round trip"
 fi
 
+# An MCP client written by others (the `mcp` package) lists and calls every tool at /mcp.
+if CREDVAULT_API_URL=$BASE CREDVAULT_API_KEY=$KEY CREDVAULT_READ_KEY=$read_key python tests/mcp/mcp_client.py; then
+  pass "MCP client (PyPI mcp) against /mcp"
+else
+  fail "MCP client (PyPI mcp) against /mcp"
+fi
+
 # The credvault CLI against the same stack: expect_cli NAME EXIT CHECK -- COMMAND...
 # CHECK is a Python expression over `out` (stdout) and `err` (stderr).
 expect_cli() {

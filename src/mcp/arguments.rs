@@ -107,71 +107,92 @@ impl Arguments {
 
 /// The `PUT` body the tool stands for, serialised into a buffer wiped on drop.
 fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-    let mut body = Map::new();
-    let mut data = Map::new();
-    let mut metadata = Map::new();
-    match spec.name {
+    let body = match spec.name {
         "vault_store" => {
+            let mut body = Map::new();
             for key in ["type", "data", "metadata", "expiresAt"] {
                 if let Some(value) = args.0.remove(key) {
                     body.insert(key.to_owned(), value);
                 }
             }
+            body
         }
-        "vault_storeApiKey" => {
-            let secret = args.required("secret")?;
-            match args.string("clientId")? {
-                Some(client_id) => {
-                    metadata.insert("clientId".into(), client_id.clone().into());
-                    data.insert("clientId".into(), client_id.into());
-                    data.insert("secret".into(), secret.into());
-                }
-                None => {
-                    data.insert("key".into(), secret.into());
-                }
-            }
-            body.insert("type".into(), "API_KEY".into());
-        }
-        "vault_storeCard" => {
-            args.move_strings(
-                &["cardholder", "number", "expMonth", "expYear", "cvc"],
-                &mut data,
-                true,
-            )?;
-            args.move_strings(&["zip"], &mut data, false)?;
-            let digits: String = data
-                .get("number")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect();
-            let last4 = &digits[digits.len().saturating_sub(4)..];
-            metadata.insert("last4".into(), last4.into());
-            if let Some(brand) = args.string("brand")? {
-                metadata.insert("brand".into(), brand.into());
-            }
-            body.insert("type".into(), "CARD".into());
-        }
-        _ => {
-            let recipient = args.required("recipient")?;
-            data.insert("name".into(), recipient.into());
-            args.move_strings(&["line1", "city", "state", "postcode"], &mut data, true)?;
-            let country = args.required("country")?.to_uppercase();
-            data.insert("country".into(), country.into());
-            args.move_strings(&["line2", "phone"], &mut data, false)?;
-            body.insert("type".into(), "SHIPPING_ADDRESS".into());
-        }
-    }
-    if spec.name != "vault_store" {
-        body.insert("data".into(), Value::Object(data));
-        if !metadata.is_empty() {
-            body.insert("metadata".into(), Value::Object(metadata));
-        }
-        if let Some(expires_at) = args.string("expiresAt")? {
-            body.insert("expiresAt".into(), expires_at.into());
-        }
-    }
+        "vault_storeApiKey" => typed_body("API_KEY", api_key(args)?, args)?,
+        "vault_storeCard" => typed_body("CARD", card(args)?, args)?,
+        _ => typed_body(
+            "SHIPPING_ADDRESS",
+            (shipping_address(args)?, Map::new()),
+            args,
+        )?,
+    };
     // The map holds secrets: serialised straight into a buffer that is wiped on drop.
     Ok(crate::domain::SecretData::new(body).to_json_bytes())
+}
+
+type DataAndMetadata = (Map<String, Value>, Map<String, Value>);
+
+fn typed_body(
+    kind: &str,
+    (data, metadata): DataAndMetadata,
+    args: &mut Arguments,
+) -> Result<Map<String, Value>, VaultError> {
+    let mut body = Map::new();
+    body.insert("type".into(), kind.into());
+    body.insert("data".into(), Value::Object(data));
+    if !metadata.is_empty() {
+        body.insert("metadata".into(), Value::Object(metadata));
+    }
+    if let Some(expires_at) = args.string("expiresAt")? {
+        body.insert("expiresAt".into(), expires_at.into());
+    }
+    Ok(body)
+}
+
+/// `{key}` alone, or `{clientId, secret}`; no part of the secret goes to metadata.
+fn api_key(args: &mut Arguments) -> Result<DataAndMetadata, VaultError> {
+    let secret = args.required("secret")?;
+    let (mut data, mut metadata) = (Map::new(), Map::new());
+    match args.string("clientId")? {
+        Some(client_id) => {
+            metadata.insert("clientId".into(), client_id.clone().into());
+            data.insert("clientId".into(), client_id.into());
+            data.insert("secret".into(), secret.into());
+        }
+        None => {
+            data.insert("key".into(), secret.into());
+        }
+    }
+    Ok((data, metadata))
+}
+
+/// The card in `data`; only its last four digits and brand in metadata.
+fn card(args: &mut Arguments) -> Result<DataAndMetadata, VaultError> {
+    let (mut data, mut metadata) = (Map::new(), Map::new());
+    let required = ["cardholder", "number", "expMonth", "expYear", "cvc"];
+    args.move_strings(&required, &mut data, true)?;
+    args.move_strings(&["zip"], &mut data, false)?;
+    let digits: String = data
+        .get("number")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let last4 = &digits[digits.len().saturating_sub(4)..];
+    metadata.insert("last4".into(), last4.into());
+    if let Some(brand) = args.string("brand")? {
+        metadata.insert("brand".into(), brand.into());
+    }
+    Ok((data, metadata))
+}
+
+fn shipping_address(args: &mut Arguments) -> Result<Map<String, Value>, VaultError> {
+    let mut data = Map::new();
+    let recipient = args.required("recipient")?;
+    data.insert("name".into(), recipient.into());
+    args.move_strings(&["line1", "city", "state", "postcode"], &mut data, true)?;
+    let country = args.required("country")?.to_uppercase();
+    data.insert("country".into(), country.into());
+    args.move_strings(&["line2", "phone"], &mut data, false)?;
+    Ok(data)
 }

@@ -58,7 +58,7 @@ where
     );
     let request =
         lambda_http::http::Request::from_parts(parts, Full::new(Bytes::copy_from_slice(body)));
-    let (mut parts, answer) = service.handle(request).await.into_parts();
+    let (parts, answer) = service.handle(request).await.into_parts();
     if !parts.status.is_success() && !is_json(&parts) {
         // rmcp says 415 for a JSON body that is no JSON-RPC message; JSON-RPC says that is
         // a parse error (-32700) or an invalid request (-32600), answered as JSON-RPC.
@@ -67,6 +67,14 @@ where
         }
         return transport_refusal(parts.status);
     }
+    buffered(parts, answer).await
+}
+
+/// rmcp's streamed answer as one Lambda response body.
+async fn buffered(
+    mut parts: lambda_http::http::response::Parts,
+    answer: http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>,
+) -> Response<Body> {
     let bytes = match answer.collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(never) => match never {},

@@ -145,7 +145,8 @@ def check_api(t):
     contract = {("PUT", "/v0/vault/{name}"), ("GET", "/v0/vault/{name}"),
                 ("DELETE", "/v0/vault/{name}"), ("GET", "/v0/vault"),
                 ("GET", "/v0/vault/{name}/totp"), ("POST", "/v0/vault/{name}/totp/backup"),
-                ("GET", "/v0/whoami"), ("GET", "/v0/logs"), ("GET", "/v0/logs/stats")}
+                ("GET", "/v0/whoami"), ("GET", "/v0/logs"), ("GET", "/v0/logs/stats"),
+                ("POST", "/mcp")}
     assert contract <= routes, f"missing routes: {contract - routes}"
     _, stage = only(t, "AWS::ApiGatewayV2::Stage")
     assert stage["Properties"]["StageName"] == "$default"
