@@ -76,11 +76,7 @@ fn main() {
         IdentityId::parse("idt_bench").unwrap(),
         CredentialName::parse("stripe").unwrap(),
     );
-    let binding = Binding {
-        identity: &identity,
-        name: &name,
-        kind: CredentialType::ApiKey,
-    };
+    let binding = Binding::new(&identity, &name, CredentialType::ApiKey);
     let plaintext = vec![7u8; 1024];
     measure("seal + open 1 KiB (local keys)", budget, || {
         runtime.block_on(async {

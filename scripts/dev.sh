@@ -35,7 +35,7 @@ pids+=("$MOTO_PID")
 cargo build --quiet --bin credvault
 credvault=${CARGO_TARGET_DIR:-target}/debug/credvault
 setup=$("$credvault" setup-local --table "$TABLE_NAME" --kms-alias "$KMS_ALIAS")
-identity=$("$credvault" identity create --table "$TABLE_NAME" --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
+identity=$("$credvault" identity create --table "$TABLE_NAME" --kms-key "$KMS_ALIAS" --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
 API_KEY=$(json_field apiKey <<<"$identity")
 
 cargo lambda watch --quiet -A 127.0.0.1 -P "$PORT" --bin credvault-api \

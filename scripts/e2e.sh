@@ -15,6 +15,7 @@ LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/credvault-e2e.XXXXXX")
 RATE_LIMIT_PER_MINUTE=1000000
 export PORT EMULATOR_PORT CREDVAULT_API_KEY LOG_DIR RATE_LIMIT_PER_MINUTE
 export_local_aws "$EMULATOR_PORT" # for the CLI calls below; dev.sh sets the same
+export KMS_KEY_ID=${KMS_ALIAS:-alias/credvault-dev} # the operator verbs unwrap the key-item MAC
 
 scripts/dev.sh >"$LOG_DIR/dev.out" 2>&1 &
 dev=$!

@@ -1,7 +1,8 @@
 //! Identities and their keys, as the operator manages them: register, list, revoke. These
 //! read and write the table directly; the function's role may do none of it.
 
-use crate::auth::{IdentityId, KeyHash, Scope};
+use super::keys::key_item_for;
+use crate::auth::{IdentityId, KeyHash, KeyMac, Scope};
 use crate::dependency::DependencyError;
 use crate::domain::Timestamp;
 use crate::store::DynamoStore;
@@ -14,27 +15,21 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 /// either both items exist after, or neither.
 pub async fn register_identity(
     store: &DynamoStore,
+    mac: &KeyMac,
     identity: &IdentityId,
     display_name: &str,
     scopes: &[Scope],
     key: &KeyHash,
 ) -> Result<(), DependencyError> {
-    let now = s(Timestamp::now().to_string());
+    let created_at = Timestamp::now().to_string();
+    let now = s(&created_at);
     let mut identity_item = key_item(TableLayout::identity_key(identity));
     identity_item.extend([
         (attr::IDENTITY_ID.to_owned(), s(identity.as_str())),
         (attr::NAME.to_owned(), s(display_name)),
-        (attr::CREATED_AT.to_owned(), now.clone()),
-    ]);
-    let mut key_record = key_item(TableLayout::api_key_key(key));
-    key_record.extend([
-        (attr::IDENTITY_ID.to_owned(), s(identity.as_str())),
-        (
-            attr::SCOPES.to_owned(),
-            AttributeValue::Ss(scopes.iter().map(|s| s.as_str().to_owned()).collect()),
-        ),
         (attr::CREATED_AT.to_owned(), now),
     ]);
+    let key_record = key_item_for(mac, key, identity, scopes, &created_at);
     let put = |item: Item, condition: Option<&str>| {
         Put::builder()
             .table_name(store.table())
@@ -81,7 +76,7 @@ pub struct IdentitySummary {
 
 /// Every item matching `filter`, across all scan pages: an operator's task, never the
 /// function's (its role may not scan).
-async fn scan_all(
+pub(super) async fn scan_all(
     store: &DynamoStore,
     filter: &str,
     values: Vec<(&str, AttributeValue)>,
@@ -141,8 +136,9 @@ fn summarise(item: &Item, keys: &[Item]) -> Result<IdentitySummary, DependencyEr
     })
 }
 
-/// Sets `revokedAt` on one item unless already set; `false` when the item does not exist.
-async fn mark_revoked(
+/// Sets `revokedAt` on one item unless already set, and drops its MAC, so that deleting the
+/// mark later revives nothing; `false` when the item does not exist.
+pub(super) async fn mark_revoked(
     store: &DynamoStore,
     key: (String, String),
     now: &AttributeValue,
@@ -152,25 +148,25 @@ async fn mark_revoked(
         .update_item()
         .table_name(store.table())
         .set_key(Some(key_item(key)))
-        .update_expression("SET #revoked = if_not_exists(#revoked, :now)")
+        .update_expression("SET #revoked = if_not_exists(#revoked, :now) REMOVE #mac")
         .condition_expression("attribute_exists(pk)")
         .expression_attribute_names("#revoked", attr::REVOKED_AT)
+        .expression_attribute_names("#mac", attr::MAC)
         .expression_attribute_values(":now", now.clone())
         .send()
         .await;
     applied(result)
 }
 
-/// Marks the identity and every key of it revoked; key lookups read strongly consistent,
-/// so the keys stop working from the next request. `false` when there is no such identity.
+/// Marks every key of the identity revoked, then the identity itself: a failure half-way
+/// leaves fewer working keys, never a revoked identity with working keys, and running it
+/// again finishes the job. Key lookups read strongly consistent, so the keys stop working
+/// from the next request. `false` when there is no such identity.
 pub async fn revoke_identity(
     store: &DynamoStore,
     identity: &IdentityId,
 ) -> Result<bool, DependencyError> {
     let now = s(Timestamp::now().to_string());
-    if !mark_revoked(store, TableLayout::identity_key(identity), &now).await? {
-        return Ok(false);
-    }
     let keys = scan_all(
         store,
         "sk = :sk AND identityId = :id",
@@ -184,5 +180,5 @@ pub async fn revoke_identity(
         let pk = text(&key, TableLayout::PK)?.to_owned();
         mark_revoked(store, (pk, TableLayout::KEY_SK.to_owned()), &now).await?;
     }
-    Ok(true)
+    mark_revoked(store, TableLayout::identity_key(identity), &now).await
 }

@@ -2,12 +2,14 @@
 //! one way to make tables, keys and identities.
 
 mod identities;
+mod keys;
 mod setup;
 
 pub use identities::{IdentitySummary, list_identities, register_identity, revoke_identity};
+pub use keys::{KeySummary, add_key, ensure_key_mac_secret, list_keys, load_key_mac, revoke_key};
 pub use setup::{ensure_kms_key, ensure_table};
 
-use crate::auth::{ApiKey, IdentityId, Scope};
+use crate::auth::{ApiKey, IdentityId, KeyMac, Scope};
 use crate::dependency::DependencyError;
 use crate::store::DynamoStore;
 
@@ -30,6 +32,7 @@ pub enum AdminError {
 /// (for `make dev`'s `CREDVAULT_API_KEY`); otherwise a random one is minted.
 pub async fn create_identity(
     store: &DynamoStore,
+    mac: &KeyMac,
     name: &str,
     scopes: &[Scope],
     api_key: Option<ApiKey>,
@@ -40,7 +43,7 @@ pub async fn create_identity(
         None => ApiKey::generate().map_err(rng_failed)?,
     };
     let identity = IdentityId::generate().map_err(rng_failed)?;
-    register_identity(store, &identity, name, scopes, &api_key.hash()).await?;
+    register_identity(store, mac, &identity, name, scopes, &api_key.hash()).await?;
     Ok(NewIdentity { identity, api_key })
 }
 

@@ -1,13 +1,14 @@
-//! The Lambda function: one handler for the whole vault API.
+//! The Lambda function: one handler for the whole vault API, REST and MCP.
 
 use credvault::config::Config;
 use credvault::crypto::KmsKeyProvider;
 use credvault::dependency::load_sdk_config;
 use credvault::store::DynamoStore;
 use credvault::vault::Vault;
-use credvault::{http, telemetry};
+use credvault::{admin, http, telemetry};
 use lambda_http::{Error, service_fn};
 use std::convert::Infallible;
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -17,12 +18,13 @@ async fn main() -> Result<(), Error> {
 
     // Clients are built once per cold start and shared by every invocation.
     let aws = load_sdk_config().await;
-    let vault = Vault::new(
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name),
-        KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), config.kms_key_id),
-    )
-    .with_rate_limit(config.rate_limit_per_minute)
-    .with_log_retention_days(config.log_retention_days);
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name);
+    let keys = KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), &config.kms_key_id);
+    // The key-item MAC secret, unwrapped once here: authentication stays one lookup.
+    let key_mac = admin::load_key_mac(&store, &keys, &config.kms_key_id).await?;
+    let vault = Vault::new(store.with_key_mac(Arc::new(key_mac)), keys)
+        .with_rate_limit(config.rate_limit_per_minute)
+        .with_log_retention_days(config.log_retention_days);
 
     // Lives as long as the process, like the clients inside it.
     let vault: &'static _ = Box::leak(Box::new(vault));

@@ -57,13 +57,15 @@ impl KeyProvider for KmsKeyProvider {
     async fn decrypt_data_key(
         &self,
         encrypted: &[u8],
-        key_id: &str,
+        _stored_key_id: &str,
         context: &HashMap<String, String>,
     ) -> Result<PlainDataKey, OpenError> {
+        // The configured key, never the one an item names: a ciphertext under any other key
+        // (one a table writer controls) is refused by KMS instead of decrypted.
         let output = self
             .client
             .decrypt()
-            .key_id(key_id)
+            .key_id(&self.key_id)
             .ciphertext_blob(Blob::new(encrypted))
             .set_encryption_context(Some(context.clone()))
             .send()

@@ -16,7 +16,7 @@ pub use local::LocalKeyProvider;
 
 use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, CredentialType};
+use crate::domain::{CredentialName, CredentialType, Timestamp};
 pub use aws_lc_rs::aead::NONCE_LEN;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, Nonce, RandomizedNonceKey};
 use secrecy::{ExposeSecret, SecretBox};
@@ -24,8 +24,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use zeroize::Zeroizing;
 
-/// Version of the item and AAD layout; stored on each item so a future layout can coexist.
-pub const FORMAT_VERSION: u8 = 1;
+/// Version of the item and AAD layout; stored on each item, so format 1 items written before
+/// still open (and are rewritten in format 2 on their next write).
+pub const FORMAT_VERSION: u8 = 2;
 pub const DATA_KEY_LEN: usize = 32;
 
 pub const CONTEXT_IDENTITY: &str = "credvault:identity";
@@ -43,12 +44,26 @@ pub struct DataKey {
     pub key_id: String,
 }
 
-/// Where the credential sits; every part of it is authenticated.
+/// Where the credential sits and what is stored beside it; every part is authenticated.
 #[derive(Clone, Copy)]
 pub struct Binding<'a> {
     pub identity: &'a IdentityId,
     pub name: &'a CredentialName,
     pub kind: CredentialType,
+    /// The plaintext fields stored with the ciphertext (format 2 on).
+    pub fields: Option<StoredFields<'a>>,
+}
+
+/// A credential's plaintext fields: bound into the associated data from format 2 on, so a
+/// table writer who edits one (a LOGIN's `metadata.uri`, the expiry) makes the item fail
+/// to open. `lastUsedAt` is left out: reads update it without re-encrypting.
+#[derive(Clone, Copy)]
+pub struct StoredFields<'a> {
+    pub credential_id: &'a str,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    pub last_rotated_at: Option<Timestamp>,
 }
 
 impl<'a> Binding<'a> {
@@ -57,6 +72,14 @@ impl<'a> Binding<'a> {
             identity,
             name,
             kind,
+            fields: None,
+        }
+    }
+
+    pub fn with_fields(self, fields: StoredFields<'a>) -> Self {
+        Self {
+            fields: Some(fields),
+            ..self
         }
     }
 
@@ -70,18 +93,45 @@ impl<'a> Binding<'a> {
         ])
     }
 
-    /// `credvault` + version, then each part length-prefixed so no two bindings share bytes.
-    pub fn associated_data(&self) -> Vec<u8> {
-        let mut aad = b"credvault".to_vec();
-        aad.push(FORMAT_VERSION);
-        for part in [
+    /// `credvault` + format version, then each part length-prefixed so no two bindings
+    /// share bytes. Format 1 binds the place and type; format 2 also every stored field, an
+    /// absent one as a part of its own marker so that absent and empty differ.
+    pub fn associated_data(&self, format_version: u8) -> Vec<u8> {
+        let place = [
             self.identity.as_str(),
             self.name.as_str(),
             self.kind.as_str(),
-        ] {
-            aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-            aad.extend_from_slice(part.as_bytes());
+        ];
+        let mut aad = b"credvault".to_vec();
+        aad.push(format_version);
+        if format_version == 1 {
+            for part in place {
+                aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
+                aad.extend_from_slice(part.as_bytes());
+            }
+            return aad;
         }
+        let mut push = |part: Option<&str>| match part {
+            Some(part) => {
+                aad.push(1);
+                aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
+                aad.extend_from_slice(part.as_bytes());
+            }
+            None => aad.push(0),
+        };
+        for part in place {
+            push(Some(part));
+        }
+        let fields = self.fields;
+        let text = |t: Option<Timestamp>| t.map(|t| t.to_string());
+        let metadata = fields
+            .and_then(|f| f.metadata)
+            .map(|m| serde_json::to_string(m).unwrap_or_default());
+        push(fields.map(|f| f.credential_id));
+        push(text(fields.map(|f| f.created_at)).as_deref());
+        push(text(fields.and_then(|f| f.expires_at)).as_deref());
+        push(metadata.as_deref());
+        push(text(fields.and_then(|f| f.last_rotated_at)).as_deref());
         aad
     }
 }
@@ -139,8 +189,11 @@ pub async fn seal<K: KeyProvider>(
     let data_key = keys
         .generate_data_key(&binding.encryption_context())
         .await?;
-    let (nonce, ciphertext) =
-        seal_with_key(&data_key.plaintext, &binding.associated_data(), plaintext)?;
+    let (nonce, ciphertext) = seal_with_key(
+        &data_key.plaintext,
+        &binding.associated_data(FORMAT_VERSION),
+        plaintext,
+    )?;
     Ok(Envelope {
         format_version: FORMAT_VERSION,
         key_id: data_key.key_id,
@@ -156,7 +209,7 @@ pub async fn open<K: KeyProvider>(
     binding: Binding<'_>,
     envelope: &Envelope,
 ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
-    if envelope.format_version != FORMAT_VERSION {
+    if !(1..=FORMAT_VERSION).contains(&envelope.format_version) {
         return Err(OpenError::Integrity("unknown format version"));
     }
     let key = keys
@@ -168,7 +221,7 @@ pub async fn open<K: KeyProvider>(
         .await?;
     open_with_key(
         &key,
-        &binding.associated_data(),
+        &binding.associated_data(envelope.format_version),
         &envelope.nonce,
         &envelope.ciphertext,
     )

@@ -12,12 +12,9 @@ const SECRET: &[u8] = br#"{"key":"sk_live_abc123"}"#;
 
 async fn sealed(keys: &LocalKeyProvider) -> Envelope {
     let (id, n) = (identity("idt_alice"), name("stripe"));
-    let binding = Binding {
-        identity: &id,
-        name: &n,
-        kind: CredentialType::ApiKey,
-    };
-    seal(keys, binding, SECRET).await.unwrap()
+    seal(keys, Binding::new(&id, &n, CredentialType::ApiKey), SECRET)
+        .await
+        .unwrap()
 }
 
 async fn open_as(
@@ -28,16 +25,7 @@ async fn open_as(
     kind: CredentialType,
 ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     let (id, n) = (identity(who), name(what));
-    open(
-        keys,
-        Binding {
-            identity: &id,
-            name: &n,
-            kind,
-        },
-        envelope,
-    )
-    .await
+    open(keys, Binding::new(&id, &n, kind), envelope).await
 }
 
 fn assert_integrity_failure(result: Result<Zeroizing<Vec<u8>>, OpenError>) {
@@ -141,9 +129,12 @@ async fn a_flipped_bit_anywhere_fails_closed() {
     bad.ciphertext.truncate(10);
     assert_integrity_failure(open_it(bad).await);
 
-    let mut bad = envelope.clone();
-    bad.format_version = 2;
-    assert_integrity_failure(open_it(bad).await);
+    // A downgrade to format 1 (fewer fields bound) or an unknown format fails too.
+    for version in [1, 3] {
+        let mut bad = envelope.clone();
+        bad.format_version = version;
+        assert_integrity_failure(open_it(bad).await);
+    }
 }
 
 #[tokio::test]
@@ -170,17 +161,11 @@ async fn another_credentials_data_key_does_not_open_this_one() {
 fn associated_data_is_unambiguous() {
     let (a_id, a_name) = (identity("idt_a"), name("bc"));
     let (b_id, b_name) = (identity("idt_ab"), name("c"));
-    let a = Binding {
-        identity: &a_id,
-        name: &a_name,
-        kind: CredentialType::Login,
-    };
-    let b = Binding {
-        identity: &b_id,
-        name: &b_name,
-        kind: CredentialType::Login,
-    };
-    assert_ne!(a.associated_data(), b.associated_data());
+    let a = Binding::new(&a_id, &a_name, CredentialType::Login);
+    let b = Binding::new(&b_id, &b_name, CredentialType::Login);
+    for version in [1, 2] {
+        assert_ne!(a.associated_data(version), b.associated_data(version));
+    }
 }
 
 #[test]
@@ -189,4 +174,33 @@ fn the_data_key_never_prints() {
     let shown = format!("{key:?}");
     assert!(shown.contains("[REDACTED]"), "{shown}");
     assert!(!shown.contains("65") && !shown.contains("0x41"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_format_1_item_written_before_still_opens_but_only_as_format_1() {
+    // GIVEN data sealed the way format 1 sealed it: place and type in the associated data
+    let keys = LocalKeyProvider::new();
+    let (id, n) = (identity("idt_alice"), name("stripe"));
+    let binding = Binding::new(&id, &n, CredentialType::ApiKey);
+    let data_key = keys
+        .generate_data_key(&binding.encryption_context())
+        .await
+        .unwrap();
+    let (nonce, ciphertext) =
+        seal_with_key(&data_key.plaintext, &binding.associated_data(1), SECRET).unwrap();
+    let old = Envelope {
+        format_version: 1,
+        key_id: data_key.key_id,
+        encrypted_data_key: data_key.encrypted,
+        nonce,
+        ciphertext,
+    };
+    // THEN it opens, and claiming it is format 2 does not
+    let opened = open(&keys, binding, &old).await.unwrap();
+    assert_eq!(opened.as_slice(), SECRET);
+    let claimed = Envelope {
+        format_version: 2,
+        ..old
+    };
+    assert_integrity_failure(open(&keys, binding, &claimed).await);
 }

@@ -11,7 +11,7 @@ pub use dynamodb::layout::TableLayout;
 pub use memory::MemoryStore;
 
 use crate::auth::{IdentityId, KeyDirectory};
-use crate::crypto::{Binding, Envelope, NONCE_LEN};
+use crate::crypto::{Binding, Envelope, NONCE_LEN, StoredFields};
 use crate::dependency::DependencyError;
 use crate::domain::{
     ActivityEntry, ActivityStats, CredentialName, CredentialType, LogCursor, LogFilter, LogPage,
@@ -43,9 +43,22 @@ pub struct CredentialRecord {
 }
 
 impl CredentialRecord {
-    /// Where the record sits, as its envelope is bound to it.
+    /// Where the record sits and what is stored beside it, as its envelope is bound to it.
     pub fn binding(&self) -> Binding<'_> {
-        Binding::new(&self.identity, &self.info.name, self.info.kind)
+        self.info.binding(&self.identity)
+    }
+}
+
+impl CredentialInfo {
+    /// The binding of a credential with these fields, kept by `identity`.
+    pub fn binding<'a>(&'a self, identity: &'a IdentityId) -> Binding<'a> {
+        Binding::new(identity, &self.name, self.kind).with_fields(StoredFields {
+            credential_id: &self.credential_id,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            metadata: self.metadata.as_ref(),
+            last_rotated_at: self.last_rotated_at,
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Storing, reading, listing and deleting credentials.
 
 use super::{Call, Vault, VaultError};
-use crate::crypto::{self, Binding, KeyProvider};
+use crate::crypto::{self, KeyProvider};
 use crate::domain::{Action, CredentialName, NewCredential, SecretData, random_id};
 use crate::store::{CredentialInfo, CredentialRecord, VaultStore};
 
@@ -41,13 +41,6 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         self.admit(call, Action::VaultStore, async { Ok(()) })
             .await?;
         let identity = &call.principal.identity;
-        let binding = Binding::new(identity, name, credential.kind);
-        let envelope = crypto::seal(
-            self.keys.as_ref(),
-            binding,
-            &credential.data.to_json_bytes(),
-        )
-        .await?;
         let info = CredentialInfo {
             credential_id: random_id("cred_").map_err(|_| VaultError::Internal("rng".into()))?,
             name: name.clone(),
@@ -58,6 +51,9 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             last_used_at: None,
             last_rotated_at: None,
         };
+        // Sealed with every stored field in its associated data.
+        let plaintext = credential.data.to_json_bytes();
+        let envelope = crypto::seal(self.keys.as_ref(), info.binding(identity), &plaintext).await?;
         let record = CredentialRecord {
             identity: identity.clone(),
             info,

@@ -100,8 +100,6 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             let (code, data, remaining) = data.with_backup_code_used().ok_or_else(|| {
                 VaultError::Unprocessable("No backup codes remaining on this credential".into())
             })?;
-            let envelope =
-                crypto::seal(self.keys.as_ref(), record.binding(), &data.to_json_bytes()).await?;
             let now = self.clock.now();
             let expected = record.envelope.nonce;
             let info = CredentialInfo {
@@ -109,6 +107,9 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 last_rotated_at: Some(now),
                 ..record.info
             };
+            let plaintext = data.to_json_bytes();
+            let binding = info.binding(&record.identity);
+            let envelope = crypto::seal(self.keys.as_ref(), binding, &plaintext).await?;
             let entry = self
                 .entry(call, action, Some(name), 200, None)
                 .with_credential_id(&info.credential_id);

@@ -10,20 +10,39 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::operation::generate_data_key::GenerateDataKeyOutput;
 use aws_sdk_kms::primitives::Blob;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use credvault::auth::ApiKey;
+use credvault::auth::{ApiKey, IdentityId, KEY_MAC_SECRET_LEN, KeyGrant, KeyMac, Scope};
 use credvault::crypto::KmsKeyProvider;
 use credvault::store::DynamoStore;
 use credvault::testing::*;
 use credvault::vault::Vault;
 
-/// The key lookup succeeds: the caller is a writer.
+fn key_mac() -> KeyMac {
+    KeyMac::from_secret(&[9; KEY_MAC_SECRET_LEN])
+}
+
+/// The key lookup succeeds: the caller is a writer, and the item carries its MAC.
 fn known_key() -> Rule {
     mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
+        let identity = IdentityId::parse("idt_fixture").unwrap();
+        let scopes = [Scope::VaultRead, Scope::VaultWrite];
+        let hash = ApiKey::parse(WRITE_KEY).unwrap().hash();
+        let created_at = "2026-01-01T00:00:00Z";
+        let tag = key_mac().tag(&KeyGrant {
+            hash: &hash,
+            identity: &identity,
+            scopes: &scopes,
+            created_at,
+        });
         GetItemOutput::builder()
             .item("identityId", AttributeValue::S("idt_fixture".into()))
             .item(
                 "scopes",
                 AttributeValue::Ss(vec!["vault:read".into(), "vault:write".into()]),
+            )
+            .item("createdAt", AttributeValue::S(created_at.into()))
+            .item(
+                "mac",
+                AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(tag)),
             )
             .build()
     })
@@ -63,7 +82,7 @@ fn vault(ddb: &[&Rule], kms: &[&Rule]) -> Vault<DynamoStore, KmsKeyProvider> {
     let ddb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, ddb.iter().copied());
     let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, kms.iter().copied());
     Vault::new(
-        DynamoStore::new(ddb, "t"),
+        DynamoStore::new(ddb, "t").with_key_mac(std::sync::Arc::new(key_mac())),
         KmsKeyProvider::new(kms, "alias/credvault"),
     )
 }

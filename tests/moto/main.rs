@@ -2,6 +2,7 @@
 //! its own moto on a free loopback port (`stack`).
 
 mod activity;
+mod attacks;
 mod round_trips;
 mod stack;
 mod store;

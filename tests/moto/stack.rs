@@ -4,7 +4,7 @@
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_kms::config::Credentials;
 use credvault::admin;
-use credvault::auth::{ApiKey, IdentityId, Scope};
+use credvault::auth::{ApiKey, IdentityId, KeyMac, Scope};
 use credvault::crypto::KmsKeyProvider;
 use credvault::store::DynamoStore;
 use credvault::testing::{AwsCalls, TestClient};
@@ -12,6 +12,7 @@ use credvault::vault::Vault;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct Moto {
@@ -101,6 +102,8 @@ pub struct Stack {
     pub read_key: ApiKey,
     /// Every AWS call the stack's clients make.
     pub calls: AwsCalls,
+    /// The key-item MAC, as an operator holds it.
+    pub mac: Arc<KeyMac>,
 }
 
 impl Stack {
@@ -120,13 +123,23 @@ impl Stack {
         admin::ensure_kms_key(&kms, KMS_ALIAS)
             .await
             .expect("kms key");
-        let writer = admin::create_identity(&store, "writer", &Scope::ALL, None)
+        let keys = KmsKeyProvider::new(kms.clone(), KMS_ALIAS);
+        admin::ensure_key_mac_secret(&store, &keys)
+            .await
+            .expect("key-MAC secret");
+        let mac = Arc::new(
+            admin::load_key_mac(&store, &keys, KMS_ALIAS)
+                .await
+                .expect("key MAC"),
+        );
+        let store = store.with_key_mac(Arc::clone(&mac));
+        let writer = admin::create_identity(&store, &mac, "writer", &Scope::ALL, None)
             .await
             .expect("identity");
-        let reader = admin::create_identity(&store, "reader", &[Scope::VaultRead], None)
+        let reader = admin::create_identity(&store, &mac, "reader", &[Scope::VaultRead], None)
             .await
             .expect("identity");
-        let vault = Vault::new(store.clone(), KmsKeyProvider::new(kms.clone(), KMS_ALIAS));
+        let vault = Vault::new(store.clone(), keys);
         Self {
             _moto: moto,
             aws,
@@ -137,12 +150,13 @@ impl Stack {
             write_key: writer.api_key,
             read_key: reader.api_key,
             calls,
+            mac,
         }
     }
 
     /// Another identity with both scopes, for isolation tests.
     pub async fn other_identity(&self) -> admin::NewIdentity {
-        admin::create_identity(&self.store, "other", &Scope::ALL, None)
+        admin::create_identity(&self.store, &self.mac, "other", &Scope::ALL, None)
             .await
             .expect("identity")
     }

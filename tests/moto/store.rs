@@ -5,7 +5,7 @@ use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::primitives::Blob;
 use credvault::admin;
-use credvault::crypto::{self, Binding, KmsKeyProvider, OpenError};
+use credvault::crypto::{self, KmsKeyProvider, OpenError};
 use credvault::domain::CredentialName;
 use credvault::store::{DynamoStore, TableLayout};
 use credvault::testing::*;
@@ -74,10 +74,28 @@ async fn given_a_stored_credential_when_decrypted_independently_then_it_is_what_
         .plaintext
         .unwrap()
         .into_inner();
-    let mut aad = b"credvault\x01".to_vec();
-    for part in [stack.identity.as_str(), "stripe", "API_KEY"] {
-        aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        aad.extend_from_slice(part.as_bytes());
+    // Format 2: each field present is 0x01, a 4-byte big-endian length and the bytes;
+    // an absent one (here expiresAt and lastRotatedAt) is a single 0x00.
+    let mut aad = b"credvault\x02".to_vec();
+    let fields = [
+        Some(stack.identity.as_str()),
+        Some("stripe"),
+        Some("API_KEY"),
+        Some(text(&item, "credentialId")),
+        Some(text(&item, "createdAt")),
+        None,
+        Some(text(&item, "metadata")),
+        None,
+    ];
+    for field in fields {
+        match field {
+            Some(part) => {
+                aad.push(1);
+                aad.extend_from_slice(&(part.len() as u32).to_be_bytes());
+                aad.extend_from_slice(part.as_bytes());
+            }
+            None => aad.push(0),
+        }
     }
     let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &data_key).unwrap());
     let nonce = Nonce::try_assume_unique_for_key(bytes(&item, "nonce")).unwrap();
@@ -88,7 +106,7 @@ async fn given_a_stored_credential_when_decrypted_independently_then_it_is_what_
 
     // THEN it is the data that was sent, and the item says how it was made
     assert_eq!(serde_json::from_slice::<Value>(plaintext).unwrap(), data);
-    assert_eq!(item["formatVersion"].as_n().unwrap(), "1");
+    assert_eq!(item["formatVersion"].as_n().unwrap(), "2");
     assert!(text(&item, "kmsKeyId").starts_with("arn:aws:kms:"));
     assert_eq!(text(&item, "credentialId"), answer.json["credentialId"]);
     assert_eq!(text(&item, "metadata"), r#"{"service":"stripe"}"#);
@@ -197,12 +215,10 @@ async fn open_as(
         credvault::auth::IdentityId::parse(identity).unwrap(),
         CredentialName::parse(name).unwrap(),
     );
-    let binding = Binding {
-        identity: &identity,
-        name: &name,
-        kind: record.info.kind,
-    };
-    crypto::open(&keys, binding, &record.envelope)
+    // The record's own binding, moved to where the test says it sits.
+    let mut moved = record.info.clone();
+    moved.name = name;
+    crypto::open(&keys, moved.binding(&identity), &record.envelope)
         .await
         .map(|p| p.to_vec())
 }
@@ -312,7 +328,8 @@ async fn given_kms_unreachable_when_storing_then_503_with_retry_after_and_nothin
         crate::stack::sdk_config_for(&format!("http://127.0.0.1:{}", crate::stack::free_port()))
             .await;
     let vault = Vault::new(
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(&stack.aws), TABLE),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&stack.aws), TABLE)
+            .with_key_mac(std::sync::Arc::clone(&stack.mac)),
         KmsKeyProvider::new(aws_sdk_kms::Client::new(&dead), crate::stack::KMS_ALIAS),
     );
 
@@ -344,6 +361,7 @@ async fn a_key_registers_once_and_never_moves_to_another_identity() {
     let pinned = credvault::auth::ApiKey::parse(stack.write_key.expose()).unwrap();
     let again = credvault::admin::create_identity(
         &stack.store,
+        &stack.mac,
         "thief",
         &credvault::auth::Scope::ALL,
         Some(pinned),

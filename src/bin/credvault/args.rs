@@ -24,6 +24,15 @@ pub struct TableArgs {
     /// The vault's DynamoDB table (the stack's `TableName` output).
     #[arg(long, env = "TABLE_NAME", global = true, default_value = "credvault")]
     pub table: String,
+    /// The vault's KMS key (the stack's `KeyArn` output): creating keys needs it to unwrap
+    /// the key-item MAC secret.
+    #[arg(
+        long,
+        env = "KMS_KEY_ID",
+        global = true,
+        default_value = "alias/credvault"
+    )]
+    pub kms_key: String,
 }
 
 #[derive(Subcommand)]
@@ -56,6 +65,11 @@ pub enum Command {
         api: ApiArgs,
         #[command(subcommand)]
         verb: LogsVerb,
+    },
+    /// Create the key-item MAC secret of a deployed stack (once, after the first deploy).
+    Setup {
+        #[command(flatten)]
+        table: TableArgs,
     },
     /// Create the table and a KMS key with an alias where missing (local stacks such as moto).
     SetupLocal {
@@ -153,6 +167,29 @@ pub enum IdentityVerb {
     },
     /// List identities (never their keys).
     List,
-    /// Revoke an identity: its keys stop working from the next request.
+    /// Revoke an identity: its keys first, then the identity; they stop working from the
+    /// next request.
     Revoke { identity_id: String },
+    /// Add, list or revoke one key of an identity, leaving its credentials alone.
+    Key {
+        #[command(subcommand)]
+        verb: KeyVerb,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeyVerb {
+    /// A new key for a live identity, printed once.
+    Add {
+        identity_id: String,
+        #[arg(long, default_value = "vault:read,vault:write")]
+        scopes: String,
+        /// Register this key instead of minting one.
+        #[arg(long, value_name = "KEY")]
+        with_key: Option<String>,
+    },
+    /// The identity's keys, by key id (never the keys).
+    List { identity_id: String },
+    /// Revoke one key, named by its key id (from `key list`).
+    Revoke { identity_id: String, key_id: String },
 }

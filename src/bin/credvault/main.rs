@@ -4,27 +4,25 @@
 //! Exit codes: 0 success, 1 local error (bad input, AWS failure), 2 usage, 3 the API
 //! answered 4xx, 4 the API answered 5xx, 5 the API could not be reached.
 
+mod admin_verbs;
 mod args;
 mod client;
 mod table;
 
-use args::{ApiArgs, Cli, Command, IdentityVerb, LogsVerb, TableArgs, VaultVerb};
+use args::{ApiArgs, Cli, Command, LogsVerb, VaultVerb};
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use client::{ApiClient, CallError};
-use credvault::admin::{self, AdminError};
-use credvault::auth::{ApiKey, IdentityId};
-use credvault::dependency::load_sdk_config;
+use credvault::admin::AdminError;
 use credvault::domain::SecretData;
-use credvault::store::DynamoStore;
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use zeroize::Zeroizing;
 
-enum Failure {
+pub enum Failure {
     Local(String),
     Call(CallError),
 }
@@ -103,8 +101,11 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Logs { api, verb } => run_logs(api, verb).await,
-        Command::Identity { table, verb } => run_identity(table, verb).await,
-        Command::SetupLocal { table, kms_alias } => setup_local(table, kms_alias).await,
+        Command::Identity { table, verb } => admin_verbs::run_identity(table, verb).await,
+        Command::Setup { table } => admin_verbs::setup(table).await,
+        Command::SetupLocal { table, kms_alias } => {
+            admin_verbs::setup_local(table, kms_alias).await
+        }
     }
 }
 
@@ -159,66 +160,6 @@ async fn run_vault(api: ApiArgs, verb: VaultVerb) -> Result<(), Failure> {
     if let Some(answer) = answer {
         print_json(&answer);
     }
-    Ok(())
-}
-
-async fn run_identity(table: TableArgs, verb: IdentityVerb) -> Result<(), Failure> {
-    let store = dynamo_store(table).await;
-    match verb {
-        IdentityVerb::Create {
-            name,
-            scopes,
-            with_key,
-        } => {
-            let scopes = admin::parse_scopes(&scopes)?;
-            let key = with_key
-                .map(|raw| ApiKey::parse(&raw))
-                .transpose()
-                .map_err(|e| Failure::Local(format!("--with-key: {e}")))?;
-            let created = admin::create_identity(&store, &name, &scopes, key).await?;
-            let scope_names: Vec<_> = scopes.iter().map(|s| s.as_str()).collect();
-            print_json(&serde_json::json!({
-                "identityId": created.identity.as_str(),
-                "name": name,
-                "scopes": scope_names,
-                "apiKey": created.api_key.expose(),
-            }));
-            eprintln!("credvault: the API key above is shown once; only its hash is stored");
-        }
-        IdentityVerb::List => {
-            let identities = admin::list_identities(&store)
-                .await
-                .map_err(AdminError::from)?;
-            print_json(&serde_json::to_value(identities).unwrap_or_default());
-        }
-        IdentityVerb::Revoke { identity_id } => {
-            let identity = IdentityId::parse(&identity_id)
-                .ok_or_else(|| Failure::Local(format!("not an identity id: {identity_id}")))?;
-            if !admin::revoke_identity(&store, &identity)
-                .await
-                .map_err(AdminError::from)?
-            {
-                return Err(Failure::Local(format!("no identity {identity_id}")));
-            }
-            eprintln!("credvault: revoked {identity_id} and its keys");
-        }
-    }
-    Ok(())
-}
-
-async fn setup_local(table: TableArgs, kms_alias: String) -> Result<(), Failure> {
-    let aws = load_sdk_config().await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table);
-    admin::ensure_table(&store)
-        .await
-        .map_err(AdminError::from)?;
-    let kms = aws_sdk_kms::Client::new(&aws);
-    let key_arn = admin::ensure_kms_key(&kms, &kms_alias)
-        .await
-        .map_err(AdminError::from)?;
-    print_json(&serde_json::json!({
-        "table": store.table(), "kmsKeyArn": key_arn, "kmsAlias": kms_alias,
-    }));
     Ok(())
 }
 
@@ -300,11 +241,6 @@ fn api_client(api: ApiArgs) -> Result<ApiClient, Failure> {
     ApiClient::new(&url, SecretString::from(key)).map_err(Failure::Local)
 }
 
-async fn dynamo_store(table: TableArgs) -> DynamoStore {
-    let aws = load_sdk_config().await;
-    DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table)
-}
-
 /// Reads a JSON object from the argument itself, `@FILE` or `-` (stdin), so that a secret
 /// need not pass through argv. Messages never quote the input.
 fn read_object(source: &str, flag: &str) -> Result<Map<String, Value>, Failure> {
@@ -328,7 +264,7 @@ fn read_object(source: &str, flag: &str) -> Result<Map<String, Value>, Failure> 
 }
 
 /// Pretty on a terminal, one line otherwise (for pipes and scripts).
-fn print_json(value: &Value) {
+pub fn print_json(value: &Value) {
     let text = if std::io::stdout().is_terminal() {
         serde_json::to_string_pretty(value)
     } else {

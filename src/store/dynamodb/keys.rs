@@ -3,7 +3,7 @@
 use super::item::{key_item, malformed, n, text};
 use super::layout::{TableLayout, attr};
 use super::{DynamoStore, ddb_error};
-use crate::auth::{IdentityId, IdentityProfile, KeyDirectory, KeyHash, Principal, Scope};
+use crate::auth::{IdentityId, IdentityProfile, KeyDirectory, KeyGrant, KeyHash, Principal, Scope};
 use crate::dependency::DependencyError;
 use crate::domain::{RateWindow, Timestamp};
 use aws_sdk_dynamodb::types::ReturnValue;
@@ -31,11 +31,31 @@ impl KeyDirectory for DynamoStore {
             .and_then(|v| v.as_s().ok())
             .and_then(|raw| IdentityId::parse(raw))
             .ok_or_else(|| malformed("key without identityId"))?;
-        let scopes = item
+        let scopes: Vec<Scope> = item
             .get(attr::SCOPES)
             .and_then(|v| v.as_ss().ok())
             .map(|raw| raw.iter().filter_map(|s| Scope::parse(s)).collect())
             .unwrap_or_default();
+        let grant = KeyGrant {
+            hash: key,
+            identity: &identity,
+            scopes: &scopes,
+            created_at: text(&item, attr::CREATED_AT).unwrap_or_default(),
+        };
+        let tag = item.get(attr::MAC).and_then(|v| v.as_b().ok());
+        let trusted = match (&self.key_mac, tag) {
+            (Some(mac), Some(tag)) => mac.verify(&grant, tag.as_ref()),
+            _ => false,
+        };
+        if !trusted {
+            // Not written by an operator holding the MAC secret: forged, widened or revived.
+            tracing::error!(
+                target: "credvault::integrity",
+                identity = identity.as_str(),
+                "key item failed its MAC check; refused"
+            );
+            return Ok(None);
+        }
         Ok(Some(Principal { identity, scopes }))
     }
 

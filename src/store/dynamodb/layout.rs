@@ -6,6 +6,7 @@
 //! | credential  | `ID#<identity>`     | `CRED#<name>`  |
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | API key     | `KEY#<sha256 hex>`  | `KEY`          |
+//! | MAC secret  | `CONFIG`            | `KEY_MAC`      |
 //! | rate count  | `RATE#<identity>`   | `<unix minute>`|
 //! | log entry   | `LOG#<identity>`    | `<unix ms, 13 digits>#<log id>` |
 //! | day counts  | `STATS#<identity>`  | `<YYYY-MM-DD>` |
@@ -55,6 +56,11 @@ impl TableLayout {
         (format!("STATS#{identity}"), at.day())
     }
 
+    /// The wrapped secret of the key-item MAC (written by operators only).
+    pub fn key_mac_secret_key() -> (String, String) {
+        ("CONFIG".to_owned(), "KEY_MAC".to_owned())
+    }
+
     pub fn api_key_key(hash: &KeyHash) -> (String, String) {
         (format!("KEY#{}", hash.as_str()), Self::KEY_SK.to_owned())
     }
@@ -79,4 +85,6 @@ pub mod attr {
     pub const SCOPES: &str = "scopes";
     pub const REVOKED_AT: &str = "revokedAt";
     pub const REQUESTS: &str = "requests";
+    /// HMAC-SHA256 over what a key item grants (`crate::auth::KeyGrant`).
+    pub const MAC: &str = "mac";
 }

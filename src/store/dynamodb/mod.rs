@@ -16,6 +16,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// Verifies key items; without it no key authenticates.
+    key_mac: Option<std::sync::Arc<crate::auth::KeyMac>>,
 }
 
 impl DynamoStore {
@@ -23,6 +25,15 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            key_mac: None,
+        }
+    }
+
+    /// Trusts key items only with a valid tag under `mac`.
+    pub fn with_key_mac(self, mac: std::sync::Arc<crate::auth::KeyMac>) -> Self {
+        Self {
+            key_mac: Some(mac),
+            ..self
         }
     }
 

@@ -3,6 +3,10 @@
 //! A key is `loid-` and 64 lowercase hex characters: 256 random bits, so one SHA-256 of it is
 //! enough to store (no slow hash needed), and the plaintext key is never stored anywhere.
 
+mod key_mac;
+
+pub use key_mac::{KEY_MAC_SECRET_LEN, KeyGrant, KeyMac};
+
 use crate::dependency::DependencyError;
 use crate::domain::{RateWindow, Timestamp};
 use aws_lc_rs::digest::{SHA256, digest};
@@ -69,7 +73,7 @@ impl fmt::Debug for ApiKey {
 
 /// SHA-256 of an API key, lowercase hex: what the directory stores and looks up.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct KeyHash(String);
+pub struct KeyHash(pub(crate) String);
 
 impl KeyHash {
     pub fn as_str(&self) -> &str {

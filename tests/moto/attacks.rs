@@ -1,0 +1,209 @@
+//! Someone who can write the table but cannot use the vault's KMS key: each attack of the
+//! trust-boundary review, done with raw DynamoDB calls, and how it fails closed.
+
+use crate::stack::{Stack, TABLE};
+use aws_sdk_dynamodb::types::AttributeValue;
+use credvault::admin;
+use credvault::auth::{ApiKey, Scope};
+use credvault::domain::CredentialName;
+use credvault::store::TableLayout;
+use credvault::testing::*;
+use serde_json::json;
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+async fn get(stack: &Stack, (pk, sk): (String, String)) -> Item {
+    stack
+        .store
+        .client()
+        .get_item()
+        .table_name(TABLE)
+        .key("pk", AttributeValue::S(pk))
+        .key("sk", AttributeValue::S(sk))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the item")
+}
+
+async fn put(stack: &Stack, item: Item) {
+    stack
+        .store
+        .client()
+        .put_item()
+        .table_name(TABLE)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn list_as(stack: &Stack, key: &str) -> u16 {
+    TestClient::new(&stack.vault)
+        .request_as(key, "GET", "/v0/vault")
+        .await
+        .status
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_copied_key_item_under_a_new_hash_opens_nothing() {
+    let stack = Stack::start().await;
+    let mine = get(&stack, TableLayout::api_key_key(&stack.write_key.hash())).await;
+    let forged = ApiKey::generate().unwrap();
+    let (pk, _) = TableLayout::api_key_key(&forged.hash());
+    let mut copy = mine.clone();
+    copy.insert("pk".into(), AttributeValue::S(pk));
+    put(&stack, copy).await;
+    assert_eq!(list_as(&stack, forged.expose()).await, 401);
+    assert_eq!(list_as(&stack, stack.write_key.expose()).await, 200);
+}
+
+#[tokio::test]
+async fn widened_scopes_are_refused() {
+    let stack = Stack::start().await;
+    let key = TableLayout::api_key_key(&stack.read_key.hash());
+    let mut item = get(&stack, key).await;
+    item.insert(
+        "scopes".into(),
+        AttributeValue::Ss(vec!["vault:read".into(), "vault:write".into()]),
+    );
+    put(&stack, item).await;
+    assert_eq!(list_as(&stack, stack.read_key.expose()).await, 401);
+}
+
+#[tokio::test]
+async fn a_revoked_key_stays_revoked_when_its_mark_is_deleted() {
+    let stack = Stack::start().await;
+    assert!(
+        admin::revoke_identity(&stack.store, &stack.identity)
+            .await
+            .unwrap()
+    );
+    let key = TableLayout::api_key_key(&stack.write_key.hash());
+    let mut item = get(&stack, key).await;
+    assert!(!item.contains_key("mac"), "revocation drops the tag");
+    item.remove("revokedAt");
+    put(&stack, item).await;
+    assert_eq!(list_as(&stack, stack.write_key.expose()).await, 401);
+}
+
+#[tokio::test]
+async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
+    let stack = Stack::start().await;
+    stack
+        .writer()
+        .put("stripe", &json!({"type": "API_KEY", "data": {"key": "k"}}))
+        .await;
+    let second = admin::add_key(&stack.store, &stack.mac, &stack.identity, &Scope::ALL, None)
+        .await
+        .unwrap();
+    let keys = admin::list_keys(&stack.store, &stack.identity)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 2);
+    let first_id = keys
+        .iter()
+        .find(|k| stack.write_key.hash().as_str().starts_with(&k.key_id))
+        .unwrap()
+        .key_id
+        .clone();
+    assert!(
+        admin::revoke_key(&stack.store, &stack.identity, &first_id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(list_as(&stack, stack.write_key.expose()).await, 401);
+    let answer = TestClient::new(&stack.vault)
+        .request_as(second.expose(), "GET", "/v0/vault/stripe")
+        .await;
+    assert_eq!(answer.status, 200, "the credentials stay: {}", answer.text);
+    // A revoked identity gets no new key.
+    assert!(
+        admin::revoke_identity(&stack.store, &stack.identity)
+            .await
+            .unwrap()
+    );
+    assert!(
+        admin::add_key(&stack.store, &stack.mac, &stack.identity, &Scope::ALL, None)
+            .await
+            .is_err()
+    );
+    assert_eq!(list_as(&stack, second.expose()).await, 401);
+}
+
+async fn tampered_read(stack: &Stack, edit: impl FnOnce(&mut Item)) -> Answer {
+    let key =
+        TableLayout::credential_key(&stack.identity, &CredentialName::parse("github").unwrap());
+    let mut item = get(stack, key).await;
+    edit(&mut item);
+    put(stack, item).await;
+    stack
+        .writer()
+        .request("GET", "/v0/vault/github", None)
+        .await
+}
+
+type Edit = Box<dyn FnOnce(&mut Item)>;
+
+fn set(attribute: &'static str, value: &'static str) -> Edit {
+    Box::new(move |item: &mut Item| {
+        item.insert(attribute.into(), AttributeValue::S(value.into()));
+    })
+}
+
+#[tokio::test]
+async fn every_stored_field_is_bound_to_the_ciphertext() {
+    let stack = Stack::start().await;
+    let login = |expires: &str| {
+        json!({"type": "LOGIN", "data": {"password": "s3cret!"},
+               "metadata": {"uri": "https://github.com"}, "expiresAt": expires})
+    };
+    // (what, expiry stored before the edit, the edit)
+    let edits: Vec<(&str, &str, Edit)> = vec![
+        (
+            "metadata",
+            "2099-01-01",
+            set("metadata", r#"{"uri":"https://evil.example"}"#),
+        ),
+        // An expired credential revived by removing (or moving) its expiry.
+        (
+            "expiry removed",
+            "2020-01-01",
+            Box::new(|i: &mut Item| {
+                i.remove("expiresAt");
+            }),
+        ),
+        (
+            "expiry moved",
+            "2020-01-01",
+            set("expiresAt", "2099-01-01T00:00:00Z"),
+        ),
+        ("type", "2099-01-01", set("type", "CUSTOM")),
+        ("credentialId", "2099-01-01", set("credentialId", "cred_0")),
+        (
+            "createdAt",
+            "2099-01-01",
+            set("createdAt", "2020-01-01T00:00:00Z"),
+        ),
+        (
+            "downgrade to format 1",
+            "2099-01-01",
+            Box::new(|i: &mut Item| {
+                i.insert("formatVersion".into(), AttributeValue::N("1".into()));
+            }),
+        ),
+    ];
+    for (what, expires, edit) in edits {
+        assert_eq!(
+            stack.writer().put("github", &login(expires)).await.status,
+            200
+        );
+        let answer = tampered_read(&stack, edit).await;
+        assert_eq!(answer.status, 500, "{what}: {}", answer.text);
+        assert_envelope(&answer, 500, "internal_error");
+        assert!(!answer.text.contains("s3cret!"), "{what}");
+    }
+}
