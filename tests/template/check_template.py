@@ -65,6 +65,8 @@ def check_function(t):
     assert props["Runtime"] == "provided.al2023", props["Runtime"]
     assert props["Architectures"] == ["arm64"], props["Architectures"]
     assert props["Handler"] == "bootstrap"
+    assert "ReservedConcurrentExecutions" in props, "a flood must not take the account's pool"
+    assert t["Parameters"]["ReservedConcurrency"]["Default"] > 0
     assert props["MemorySize"] == {"Ref": "MemorySize"} and t["Parameters"]["MemorySize"]["Default"] == 128
     assert props["Timeout"] == {"Ref": "Timeout"} and t["Parameters"]["Timeout"]["Default"] == 10
     env = props["Environment"]["Variables"]
@@ -82,6 +84,8 @@ def check_least_privilege(t):
     }
     seen = set()
     for s in statements:
+        if s["Effect"] == "Deny":
+            continue
         actions = set(as_list(s["Action"]))
         services = {a.split(":")[0] for a in actions}
         assert len(services) == 1 and services <= set(allowed), f"unexpected actions {actions}"
@@ -92,6 +96,11 @@ def check_least_privilege(t):
         assert "*" not in resources and all("*" not in json.dumps(r) for r in resources), resources
         target = table if service == "dynamodb" else key
         assert resources == [{"Fn::GetAtt": [target, "Arn"]}], f"{service} on {resources}"
+        if service == "kms" and actions == {"kms:Decrypt"} and "StringEquals" in s.get("Condition", {}):
+            # The key-item MAC secret: Decrypt only, only under its own purpose.
+            purpose = s["Condition"]["StringEquals"].get("kms:EncryptionContext:credvault:purpose")
+            assert purpose == "key-mac", s["Condition"]
+            continue
         if service == "kms":
             condition = s.get("Condition", {})
             keys = condition.get("ForAllValues:StringEquals", {}).get("kms:EncryptionContextKeys")
@@ -102,6 +111,22 @@ def check_least_privilege(t):
     assert seen == {"dynamodb", "kms"}, seen
     managed = [json.dumps(m) for m in role.get("ManagedPolicyArns", [])]
     assert all("AWSLambdaBasicExecutionRole" in m for m in managed), managed
+
+
+def check_no_key_item_writes(t):
+    """The function may not write key items or the MAC secret: a compromised function still
+    cannot mint, widen or revive a key."""
+    _, statements = role_statements(t)
+    table = only(t, "AWS::DynamoDB::Table")[0]
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    covered = False
+    for s in denies:
+        leading = s.get("Condition", {}).get("ForAnyValue:StringLike", {}).get("dynamodb:LeadingKeys", [])
+        if (writes <= set(as_list(s["Action"])) and {"KEY#*", "CONFIG"} <= set(as_list(leading))
+                and as_list(s["Resource"]) == [{"Fn::GetAtt": [table, "Arn"]}]):
+            covered = True
+    assert covered, f"no deny of key-item writes: {denies}"
 
 
 def check_table(t):
@@ -123,17 +148,29 @@ def check_key(t):
     assert props["EnableKeyRotation"] is True
     statements = props["KeyPolicy"]["Statement"]
     root = [s for s in statements if s["Effect"] == "Allow" and "root" in json.dumps(s["Principal"])]
-    assert root and root[0]["Action"] == "kms:*", "the account must keep control of the key"
-    denied_without = set()
+    assert root and root[0]["Action"] == "kms:*", "the account must keep administering the key"
+    crypto = {"kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*", "kms:Encrypt"}
+    # Only the function's role and the optional break-glass role use the key, by PrincipalArn.
+    only_vault = [s for s in statements if s["Effect"] == "Deny" and s.get("Principal") == "*"
+                  and crypto <= set(as_list(s["Action"]))
+                  and "aws:PrincipalArn" in s.get("Condition", {}).get("ArnNotEquals", {})]
+    assert only_vault, "no deny of cryptography to principals other than the vault's"
+    allowed = json.dumps(only_vault[0]["Condition"]["ArnNotEquals"]["aws:PrincipalArn"])
+    assert "role/${AWS::StackName}-api" in allowed and "BreakGlassRoleArn" in allowed, allowed
+    # ... and only with credvault's context (a credential's, or the MAC secret's purpose).
+    needs = {}
     for s in statements:
-        if s["Effect"] == "Deny" and {"kms:GenerateDataKey", "kms:Decrypt"} <= set(as_list(s["Action"])):
-            for k, v in s.get("Condition", {}).get("Null", {}).items():
-                if v == "true":
-                    denied_without.add(k)
-    assert denied_without == {"kms:EncryptionContext:credvault:identity",
-                              "kms:EncryptionContext:credvault:credential"}, denied_without
-    # No cycle: the key policy names no role of this stack.
-    assert "Role" not in json.dumps(props["KeyPolicy"]), "the key policy references a role"
+        if s["Effect"] == "Deny" and crypto <= set(as_list(s["Action"])):
+            nulls = {k for k, v in s.get("Condition", {}).get("Null", {}).items() if v == "true"}
+            if nulls:
+                needs[frozenset(nulls)] = True
+    purpose = "kms:EncryptionContext:credvault:purpose"
+    assert set(needs) == {
+        frozenset({"kms:EncryptionContext:credvault:identity", purpose}),
+        frozenset({"kms:EncryptionContext:credvault:credential", purpose}),
+    }, needs
+    # No cycle: the key policy names the role by its ARN string, never by reference.
+    assert "ApiRole" not in json.dumps(props["KeyPolicy"]), "the key policy references the role"
     aliases = resources_of(t, "AWS::KMS::Alias")
     assert any(a["Properties"]["TargetKeyId"] == {"Ref": name} for a in aliases.values())
 
@@ -160,10 +197,10 @@ def check_logs(t):
 
 
 def check_outputs(t):
-    assert {"ApiUrl", "TableName", "KeyArn"} <= set(t["Outputs"]), t["Outputs"]
+    assert {"ApiUrl", "McpUrl", "TableName", "KeyArn"} <= set(t["Outputs"]), t["Outputs"]
 
 
-CHECKS = [check_function, check_least_privilege, check_table, check_key, check_api,
+CHECKS = [check_function, check_least_privilege, check_no_key_item_writes, check_table, check_key, check_api,
           check_logs, check_outputs]
 
 
@@ -183,7 +220,32 @@ def ddb_statement(t):
     return next(s for s in role_statements(t)[1] if "dynamodb:GetItem" in as_list(s["Action"]))
 
 
+def key_policy(t):
+    return only(t, "AWS::KMS::Key")[1]["Properties"]["KeyPolicy"]["Statement"]
+
+
+def without_statement(statements, sid):
+    statements[:] = [s for s in statements if s.get("Sid") != sid]
+
+
 MUTATIONS = [
+    ("any principal using the key", check_key, lambda t: without_statement(key_policy(t), "OnlyTheVaultUsesTheKey")),
+    ("ReEncrypt left open", check_key, lambda t: next(
+        s for s in key_policy(t) if s.get("Sid") == "OnlyTheVaultUsesTheKey").update(
+        Action=["kms:Decrypt", "kms:GenerateDataKey*", "kms:Encrypt"])),
+    ("data keys without context", check_key, lambda t: without_statement(key_policy(t), "DataKeysOnlyWithIdentityContext")),
+    ("key items writable", check_no_key_item_writes, lambda t: [
+        p["PolicyDocument"].update(Statement=[s for s in p["PolicyDocument"]["Statement"]
+                                              if s["Effect"] != "Deny"])
+        for p in role_statements(t)[0]["Policies"]]),
+    ("only KEY# protected", check_no_key_item_writes, lambda t: next(
+        s for s in role_statements(t)[1] if s["Effect"] == "Deny")["Condition"]["ForAnyValue:StringLike"].update(
+        {"dynamodb:LeadingKeys": ["KEY#*"]})),
+    ("MAC secret under any context", check_least_privilege, lambda t: next(
+        s for s in role_statements(t)[1] if s.get("Sid") == "KeyMacSecretAtColdStart")["Condition"][
+        "StringEquals"].update({"kms:EncryptionContext:credvault:purpose": "anything"})),
+    ("no reserved concurrency", check_function, lambda t: function(t)["Properties"].pop(
+        "ReservedConcurrentExecutions")),
     ("KMS on every key", check_least_privilege, lambda t: kms_statement(t).update(Resource="*")),
     ("KMS without context", check_least_privilege, lambda t: kms_statement(t).pop("Condition")),
     ("DynamoDB Scan", check_least_privilege, lambda t: ddb_statement(t).update(
