@@ -68,6 +68,7 @@ package: toolchain venv
 
 bench: toolchain
 	cargo bench --bench vault_ops
+	cargo bench --bench peak_memory
 
 clean:
 	cargo clean

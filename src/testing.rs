@@ -42,6 +42,11 @@ pub fn fixture_identity() -> IdentityId {
 
 /// A vault on the in-memory store and local keys, knowing the fixtures' keys.
 pub fn memory_vault() -> MemoryVault {
+    Vault::new(fixture_store(), LocalKeyProvider::new())
+}
+
+/// An in-memory table knowing the fixtures' keys, for a vault with other keys or clock.
+pub fn fixture_store() -> MemoryStore {
     let store = MemoryStore::new();
     let other = IdentityId::parse("idt_other").expect("a valid id");
     let both = vec![Scope::VaultRead, Scope::VaultWrite];
@@ -54,7 +59,7 @@ pub fn memory_vault() -> MemoryVault {
         let principal = Principal { identity, scopes };
         store.add_key(ApiKey::parse(key).expect("a valid key").hash(), principal);
     }
-    Vault::new(store, LocalKeyProvider::new())
+    store
 }
 
 pub fn events_dir() -> PathBuf {

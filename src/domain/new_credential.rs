@@ -5,7 +5,9 @@
 //! Every message below names fields, never their contents.
 
 use super::{CredentialType, SecretData, Timestamp, decode_totp_secret};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// The serialized size limits that keep one credential inside one DynamoDB item (400 KB):
 /// 256 KiB of ciphertext plus 32 KiB of metadata plus fixed fields stay well under it.
@@ -13,6 +15,12 @@ pub const MAX_DATA_BYTES: usize = 256 * 1024;
 pub const MAX_METADATA_BYTES: usize = 32 * 1024;
 
 const FIELDS: [&str; 4] = ["type", "data", "metadata", "expiresAt"];
+
+/// How much larger than its compact form a field's raw text may be (spaces, indentation)
+/// before it is refused unparsed.
+const RAW_ALLOWANCE: usize = 2;
+/// `type` and `expiresAt` are short strings; anything longer is refused unparsed.
+const SMALL_FIELD_BYTES: usize = 4096;
 
 /// A store request that has passed every check of the contract.
 #[derive(Debug)]
@@ -41,22 +49,52 @@ impl NewCredential {
             return Err(invalid("Request body is required"));
         }
         // Syntax errors name a line and column, never the text.
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| invalid(format!("Request body is not valid JSON: {e}")))?;
-        let Value::Object(mut fields) = value else {
+        let not_json =
+            |e: serde_json::Error| invalid(format!("Request body is not valid JSON: {e}"));
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            // Checked without building anything: any JSON that is not an object.
+            serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(not_json)?;
             return Err(invalid("Request body must be a JSON object"));
-        };
-        if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        }
+        // Fields are kept as raw text first, so that no field is turned into a tree of
+        // values before its size is known: a 2 MiB body of tiny values would otherwise
+        // take over 100 MB of memory to be refused.
+        let mut fields: BTreeMap<String, Box<RawValue>> =
+            serde_json::from_slice(body).map_err(not_json)?;
+        // The unknown name itself is never quoted: a secret pasted as a key fits any length.
+        if fields.keys().any(|k| !FIELDS.contains(&k.as_str())) {
             return Err(invalid(format!(
-                "Unknown field {}",
-                quote_field_name(unknown)
+                "Unknown field in request body; the fields are: {}",
+                FIELDS.join(", ")
             )));
         }
 
-        let kind = parse_kind(fields.get("type"))?;
-        let data = parse_data(kind, fields.remove("data"))?;
-        let metadata = parse_metadata(fields.remove("metadata"))?;
-        let expires_at = parse_expiry(fields.get("expiresAt"))?;
+        // A field whose raw text is over `limit` is refused with `refusal`, unparsed.
+        let mut field = |name: &str, limit: usize, refusal: BodyError| match fields.remove(name) {
+            None => Ok(None),
+            Some(raw) if raw.get().len() > limit => Err(refusal),
+            Some(raw) => serde_json::from_str(raw.get()).map(Some).map_err(not_json),
+        };
+        let too_large = |name: &str, limit: usize| {
+            BodyError::TooLarge(format!("Field `{name}` is over {limit} bytes serialized"))
+        };
+        let kind = field("type", SMALL_FIELD_BYTES, kind_error())?;
+        let kind = parse_kind(kind.as_ref())?;
+        let raw_data = MAX_DATA_BYTES * RAW_ALLOWANCE;
+        let data = parse_data(
+            kind,
+            field("data", raw_data, too_large("data", MAX_DATA_BYTES))?,
+        )?;
+        let raw_metadata = MAX_METADATA_BYTES * RAW_ALLOWANCE;
+        let metadata = field(
+            "metadata",
+            raw_metadata,
+            too_large("metadata", MAX_METADATA_BYTES),
+        )?;
+        let metadata = parse_metadata(metadata)?;
+        let expiry = field("expiresAt", SMALL_FIELD_BYTES, invalid(EXPIRY_MESSAGE))?;
+        let expires_at = parse_expiry(expiry.as_ref())?;
         Ok(Self {
             kind,
             data,
@@ -72,13 +110,18 @@ fn parse_kind(value: Option<&Value>) -> Result<CredentialType, BodyError> {
         Some(Value::String(raw)) => CredentialType::parse(raw),
         Some(_) => None,
     }
-    .ok_or_else(|| {
-        invalid(format!(
-            "Field `type` must be one of: {}",
-            CredentialType::names()
-        ))
-    })
+    .ok_or_else(kind_error)
 }
+
+fn kind_error() -> BodyError {
+    invalid(format!(
+        "Field `type` must be one of: {}",
+        CredentialType::names()
+    ))
+}
+
+const EXPIRY_MESSAGE: &str =
+    "Field `expiresAt` must be an RFC 3339 date-time (or an ISO 8601 date)";
 
 fn parse_data(kind: CredentialType, value: Option<Value>) -> Result<SecretData, BodyError> {
     let data = match value {
@@ -115,9 +158,9 @@ fn parse_metadata(value: Option<Value>) -> Result<Option<Map<String, Value>>, Bo
 fn parse_expiry(value: Option<&Value>) -> Result<Option<Timestamp>, BodyError> {
     match value {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(raw)) => Timestamp::parse(raw).map(Some).ok_or_else(|| {
-            invalid("Field `expiresAt` must be an RFC 3339 date-time (or an ISO 8601 date)")
-        }),
+        Some(Value::String(raw)) => Timestamp::parse(raw)
+            .map(Some)
+            .ok_or_else(|| invalid(EXPIRY_MESSAGE)),
         Some(_) => Err(invalid("Field `expiresAt` must be a string or null")),
     }
 }
@@ -163,18 +206,6 @@ fn is_list_of_codes(value: &Value) -> bool {
             .iter()
             .all(|c| c.as_str().is_some_and(|s| !s.is_empty()))
     })
-}
-
-/// Quotes an unknown key only when it looks like a field name; anything else could be a
-/// secret pasted in the wrong place.
-fn quote_field_name(key: &str) -> String {
-    let looks_like_a_name =
-        key.len() <= 40 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if looks_like_a_name {
-        format!("`{key}`")
-    } else {
-        "in request body".to_owned()
-    }
 }
 
 #[cfg(test)]
@@ -282,10 +313,10 @@ mod tests {
             ),
             (
                 json!({"type": "LOGIN", "data": {"p": "x"}, "extra": 1}),
-                "Unknown field `extra`",
+                "Unknown field in request body; the fields are: type,",
             ),
             (
-                json!({"type": "LOGIN", "data": {"p": "x"}, "sk_live_SECRET!": 1}),
+                json!({"type": "LOGIN", "data": {"p": "x"}, "ghp_SECRET0123456789abcdef0123456789": 1}),
                 "Unknown field in request body",
             ),
             (json!(["sk_live_SECRET"]), "must be a JSON object"),

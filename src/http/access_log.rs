@@ -3,6 +3,7 @@
 
 use lambda_http::RequestExt;
 use lambda_http::http::{StatusCode, request::Parts};
+use lambda_http::request::RequestContext;
 use std::time::Instant;
 
 /// What the access log says of a request, filled in as it is learned.
@@ -29,11 +30,17 @@ impl AccessLog {
             .lambda_context_ref()
             .map(|c| c.request_id.as_str());
         let latency_ms = self.started.elapsed().as_micros() as f64 / 1000.0;
+        let source_ip = match parts.extensions.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(c)) => c.http.source_ip.as_deref(),
+            Some(RequestContext::ApiGatewayV1(c)) => c.identity.source_ip.as_deref(),
+            _ => None,
+        };
         macro_rules! access {
             ($level:ident) => {
                 tracing::$level!(
                     target: "credvault::access",
                     request_id = request_id.unwrap_or("-"),
+                    source_ip = source_ip.unwrap_or("-"),
                     identity = self.identity.as_deref().unwrap_or("-"),
                     method = parts.method.as_str(),
                     route = self.route,

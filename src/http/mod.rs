@@ -16,8 +16,9 @@ use crate::store::VaultStore;
 use crate::vault::Vault;
 use access_log::AccessLog;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
+use std::time::Duration;
 use views::ErrorView;
 use zeroize::Zeroizing;
 
@@ -37,7 +38,16 @@ pub async fn handle<S: VaultStore + 'static, K: KeyProvider + 'static>(
         Body::Binary(bytes) => bytes,
         other => other.as_ref().to_vec(),
     });
-    let (response, detail) = match dispatch::dispatch(vault, &parts, &body, &mut log).await {
+    let work = dispatch::dispatch(vault, &parts, &body, &mut log);
+    let outcome = match time_left(&parts) {
+        None => work.await,
+        // Every AWS call and the backup-code loop stop here, in time to answer in the
+        // envelope before Lambda kills the invocation (API Gateway would send a bare 5xx).
+        Some(budget) => tokio::time::timeout(budget, work)
+            .await
+            .unwrap_or_else(|_| Err(ApiError::unavailable("the request ran out of time".into()))),
+    };
+    let (response, detail) = match outcome {
         Ok(response) => (response, None),
         Err(mut err) => {
             let detail = err.detail.take();
@@ -46,6 +56,25 @@ pub async fn handle<S: VaultStore + 'static, K: KeyProvider + 'static>(
     };
     log.write(&parts, response.status(), detail.as_deref());
     response
+}
+
+/// Kept back from the invocation's deadline to write the answer and the access log.
+const ANSWER_MARGIN: Duration = Duration::from_millis(300);
+
+/// The time this request may still work, from the Lambda context's deadline; `None` outside
+/// Lambda (tests, tools), where nothing cuts the request short.
+fn time_left(parts: &lambda_http::http::request::Parts) -> Option<Duration> {
+    let deadline = parts.extensions.lambda_context_ref()?.deadline;
+    if deadline == 0 {
+        return None;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let left = Duration::from_millis(deadline)
+        .checked_sub(now)
+        .unwrap_or_default();
+    Some(left.saturating_sub(ANSWER_MARGIN))
 }
 
 /// [`handle`] in a task of its own: a panic anywhere below answers `500 internal_error` in the

@@ -3,6 +3,7 @@
 //! injected faults (`faults`). No network.
 
 mod activity;
+mod deadline;
 mod faults;
 mod fixtures;
 mod mcp;

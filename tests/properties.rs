@@ -1,0 +1,109 @@
+//! Properties of the parsers and of the associated-data encoding, over generated input: no
+//! panic, no echo of what was sent, and no two bindings that share bytes.
+
+use credvault::auth::IdentityId;
+use credvault::crypto::{Binding, StoredFields};
+use credvault::domain::{CredentialName, CredentialType, NewCredential, Timestamp};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+/// A secret-looking string: long and random enough never to be a word of a message.
+fn secret() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_]{12,24}".prop_map(|s| format!("Zq{s}"))
+}
+
+/// JSON values of any shape whose strings are all secrets.
+fn value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        secret().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(secret(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A store body: the real field names with values of any shape, sometimes a secret as a key.
+fn body() -> impl Strategy<Value = Value> {
+    let field = prop_oneof![
+        Just("type".to_owned()),
+        Just("data".to_owned()),
+        Just("metadata".to_owned()),
+        Just("expiresAt".to_owned()),
+        secret(),
+    ];
+    prop::collection::btree_map(field, value(), 0..5)
+        .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>()))
+}
+
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(map) => map.iter().for_each(|(k, v)| {
+            out.push(k.clone());
+            strings(v, out);
+        }),
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_store_body_is_parsed_or_refused_without_quoting_a_value(body in body()) {
+        if let Err(err) = NewCredential::from_json(body.to_string().as_bytes()) {
+            let message = err.to_string();
+            let mut sent = Vec::new();
+            strings(&body, &mut sent);
+            for s in sent.iter().filter(|s| s.starts_with("Zq")) {
+                prop_assert!(!message.contains(s.as_str()), "{} quoted in {}", s, message);
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_body_parser(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        let _ = NewCredential::from_json(&bytes);
+    }
+
+    #[test]
+    fn a_path_segment_is_a_name_or_refused_without_quoting_it(segment in ".{0,200}") {
+        match CredentialName::from_path_segment(&segment) {
+            Ok(name) => prop_assert!(name.as_str().len() <= 128),
+            Err(err) => prop_assert!(segment.len() < 3 || !err.to_string().contains(&segment)),
+        }
+    }
+
+    #[test]
+    fn distinct_bindings_never_share_associated_data(
+        a in ("[a-z0-9_]{1,8}", "[A-Za-z0-9][A-Za-z0-9._-]{0,8}", ".{0,8}", prop::option::of(".{0,8}")),
+        b in ("[a-z0-9_]{1,8}", "[A-Za-z0-9][A-Za-z0-9._-]{0,8}", ".{0,8}", prop::option::of(".{0,8}")),
+    ) {
+        let created = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
+        let aad = |(id, name, credential_id, meta): &(String, String, String, Option<String>)| {
+            let identity = IdentityId::parse(id).unwrap();
+            let name = CredentialName::parse(name).unwrap();
+            let metadata: Option<Map<String, Value>> =
+                meta.as_ref().map(|m| [("m".to_owned(), Value::String(m.clone()))].into_iter().collect());
+            let fields = StoredFields {
+                credential_id,
+                created_at: created,
+                expires_at: None,
+                metadata: metadata.as_ref(),
+                last_rotated_at: None,
+            };
+            Binding::new(&identity, &name, CredentialType::Login)
+                .with_fields(fields)
+                .associated_data(2)
+        };
+        prop_assert_eq!(a == b, aad(&a) == aad(&b));
+    }
+}
