@@ -239,3 +239,35 @@ async fn given_working_dependencies_then_the_write_is_one_unconditional_put_with
         "the day's counters, beside the write"
     );
 }
+
+#[tokio::test]
+async fn a_write_retried_after_a_lost_answer_carries_the_same_idempotency_token() {
+    // GIVEN a transaction whose first answer is lost (a 500 the SDK retries), then succeeds
+    let tokens = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = std::sync::Arc::clone(&tokens);
+    let flaky = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+        .match_requests(move |req| {
+            let token = req.client_request_token().unwrap_or_default().to_owned();
+            seen.lock().unwrap().push(token);
+            true
+        })
+        .sequence()
+        .http_status(500, aws_error("InternalServerError"))
+        .output(|| TransactWriteItemsOutput::builder().build())
+        .build();
+    let (key, kms, counters) = (known_key(), kms_works(), counters());
+    // WHEN a credential is stored
+    let answer = TestClient::new(&vault(&[&key, &flaky, &counters], &[&kms]))
+        .send(store_request())
+        .await;
+    // THEN the SDK retried the same operation input (two attempts of one call), whose token
+    // names the write, so DynamoDB applies it once whichever attempt committed; and the
+    // caller gets the success it was
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(flaky.num_calls(), 2, "one retry");
+    let tokens = tokens.lock().unwrap().clone();
+    assert!(
+        !tokens.is_empty() && tokens.iter().all(|t| t.starts_with("log_")),
+        "{tokens:?}"
+    );
+}
