@@ -1,5 +1,7 @@
 //! What the function reads from its environment, once per cold start.
 
+use std::time::Duration;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The DynamoDB table holding credentials and key hashes.
@@ -11,6 +13,13 @@ pub struct Config {
     pub rate_limit_per_minute: Option<u64>,
     /// Days activity entries are kept (`LOG_RETENTION_DAYS`, default 90, 1 to 3650).
     pub log_retention_days: u32,
+    /// How long a warm instance trusts a verified key (`PRINCIPAL_CACHE_SECONDS`, default
+    /// 30, 0 turns it off): the revocation delay.
+    pub principal_cache: Duration,
+    /// How long and how often an unwrapped data key is reused (`DATA_KEY_CACHE_SECONDS`,
+    /// default 300, 0 turns it off; `DATA_KEY_CACHE_MAX_USES`, default 1000).
+    pub data_key_cache: Duration,
+    pub data_key_cache_max_uses: u32,
 }
 
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 200;
@@ -49,7 +58,19 @@ impl Config {
                 .filter(|days| (1..=3650).contains(days))
                 .ok_or(MissingVariable("LOG_RETENTION_DAYS"))?,
         };
+        let number = |name: &'static str, default: u64, max: u64| match lookup(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or(MissingVariable(name)),
+        };
         Ok(Self {
+            principal_cache: Duration::from_secs(number("PRINCIPAL_CACHE_SECONDS", 30, 3600)?),
+            data_key_cache: Duration::from_secs(number("DATA_KEY_CACHE_SECONDS", 300, 3600)?),
+            data_key_cache_max_uses: number("DATA_KEY_CACHE_MAX_USES", 1000, 1_000_000)? as u32,
             log_retention_days,
             table_name: required("TABLE_NAME")?,
             kms_key_id: required("KMS_KEY_ID")?,
@@ -105,6 +126,26 @@ mod tests {
         for bad in ["-1", "ten", ""] {
             assert!(limit(Some(bad)).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn caches_default_to_30_s_and_5_min_and_0_turns_them_off() {
+        let got = config(&BASE).unwrap();
+        assert_eq!(got.principal_cache, Duration::from_secs(30));
+        assert_eq!(
+            (got.data_key_cache, got.data_key_cache_max_uses),
+            (Duration::from_secs(300), 1000)
+        );
+        let mut vars = BASE.to_vec();
+        vars.extend([
+            ("PRINCIPAL_CACHE_SECONDS", "0"),
+            ("DATA_KEY_CACHE_SECONDS", "0"),
+        ]);
+        let off = config(&vars).unwrap();
+        assert!(off.principal_cache.is_zero() && off.data_key_cache.is_zero());
+        let mut vars = BASE.to_vec();
+        vars.push(("PRINCIPAL_CACHE_SECONDS", "forever"));
+        assert!(config(&vars).is_err());
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! associated data adds the type and the format version, so an item edited in place fails
 //! the tag check too.
 
+mod cache;
 mod kms;
 #[cfg(any(test, feature = "test-util"))]
 mod local;
 
+pub use cache::CachingKeyProvider;
 pub use kms::KmsKeyProvider;
 #[cfg(any(test, feature = "test-util"))]
 pub use local::LocalKeyProvider;

@@ -27,11 +27,22 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     ) -> Result<Call, VaultError> {
         let started = Instant::now();
         let key = ApiKey::from_authorization(authorization)?;
-        let principal = self
-            .store
-            .principal_for(&key.hash())
-            .await?
-            .ok_or(AuthError::UnknownKey)?;
+        let hash = key.hash();
+        let cached = self.principals.as_ref().and_then(|cache| cache.get(&hash));
+        let principal = match cached {
+            Some(principal) => principal,
+            None => {
+                let principal = self
+                    .store
+                    .principal_for(&hash)
+                    .await?
+                    .ok_or(AuthError::UnknownKey)?;
+                if let Some(cache) = &self.principals {
+                    cache.put(hash, principal.clone());
+                }
+                principal
+            }
+        };
         Ok(Call {
             principal,
             caller,

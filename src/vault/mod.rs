@@ -7,6 +7,7 @@ mod admission;
 mod audit;
 mod credentials;
 mod error;
+mod principal_cache;
 mod totp;
 
 pub use activity::{LogQuery, MAX_LOG_PAGE, Whoami};
@@ -31,6 +32,8 @@ pub struct Vault<S, K> {
     /// How long activity entries are kept.
     log_retention_days: u32,
     clock: Arc<dyn Clock>,
+    /// Verified principals by key hash; `None`: every request looks its key up.
+    principals: Option<Arc<principal_cache::PrincipalCache>>,
 }
 
 impl<S, K> Clone for Vault<S, K> {
@@ -41,6 +44,7 @@ impl<S, K> Clone for Vault<S, K> {
             rate_limit: self.rate_limit,
             log_retention_days: self.log_retention_days,
             clock: Arc::clone(&self.clock),
+            principals: self.principals.clone(),
         }
     }
 }
@@ -53,7 +57,16 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             rate_limit: None,
             log_retention_days: DEFAULT_LOG_RETENTION_DAYS,
             clock: Arc::new(SystemClock),
+            principals: None,
         }
+    }
+
+    /// Keeps verified principals `ttl` in this instance: a warm request makes no key lookup,
+    /// and a revocation takes up to `ttl` to reach a warm instance.
+    pub fn with_principal_cache(self, ttl: std::time::Duration) -> Self {
+        let principals =
+            (!ttl.is_zero()).then(|| Arc::new(principal_cache::PrincipalCache::new(ttl)));
+        Self { principals, ..self }
     }
 
     /// Reads the time from `clock` instead of the system's.

@@ -167,3 +167,32 @@ async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_i
         );
     }
 }
+
+#[tokio::test]
+async fn a_warm_read_of_a_recent_credential_skips_the_key_lookup_and_kms() {
+    let stack = Stack::start().await;
+    let keys = credvault::crypto::CachingKeyProvider::new(
+        KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS),
+        std::time::Duration::from_secs(300),
+        1000,
+    );
+    let vault = Vault::new(stack.store.clone(), keys)
+        .with_rate_limit(Some(1000))
+        .with_principal_cache(std::time::Duration::from_secs(30));
+    let writer = TestClient::new(&vault).with_key(stack.write_key.expose());
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    assert_eq!(writer.put("polled", &login).await.status, 200);
+    // The first read unwraps the data key; the polls after it reuse it and the principal.
+    for (round, calls, depth) in [(1, 5, 3), (2, 4, 2), (3, 4, 2)] {
+        stack.calls.clear();
+        let answer = writer.request("GET", "/v0/vault/polled", None).await;
+        assert_eq!(answer.json["data"]["password"], "p");
+        let operations = stack.calls.operations();
+        assert_eq!(
+            (operations.len(), stack.calls.sequential_depth()),
+            (calls, depth),
+            "read {round}: {operations:?}"
+        );
+        assert!(operations.iter().all(|o| o != "KMS.Decrypt") || round == 1, "{operations:?}");
+    }
+}
