@@ -13,7 +13,10 @@ CREDVAULT_API_KEY="loid-$(python -c 'import secrets; print(secrets.token_hex(32)
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/credvault-e2e.XXXXXX")
 # Schemathesis sends a few thousand requests: the limit is raised for this stack only.
 RATE_LIMIT_PER_MINUTE=1000000
-export PORT EMULATOR_PORT CREDVAULT_API_KEY LOG_DIR RATE_LIMIT_PER_MINUTE
+# Revocations below are checked on the very next request: no warm principal cache here
+# (deployed, a revoked key works up to PRINCIPAL_CACHE_SECONDS on a warm instance).
+PRINCIPAL_CACHE_SECONDS=0
+export PORT EMULATOR_PORT CREDVAULT_API_KEY LOG_DIR RATE_LIMIT_PER_MINUTE PRINCIPAL_CACHE_SECONDS
 export_local_aws "$EMULATOR_PORT" # for the CLI calls below; dev.sh sets the same
 export KMS_KEY_ID=${KMS_ALIAS:-alias/credvault-dev} # the operator verbs unwrap the key-item MAC
 
