@@ -20,6 +20,9 @@ pub struct Config {
     /// default 300, 0 turns it off; `DATA_KEY_CACHE_MAX_USES`, default 1000).
     pub data_key_cache: Duration,
     pub data_key_cache_max_uses: u32,
+    /// Which key-item MAC secret to trust (`KEY_MAC_GENERATION`, default 1): raising it
+    /// after `credvault setup --generation N` retires every key minted before.
+    pub key_mac_generation: u32,
 }
 
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 200;
@@ -71,6 +74,7 @@ impl Config {
             principal_cache: Duration::from_secs(number("PRINCIPAL_CACHE_SECONDS", 30, 3600)?),
             data_key_cache: Duration::from_secs(number("DATA_KEY_CACHE_SECONDS", 300, 3600)?),
             data_key_cache_max_uses: number("DATA_KEY_CACHE_MAX_USES", 1000, 1_000_000)? as u32,
+            key_mac_generation: number("KEY_MAC_GENERATION", 1, u64::from(u32::MAX))? as u32,
             log_retention_days,
             table_name: required("TABLE_NAME")?,
             kms_key_id: required("KMS_KEY_ID")?,

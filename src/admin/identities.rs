@@ -158,15 +158,26 @@ pub(super) async fn mark_revoked(
     applied(result)
 }
 
-/// Marks every key of the identity revoked, then the identity itself: a failure half-way
-/// leaves fewer working keys, never a revoked identity with working keys, and running it
-/// again finishes the job. Key lookups read strongly consistent, so the keys stop working
-/// from the next request. `false` when there is no such identity.
+/// Marks every key of the identity revoked, then the identity itself (which stops
+/// `add_key`), then the keys once more, for a key added while the first pass ran. A failure
+/// half-way leaves fewer working keys, never more, and running it again finishes the job.
+/// `false` when there is no such identity.
 pub async fn revoke_identity(
     store: &DynamoStore,
     identity: &IdentityId,
 ) -> Result<bool, DependencyError> {
     let now = s(Timestamp::now().to_string());
+    revoke_keys_of(store, identity, &now).await?;
+    let existed = mark_revoked(store, TableLayout::identity_key(identity), &now).await?;
+    revoke_keys_of(store, identity, &now).await?;
+    Ok(existed)
+}
+
+async fn revoke_keys_of(
+    store: &DynamoStore,
+    identity: &IdentityId,
+    now: &AttributeValue,
+) -> Result<(), DependencyError> {
     let keys = scan_all(
         store,
         "sk = :sk AND identityId = :id",
@@ -178,7 +189,7 @@ pub async fn revoke_identity(
     .await?;
     for key in keys {
         let pk = text(&key, TableLayout::PK)?.to_owned();
-        mark_revoked(store, (pk, TableLayout::KEY_SK.to_owned()), &now).await?;
+        mark_revoked(store, (pk, TableLayout::KEY_SK.to_owned()), now).await?;
     }
-    mark_revoked(store, TableLayout::identity_key(identity), &now).await
+    Ok(())
 }

@@ -14,9 +14,14 @@ use crate::store::layout::{TableLayout, attr};
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use std::collections::HashMap;
 
-/// The encryption context of the MAC secret's data key: no credential's context looks like it.
-fn mac_context() -> HashMap<String, String> {
-    HashMap::from([("credvault:purpose".to_owned(), "key-mac".to_owned())])
+/// The encryption context of the MAC secret's data key: no credential's context looks like
+/// it. The generation is configured outside the table (`KEY_MAC_GENERATION`), so a table
+/// writer who puts back an older wrapped secret makes it undecryptable, not trusted.
+fn mac_context(generation: u32) -> HashMap<String, String> {
+    HashMap::from([
+        ("credvault:purpose".to_owned(), "key-mac".to_owned()),
+        ("credvault:generation".to_owned(), generation.to_string()),
+    ])
 }
 
 fn failed(detail: impl Into<String>) -> DependencyError {
@@ -31,12 +36,13 @@ fn failed(detail: impl Into<String>) -> DependencyError {
 pub async fn ensure_key_mac_secret<K: KeyProvider>(
     store: &DynamoStore,
     keys: &K,
+    generation: u32,
 ) -> Result<(), DependencyError> {
-    if read_wrapped_secret(store).await?.is_some() {
+    if read_wrapped_secret(store, generation).await?.is_some() {
         return Ok(());
     }
-    let data_key = keys.generate_data_key(&mac_context()).await?;
-    let mut item = key_item(TableLayout::key_mac_secret_key());
+    let data_key = keys.generate_data_key(&mac_context(generation)).await?;
+    let mut item = key_item(TableLayout::key_mac_secret_key(generation));
     item.extend([
         ("ciphertext".to_owned(), b(&data_key.encrypted)),
         (attr::KMS_KEY_ID.to_owned(), s(&data_key.key_id)),
@@ -54,12 +60,15 @@ pub async fn ensure_key_mac_secret<K: KeyProvider>(
     applied(result).map(|_| ())
 }
 
-async fn read_wrapped_secret(store: &DynamoStore) -> Result<Option<Vec<u8>>, DependencyError> {
+async fn read_wrapped_secret(
+    store: &DynamoStore,
+    generation: u32,
+) -> Result<Option<Vec<u8>>, DependencyError> {
     let output = store
         .client()
         .get_item()
         .table_name(store.table())
-        .set_key(Some(key_item(TableLayout::key_mac_secret_key())))
+        .set_key(Some(key_item(TableLayout::key_mac_secret_key(generation))))
         .consistent_read(true)
         .send()
         .await
@@ -77,12 +86,13 @@ pub async fn load_key_mac<K: KeyProvider>(
     store: &DynamoStore,
     keys: &K,
     key_id: &str,
+    generation: u32,
 ) -> Result<KeyMac, DependencyError> {
-    let wrapped = read_wrapped_secret(store)
+    let wrapped = read_wrapped_secret(store, generation)
         .await?
         .ok_or_else(|| failed("no key-MAC secret in the table; run `credvault setup`"))?;
     let secret = keys
-        .decrypt_data_key(&wrapped, key_id, &mac_context())
+        .decrypt_data_key(&wrapped, key_id, &mac_context(generation))
         .await
         .map_err(|e| failed(format!("cannot unwrap the key-MAC secret: {e}")))?;
     use secrecy::ExposeSecret;

@@ -191,6 +191,17 @@ pub async fn seal<K: KeyProvider>(
     let data_key = keys
         .generate_data_key(&binding.encryption_context())
         .await?;
+    seal_under(&data_key, binding, plaintext)
+}
+
+/// Seals `plaintext` under a data key already made for `binding`'s encryption context, with
+/// a fresh random nonce: for a write that may be attempted more than once (a backup-code use
+/// that lost a race) without asking KMS again.
+pub fn seal_under(
+    data_key: &DataKey,
+    binding: Binding<'_>,
+    plaintext: &[u8],
+) -> Result<Envelope, SealError> {
     let (nonce, ciphertext) = seal_with_key(
         &data_key.plaintext,
         &binding.associated_data(FORMAT_VERSION),
@@ -198,8 +209,8 @@ pub async fn seal<K: KeyProvider>(
     )?;
     Ok(Envelope {
         format_version: FORMAT_VERSION,
-        key_id: data_key.key_id,
-        encrypted_data_key: data_key.encrypted,
+        key_id: data_key.key_id.clone(),
+        encrypted_data_key: data_key.encrypted.clone(),
         nonce,
         ciphertext,
     })

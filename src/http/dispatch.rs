@@ -59,6 +59,7 @@ pub async fn dispatch<S: VaultStore + 'static, K: KeyProvider + 'static>(
         }
     };
     log.credential = name.as_ref().map(ToString::to_string);
+    log.recorded = Some((call.clone(), action, name.clone()));
     perform(vault, &call, parts, body, action, name).await
 }
 

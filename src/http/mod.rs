@@ -12,8 +12,9 @@ pub use error::{ApiError, RETRY_AFTER_SECONDS};
 pub use route::Route;
 
 use crate::crypto::KeyProvider;
+use crate::dependency::DependencyError;
 use crate::store::VaultStore;
-use crate::vault::Vault;
+use crate::vault::{Vault, VaultError};
 use access_log::AccessLog;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -43,9 +44,10 @@ pub async fn handle<S: VaultStore + 'static, K: KeyProvider + 'static>(
         None => work.await,
         // Every AWS call and the backup-code loop stop here, in time to answer in the
         // envelope before Lambda kills the invocation (API Gateway would send a bare 5xx).
-        Some(budget) => tokio::time::timeout(budget, work)
-            .await
-            .unwrap_or_else(|_| Err(ApiError::unavailable("the request ran out of time".into()))),
+        Some(budget) => match tokio::time::timeout(budget, work).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(record_timeout(vault, &log).await),
+        },
     };
     let (response, detail) = match outcome {
         Ok(response) => (response, None),
@@ -58,11 +60,29 @@ pub async fn handle<S: VaultStore + 'static, K: KeyProvider + 'static>(
     response
 }
 
+/// A request cut short still gets its activity entry, written within the margin kept for
+/// the answer (the use case's own entry never ran). The answer is the contract's 503.
+async fn record_timeout<S: VaultStore + 'static, K: KeyProvider + 'static>(
+    vault: &Vault<S, K>,
+    log: &AccessLog,
+) -> ApiError {
+    let detail = "the request ran out of time";
+    if let Some((call, action, target)) = &log.recorded {
+        let err = VaultError::Dependency(DependencyError::Unavailable {
+            service: "the request",
+            detail: detail.into(),
+        });
+        let entry = vault.reject(call, *action, target.as_ref(), err);
+        let _ = tokio::time::timeout(ANSWER_MARGIN / 2, entry).await;
+    }
+    ApiError::unavailable(detail.into())
+}
+
 /// Kept back from the invocation's deadline to write the answer and the access log.
 const ANSWER_MARGIN: Duration = Duration::from_millis(300);
 
 /// The time this request may still work, from the Lambda context's deadline; `None` outside
-/// Lambda (tests, tools), where nothing cuts the request short.
+/// Lambda (tests, tools, emulators), where nothing cuts the request short.
 fn time_left(parts: &lambda_http::http::request::Parts) -> Option<Duration> {
     let deadline = parts.extensions.lambda_context_ref()?.deadline;
     if deadline == 0 {
@@ -71,9 +91,9 @@ fn time_left(parts: &lambda_http::http::request::Parts) -> Option<Duration> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?;
-    let left = Duration::from_millis(deadline)
-        .checked_sub(now)
-        .unwrap_or_default();
+    // A deadline already past when the request starts is no Lambda's: local emulators send
+    // the invocation's own time. Such a request runs on the SDK's own timeouts.
+    let left = Duration::from_millis(deadline).checked_sub(now)?;
     Some(left.saturating_sub(ANSWER_MARGIN))
 }
 

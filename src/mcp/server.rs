@@ -80,7 +80,16 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultT
             ErrorData::invalid_params(format!("Unknown tool: {}", request.name), None)
         })?;
         let arguments = request.arguments.unwrap_or_default();
-        let result = match self.run(&call, spec, arguments).await {
+        // rmcp runs a call in a task of its own: when the HTTP request is dropped (its
+        // deadline passed) the token is cancelled, and the call must stop with it rather than
+        // write after the caller was told 503.
+        let outcome = tokio::select! {
+            outcome = self.run(&call, spec, arguments) => outcome,
+            () = context.ct.cancelled() => {
+                return Err(ErrorData::internal_error("the request ran out of time", None));
+            }
+        };
+        let result = match outcome {
             Ok(answer) => CallToolResult::structured(answer),
             Err(err) => tool_error(err),
         };

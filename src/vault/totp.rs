@@ -93,6 +93,9 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let identity = &call.principal.identity;
         let read = async { Ok(self.store.get(identity, name).await?) };
         let mut found = self.admit(call, action, read).await?;
+        // One data key for every attempt (same identity and name, so the same context):
+        // contention costs DynamoDB rounds, never a KMS call per round.
+        let mut data_key = None;
         for _ in 0..MAX_BACKUP_ATTEMPTS {
             let (record, data) = self
                 .open(call, name, found.ok_or(VaultError::NotFound)?)
@@ -109,7 +112,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             };
             let plaintext = data.to_json_bytes();
             let binding = info.binding(&record.identity);
-            let envelope = crypto::seal(self.keys.as_ref(), binding, &plaintext).await?;
+            if data_key.is_none() {
+                let context = binding.encryption_context();
+                data_key = Some(self.keys.generate_data_key(&context).await?);
+            }
+            let envelope = match &data_key {
+                Some(key) => crypto::seal_under(key, binding, &plaintext)?,
+                None => return Err(VaultError::Internal("no data key".into())),
+            };
             let entry = self
                 .entry(call, action, Some(name), 200, None)
                 .with_credential_id(&info.credential_id);

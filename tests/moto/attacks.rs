@@ -207,3 +207,24 @@ async fn every_stored_field_is_bound_to_the_ciphertext() {
         assert!(!answer.text.contains("s3cret!"), "{what}");
     }
 }
+
+#[tokio::test]
+async fn an_older_mac_secret_put_back_does_not_unwrap_under_the_current_generation() {
+    // GIVEN generation 2 in force, and a table writer who saved generation 1's wrapped secret
+    let stack = Stack::start().await;
+    let keys = credvault::crypto::KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS);
+    admin::ensure_key_mac_secret(&stack.store, &keys, 2)
+        .await
+        .unwrap();
+    let old = get(&stack, TableLayout::key_mac_secret_key(1)).await;
+    // WHEN it is put back as generation 2's
+    let mut replayed = old.clone();
+    replayed.insert(
+        "sk".into(),
+        AttributeValue::S(TableLayout::key_mac_secret_key(2).1),
+    );
+    put(&stack, replayed).await;
+    // THEN the next cold start cannot unwrap it: it fails closed instead of trusting old keys
+    let loaded = admin::load_key_mac(&stack.store, &keys, crate::stack::KMS_ALIAS, 2).await;
+    assert!(loaded.is_err());
+}

@@ -193,6 +193,9 @@ async fn a_warm_read_of_a_recent_credential_skips_the_key_lookup_and_kms() {
             (calls, depth),
             "read {round}: {operations:?}"
         );
-        assert!(operations.iter().all(|o| o != "KMS.Decrypt") || round == 1, "{operations:?}");
+        assert!(
+            operations.iter().all(|o| o != "KMS.Decrypt") || round == 1,
+            "{operations:?}"
+        );
     }
 }

@@ -124,11 +124,11 @@ impl Stack {
             .await
             .expect("kms key");
         let keys = KmsKeyProvider::new(kms.clone(), KMS_ALIAS);
-        admin::ensure_key_mac_secret(&store, &keys)
+        admin::ensure_key_mac_secret(&store, &keys, 1)
             .await
             .expect("key-MAC secret");
         let mac = Arc::new(
-            admin::load_key_mac(&store, &keys, KMS_ALIAS)
+            admin::load_key_mac(&store, &keys, KMS_ALIAS, 1)
                 .await
                 .expect("key MAC"),
         );

@@ -13,6 +13,7 @@ struct Operator {
     store: DynamoStore,
     keys: KmsKeyProvider,
     kms_key: String,
+    generation: u32,
 }
 
 impl Operator {
@@ -22,14 +23,17 @@ impl Operator {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table),
             keys: KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), &table.kms_key),
             kms_key: table.kms_key,
+            generation: table.key_mac_generation,
         }
     }
 
     /// The key-item MAC: only an operator who may unwrap it can mint working keys.
     async fn key_mac(&self) -> Result<KeyMac, Failure> {
-        Ok(admin::load_key_mac(&self.store, &self.keys, &self.kms_key)
-            .await
-            .map_err(AdminError::from)?)
+        Ok(
+            admin::load_key_mac(&self.store, &self.keys, &self.kms_key, self.generation)
+                .await
+                .map_err(AdminError::from)?,
+        )
     }
 }
 
@@ -143,7 +147,7 @@ async fn run_key(operator: &Operator, verb: KeyVerb) -> Result<(), Failure> {
 /// template).
 pub async fn setup(table: TableArgs) -> Result<(), Failure> {
     let operator = Operator::new(table).await;
-    admin::ensure_key_mac_secret(&operator.store, &operator.keys)
+    admin::ensure_key_mac_secret(&operator.store, &operator.keys, operator.generation)
         .await
         .map_err(AdminError::from)?;
     eprintln!("credvault: the key-item MAC secret is in place");
@@ -152,6 +156,7 @@ pub async fn setup(table: TableArgs) -> Result<(), Failure> {
 
 /// A local stack: the table, a KMS key behind an alias, and the MAC secret.
 pub async fn setup_local(table: TableArgs, kms_alias: String) -> Result<(), Failure> {
+    let generation = table.key_mac_generation;
     let aws = load_sdk_config().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table);
     admin::ensure_table(&store)
@@ -162,7 +167,7 @@ pub async fn setup_local(table: TableArgs, kms_alias: String) -> Result<(), Fail
         .await
         .map_err(AdminError::from)?;
     let keys = KmsKeyProvider::new(kms, &kms_alias);
-    admin::ensure_key_mac_secret(&store, &keys)
+    admin::ensure_key_mac_secret(&store, &keys, generation)
         .await
         .map_err(AdminError::from)?;
     print_json(&serde_json::json!({

@@ -33,6 +33,9 @@ pub struct TableArgs {
         default_value = "alias/credvault"
     )]
     pub kms_key: String,
+    /// The key-item MAC secret's generation (the stack's `KeyMacGeneration`).
+    #[arg(long, env = "KEY_MAC_GENERATION", global = true, default_value_t = 1)]
+    pub key_mac_generation: u32,
 }
 
 #[derive(Subcommand)]
@@ -167,8 +170,8 @@ pub enum IdentityVerb {
     },
     /// List identities (never their keys).
     List,
-    /// Revoke an identity: its keys first, then the identity; they stop working from the
-    /// next request.
+    /// Revoke an identity: its keys first, then the identity; they stop working within
+    /// PRINCIPAL_CACHE_SECONDS.
     Revoke { identity_id: String },
     /// Add, list or revoke one key of an identity, leaving its credentials alone.
     Key {

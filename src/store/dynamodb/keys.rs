@@ -10,7 +10,8 @@ use aws_sdk_dynamodb::types::ReturnValue;
 
 impl KeyDirectory for DynamoStore {
     async fn principal_for(&self, key: &KeyHash) -> Result<Option<Principal>, DependencyError> {
-        // Strongly consistent, so a revocation applies from the next request on.
+        // Strongly consistent: a revocation applies from the next lookup (warm instances
+        // look up again once their principal cache entry expires).
         let output = self
             .client
             .get_item()

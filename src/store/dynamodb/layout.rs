@@ -6,7 +6,7 @@
 //! | credential  | `ID#<identity>`     | `CRED#<name>`  |
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | API key     | `KEY#<sha256 hex>`  | `KEY`          |
-//! | MAC secret  | `CONFIG`            | `KEY_MAC`      |
+//! | MAC secret  | `CONFIG`            | `KEY_MAC#<gen>`|
 //! | rate count  | `RATE#<identity>`   | `<unix minute>`|
 //! | log entry   | `LOG#<identity>`    | `<unix ms, 13 digits>#<log id>` |
 //! | day counts  | `STATS#<identity>`  | `<YYYY-MM-DD>` |
@@ -56,9 +56,9 @@ impl TableLayout {
         (format!("STATS#{identity}"), at.day())
     }
 
-    /// The wrapped secret of the key-item MAC (written by operators only).
-    pub fn key_mac_secret_key() -> (String, String) {
-        ("CONFIG".to_owned(), "KEY_MAC".to_owned())
+    /// The wrapped secret of the key-item MAC, one per generation (written by operators only).
+    pub fn key_mac_secret_key(generation: u32) -> (String, String) {
+        ("CONFIG".to_owned(), format!("KEY_MAC#{generation}"))
     }
 
     pub fn api_key_key(hash: &KeyHash) -> (String, String) {
