@@ -12,7 +12,7 @@ help:
 	@echo "make dev       run credvault locally (moto + cargo lambda watch) and print how to call it"
 	@echo "make test      fmt, clippy, unit/handler/fault/moto tests, template checks, end-to-end run"
 	@echo "make package   the arm64 Lambda zip ($(LAMBDA_ZIP))"
-	@echo "make bench     CPU cost of the request paths"
+	@echo "make bench     the release function under a Runtime API stub, and the CPU/memory benches"
 
 # Rust comes from rustup; the components the checks need are added when missing.
 toolchain:
@@ -66,7 +66,11 @@ package: toolchain venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip --bin credvault-api
 	@ls -l $(LAMBDA_ZIP) | awk '{printf "package: %s, %d bytes (%.1f MiB)\n", $$9, $$5, $$5/1048576}'
 
-bench: toolchain
+# The release function under a local Lambda Runtime API against moto, beside a hello-world
+# lambda_http built in the same run (BENCHMARKS.md); then the CPU and memory microbenches.
+bench: toolchain venv
+	cargo build --release --bin credvault --bin credvault-api --example hello
+	$(VENV)/bin/python scripts/bench.py
 	cargo bench --bench vault_ops
 	cargo bench --bench peak_memory
 
