@@ -1,7 +1,7 @@
 //! Someone who can write the table but cannot use the vault's KMS key: each attack of the
 //! trust-boundary review, done with raw DynamoDB calls, and how it fails closed.
 
-use crate::stack::{Stack, TABLE};
+use crate::stack::{Item, Stack};
 use aws_sdk_dynamodb::types::AttributeValue;
 use credvault::admin;
 use credvault::auth::{ApiKey, Scope};
@@ -9,36 +9,6 @@ use credvault::domain::CredentialName;
 use credvault::store::TableLayout;
 use credvault::testing::*;
 use serde_json::json;
-use std::collections::HashMap;
-
-type Item = HashMap<String, AttributeValue>;
-
-async fn get(stack: &Stack, (pk, sk): (String, String)) -> Item {
-    stack
-        .store
-        .client()
-        .get_item()
-        .table_name(TABLE)
-        .key("pk", AttributeValue::S(pk))
-        .key("sk", AttributeValue::S(sk))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .expect("the item")
-}
-
-async fn put(stack: &Stack, item: Item) {
-    stack
-        .store
-        .client()
-        .put_item()
-        .table_name(TABLE)
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
-}
 
 async fn list_as(stack: &Stack, key: &str) -> u16 {
     TestClient::new(&stack.vault)
@@ -51,12 +21,15 @@ async fn list_as(stack: &Stack, key: &str) -> u16 {
 #[tokio::test]
 async fn a_copied_key_item_under_a_new_hash_opens_nothing() {
     let stack = Stack::start().await;
-    let mine = get(&stack, TableLayout::api_key_key(&stack.write_key.hash())).await;
+    let mine = stack
+        .item(TableLayout::api_key_key(&stack.write_key.hash()))
+        .await
+        .expect("the item");
     let forged = ApiKey::generate().unwrap();
     let (pk, _) = TableLayout::api_key_key(&forged.hash());
     let mut copy = mine.clone();
     copy.insert("pk".into(), AttributeValue::S(pk));
-    put(&stack, copy).await;
+    stack.put_raw(copy).await;
     assert_eq!(list_as(&stack, forged.expose()).await, 401);
     assert_eq!(list_as(&stack, stack.write_key.expose()).await, 200);
 }
@@ -65,12 +38,12 @@ async fn a_copied_key_item_under_a_new_hash_opens_nothing() {
 async fn widened_scopes_are_refused() {
     let stack = Stack::start().await;
     let key = TableLayout::api_key_key(&stack.read_key.hash());
-    let mut item = get(&stack, key).await;
+    let mut item = stack.item(key).await.expect("the item");
     item.insert(
         "scopes".into(),
         AttributeValue::Ss(vec!["vault:read".into(), "vault:write".into()]),
     );
-    put(&stack, item).await;
+    stack.put_raw(item).await;
     assert_eq!(list_as(&stack, stack.read_key.expose()).await, 401);
 }
 
@@ -83,10 +56,10 @@ async fn a_revoked_key_stays_revoked_when_its_mark_is_deleted() {
             .unwrap()
     );
     let key = TableLayout::api_key_key(&stack.write_key.hash());
-    let mut item = get(&stack, key).await;
+    let mut item = stack.item(key).await.expect("the item");
     assert!(!item.contains_key("mac"), "revocation drops the tag");
     item.remove("revokedAt");
-    put(&stack, item).await;
+    stack.put_raw(item).await;
     assert_eq!(list_as(&stack, stack.write_key.expose()).await, 401);
 }
 
@@ -137,9 +110,9 @@ async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
 async fn tampered_read(stack: &Stack, edit: impl FnOnce(&mut Item)) -> Answer {
     let key =
         TableLayout::credential_key(&stack.identity, &CredentialName::parse("github").unwrap());
-    let mut item = get(stack, key).await;
+    let mut item = stack.item(key).await.expect("the item");
     edit(&mut item);
-    put(stack, item).await;
+    stack.put_raw(item).await;
     stack
         .writer()
         .request("GET", "/v0/vault/github", None)
@@ -216,14 +189,17 @@ async fn an_older_mac_secret_put_back_does_not_unwrap_under_the_current_generati
     admin::ensure_key_mac_secret(&stack.store, &keys, 2)
         .await
         .unwrap();
-    let old = get(&stack, TableLayout::key_mac_secret_key(1)).await;
+    let old = stack
+        .item(TableLayout::key_mac_secret_key(1))
+        .await
+        .expect("the item");
     // WHEN it is put back as generation 2's
     let mut replayed = old.clone();
     replayed.insert(
         "sk".into(),
         AttributeValue::S(TableLayout::key_mac_secret_key(2).1),
     );
-    put(&stack, replayed).await;
+    stack.put_raw(replayed).await;
     // THEN the next cold start cannot unwrap it: it fails closed instead of trusting old keys
     let loaded = admin::load_key_mac(&stack.store, &keys, crate::stack::KMS_ALIAS, 2).await;
     assert!(loaded.is_err());

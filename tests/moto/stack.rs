@@ -2,12 +2,15 @@
 //! wired to it through the same SDK clients production uses.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::config::Credentials;
 use credvault::admin;
 use credvault::auth::{ApiKey, IdentityId, KeyMac, Scope};
 use credvault::crypto::KmsKeyProvider;
 use credvault::store::DynamoStore;
 use credvault::testing::{AwsCalls, TestClient};
+
+pub type Item = std::collections::HashMap<String, AttributeValue>;
 use credvault::vault::Vault;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -164,6 +167,32 @@ impl Stack {
     /// A client sending through the handler as the writer.
     pub fn writer(&self) -> TestClient<'_, DynamoStore, KmsKeyProvider> {
         TestClient::new(&self.vault).with_key(self.write_key.expose())
+    }
+
+    /// One item of the table, raw, by its keys: what a table reader sees.
+    pub async fn item(&self, (pk, sk): (String, String)) -> Option<Item> {
+        self.store
+            .client()
+            .get_item()
+            .table_name(TABLE)
+            .key("pk", AttributeValue::S(pk))
+            .key("sk", AttributeValue::S(sk))
+            .send()
+            .await
+            .expect("GetItem")
+            .item
+    }
+
+    /// Writes an item as is, bypassing the vault: what a table writer can do.
+    pub async fn put_raw(&self, item: Item) {
+        self.store
+            .client()
+            .put_item()
+            .table_name(TABLE)
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("PutItem");
     }
 
     /// Every item of the table, raw.

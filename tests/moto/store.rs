@@ -1,6 +1,6 @@
 //! The store call end to end against a real moto server: the same SDK code path as AWS.
 
-use crate::stack::{Stack, TABLE};
+use crate::stack::{Item, Stack, TABLE};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::primitives::Blob;
@@ -13,22 +13,11 @@ use credvault::vault::Vault;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-type Item = HashMap<String, AttributeValue>;
-
 async fn raw_item(stack: &Stack, name: &str) -> Option<Item> {
-    let (pk, sk) =
-        TableLayout::credential_key(&stack.identity, &CredentialName::parse(name).unwrap());
+    let name = CredentialName::parse(name).unwrap();
     stack
-        .store
-        .client()
-        .get_item()
-        .table_name(TABLE)
-        .key("pk", AttributeValue::S(pk))
-        .key("sk", AttributeValue::S(sk))
-        .send()
+        .item(TableLayout::credential_key(&stack.identity, &name))
         .await
-        .unwrap()
-        .item
 }
 
 fn bytes<'a>(item: &'a Item, name: &str) -> &'a [u8] {

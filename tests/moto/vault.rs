@@ -1,7 +1,7 @@
 //! The rest of the vault against a real moto server: paging past 1 MB, concurrent
 //! backup-code use, use tracking that never resurrects, and tampered items.
 
-use crate::stack::{Stack, TABLE};
+use crate::stack::Stack;
 use aws_sdk_dynamodb::types::AttributeValue;
 use credvault::domain::{CredentialName, RateWindow, Timestamp};
 use credvault::store::{CredentialStore, TableLayout};
@@ -234,32 +234,9 @@ async fn tampered_or_copied_items_answer_500_never_data() {
             .status,
         200
     );
-    let (pk, sk) = TableLayout::credential_key(&stack.identity, &name("stripe"));
-    let item = stack
-        .store
-        .client()
-        .get_item()
-        .table_name(TABLE)
-        .key("pk", AttributeValue::S(pk.clone()))
-        .key("sk", AttributeValue::S(sk))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
-
-    let put_raw = |item: std::collections::HashMap<String, AttributeValue>| {
-        let client = stack.store.client().clone();
-        async move {
-            client
-                .put_item()
-                .table_name(TABLE)
-                .set_item(Some(item))
-                .send()
-                .await
-                .unwrap()
-        }
-    };
+    let key = TableLayout::credential_key(&stack.identity, &name("stripe"));
+    let item = stack.item(key).await.expect("the item");
+    let put_raw = |item| stack.put_raw(item);
     let blob = |attribute: &str, flip: usize| {
         let mut bytes = item[attribute].as_b().unwrap().as_ref().to_vec();
         bytes[flip] ^= 1;
