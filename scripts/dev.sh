@@ -38,7 +38,11 @@ setup=$("$credvault" setup-local --table "$TABLE_NAME" --kms-alias "$KMS_ALIAS")
 identity=$("$credvault" identity create --table "$TABLE_NAME" --kms-key "$KMS_ALIAS" --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
 API_KEY=$(json_field apiKey <<<"$identity")
 
-cargo lambda watch --quiet -A 127.0.0.1 -P "$PORT" --bin credvault-api \
+# DEV_RELOAD=0 (set by make e2e) serves one build throughout: a file written into the tree
+# mid-run (by a test tool, an editor) would otherwise restart the function under a request.
+reload_flag=()
+[[ ${DEV_RELOAD:-1} == 0 ]] && reload_flag=(--ignore-changes)
+cargo lambda watch --quiet "${reload_flag[@]}" -A 127.0.0.1 -P "$PORT" --bin credvault-api \
   --env-var "TABLE_NAME=$TABLE_NAME,KMS_KEY_ID=$KMS_ALIAS,AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,RUST_LOG=${RUST_LOG:-info},RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE:-200},LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-90},PRINCIPAL_CACHE_SECONDS=${PRINCIPAL_CACHE_SECONDS:-30}" \
   >"$LOG_DIR/api.log" 2>&1 &
 pids+=("$!")

@@ -16,7 +16,9 @@ RATE_LIMIT_PER_MINUTE=1000000
 # Revocations below are checked on the very next request: no warm principal cache here
 # (deployed, a revoked key works up to PRINCIPAL_CACHE_SECONDS on a warm instance).
 PRINCIPAL_CACHE_SECONDS=0
-export PORT EMULATOR_PORT CREDVAULT_API_KEY LOG_DIR RATE_LIMIT_PER_MINUTE PRINCIPAL_CACHE_SECONDS
+# One build for the whole run: no reload when something writes into the tree.
+DEV_RELOAD=0
+export DEV_RELOAD PORT EMULATOR_PORT CREDVAULT_API_KEY LOG_DIR RATE_LIMIT_PER_MINUTE PRINCIPAL_CACHE_SECONDS
 export_local_aws "$EMULATOR_PORT" # for the CLI calls below; dev.sh sets the same
 export KMS_KEY_ID=${KMS_ALIAS:-alias/credvault-dev} # the operator verbs unwrap the key-item MAC
 
@@ -176,6 +178,7 @@ if BASE=$BASE KEY=$fuzz_key scripts/schemathesis.sh >"$LOG_DIR/schemathesis.log"
   pass "schemathesis: every answer matches openapi.yaml"
 else
   fail "schemathesis: see below"; tail -n 60 "$LOG_DIR/schemathesis.log"
+  echo "--- the API's log, last lines (access lines carry no secret) ---"; tail -n 40 "$LOG_DIR/api.log"
 fi
 
 echo "e2e: $passed passed, $failed failed"

@@ -24,6 +24,9 @@ schemathesis=.venv/bin/schemathesis
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/credvault-schemathesis.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# Hypothesis (under schemathesis) caches Unicode tables in .hypothesis/ of the working
+# directory; it goes to the scratch directory instead, out of the tree a watcher may follow.
+export HYPOTHESIS_STORAGE_DIRECTORY="$work/hypothesis"
 
 # Bodies that are not UTF-8 are left out. Schemathesis sends a few random byte strings as JSON
 # bodies; `cargo lambda watch` (make dev's stand-in for API Gateway) cannot put such a body in
