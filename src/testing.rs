@@ -174,7 +174,9 @@ where
     }
 
     pub async fn send(&self, request: Request) -> Answer {
-        let response = crate::http::handle(self.vault, request).await;
+        // On the heap, as in the function (which spawns it): a debug build's handler future
+        // is larger than a test thread's stack.
+        let response = Box::pin(crate::http::handle(self.vault, request)).await;
         let (parts, body) = response.into_parts();
         let text = match body {
             Body::Text(text) => text,
@@ -262,6 +264,10 @@ pub struct AwsCall {
     pub operation: String,
     started: std::time::Instant,
     ended: std::time::Instant,
+    /// DynamoDB's JSON request and response bodies (other services' are not kept: KMS
+    /// answers carry plaintext keys), for tests that bill capacity units by item size.
+    pub request: Option<serde_json::Value>,
+    pub response: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -269,6 +275,26 @@ struct CallStarted(std::time::Instant);
 
 impl aws_smithy_types::config_bag::Storable for CallStarted {
     type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+/// A DynamoDB call's request and response bodies, parsed, as they went over the wire.
+#[derive(Clone, Debug, Default)]
+struct CallBodies {
+    request: Option<serde_json::Value>,
+    response: Option<serde_json::Value>,
+}
+
+impl aws_smithy_types::config_bag::Storable for CallBodies {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
+}
+
+fn is_dynamodb(cfg: &aws_smithy_types::config_bag::ConfigBag) -> bool {
+    cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+        .is_some_and(|m| m.service().eq_ignore_ascii_case("dynamodb"))
+}
+
+fn parsed(body: &aws_smithy_types::body::SdkBody) -> Option<serde_json::Value> {
+    body.bytes().and_then(|b| serde_json::from_slice(b).ok())
 }
 
 impl AwsCalls {
@@ -281,6 +307,11 @@ impl AwsCalls {
         let mut names: Vec<String> = self.lock().iter().map(|c| c.operation.clone()).collect();
         names.sort();
         names
+    }
+
+    /// Every call recorded, in the order they ended.
+    pub fn calls(&self) -> Vec<AwsCall> {
+        self.lock().clone()
     }
 
     /// The longest chain of calls each of which started after the one before it ended:
@@ -319,6 +350,37 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for AwsCalls {
         Ok(())
     }
 
+    fn read_before_transmit(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        // DynamoDB's only: KMS answers carry plaintext keys, which a test has no need to keep.
+        if is_dynamodb(cfg) {
+            let request = parsed(ctx.request().body());
+            cfg.interceptor_state().store_put(CallBodies {
+                request,
+                response: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(bodies) = cfg.load::<CallBodies>().cloned() {
+            let response = parsed(ctx.response().body());
+            cfg.interceptor_state()
+                .store_put(CallBodies { response, ..bodies });
+        }
+        Ok(())
+    }
+
     fn read_after_execution(
         &self,
         _: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<
@@ -334,10 +396,13 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for AwsCalls {
             .map_or("unknown".to_owned(), |m| {
                 format!("{}.{}", m.service(), m.name())
             });
+        let bodies = cfg.load::<CallBodies>().cloned().unwrap_or_default();
         self.lock().push(AwsCall {
             operation,
             started,
             ended,
+            request: bodies.request,
+            response: bodies.response,
         });
         Ok(())
     }

@@ -1,9 +1,13 @@
-//! Creating what a local stack needs: the table and a KMS key behind an alias. A deployed
-//! stack gets both from `template.yaml`.
+//! Creating what a local stack needs: the table and a KMS key behind an alias (a deployed
+//! stack gets both from `template.yaml`); bringing a table's items up to the current layout.
 
+use super::identities::scan_all;
+use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
 use crate::store::DynamoStore;
-use crate::store::layout::TableLayout;
+use crate::store::dynamodb::applied;
+use crate::store::dynamodb::item::{info_from_item, malformed, s, summary_to_item, text};
+use crate::store::layout::{TableLayout, attr};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
@@ -83,4 +87,34 @@ pub async fn ensure_kms_key(kms: &KmsClient, alias: &str) -> Result<String, Depe
         .await
         .map_err(|e| DependencyError::from_sdk("KMS", e))?;
     Ok(metadata.arn.unwrap_or(metadata.key_id))
+}
+
+/// Writes the summary item of every credential that has none: credentials stored before
+/// summaries existed are listed again after this. Idempotent, and it never overwrites a
+/// summary (a condition on each put). Returns how many it wrote.
+pub async fn backfill_summaries(store: &DynamoStore) -> Result<usize, DependencyError> {
+    let credentials = scan_all(
+        store,
+        "begins_with(sk, :prefix)",
+        vec![(":prefix", s(TableLayout::CREDENTIAL_PREFIX))],
+    )
+    .await?;
+    let mut written = 0;
+    for item in &credentials {
+        let identity = IdentityId::parse(text(item, attr::IDENTITY_ID)?)
+            .ok_or_else(|| malformed(attr::IDENTITY_ID))?;
+        let summary = summary_to_item(&identity, &info_from_item(item)?);
+        let put = store
+            .client()
+            .put_item()
+            .table_name(store.table())
+            .set_item(Some(summary))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        if applied(put)? {
+            written += 1;
+        }
+    }
+    Ok(written)
 }

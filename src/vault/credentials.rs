@@ -5,6 +5,10 @@ use crate::crypto::{self, KeyProvider};
 use crate::domain::{Action, CredentialName, NewCredential, SecretData, random_id};
 use crate::store::{CredentialInfo, CredentialRecord, VaultStore};
 
+/// `lastUsedAt` is kept to this resolution: a read within this many seconds of the recorded
+/// use writes its activity entry alone, which halves the writes of an agent that polls.
+const LAST_USE_RESOLUTION_SECONDS: u64 = 60;
+
 /// How often a delete re-reads when the credential was replaced between its read and its
 /// conditional delete.
 const MAX_DELETE_ATTEMPTS: usize = 3;
@@ -164,7 +168,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         Ok((record, data))
     }
 
-    /// Sets `lastUsedAt` and writes the entry of a successful read, in one write.
+    /// Writes the entry of a successful read and, unless the recorded use is under a minute
+    /// old, sets `lastUsedAt`; returns the use as now recorded.
     pub(super) async fn record_use(
         &self,
         call: &Call,
@@ -176,6 +181,13 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let entry = self
             .entry(call, action, Some(&info.name), 200, None)
             .with_credential_id(&info.credential_id);
+        if let Some(last) = info.last_used_at
+            && last <= now
+            && now.unix_seconds() - last.unix_seconds() < LAST_USE_RESOLUTION_SECONDS
+        {
+            self.store.append(&entry).await?;
+            return Ok(last);
+        }
         self.store
             .touch(
                 &record.identity,

@@ -206,19 +206,27 @@ async fn given_a_missing_kms_key_then_500_without_internals_and_no_write() {
 }
 
 #[tokio::test]
-async fn given_working_dependencies_then_the_write_is_one_unconditional_put_with_its_entry() {
+async fn given_working_dependencies_then_the_write_is_the_item_and_its_summary_unconditionally_with_the_entry()
+ {
     let key = known_key();
     let kms = kms_works();
     let counters = counters();
+    let unconditional_at = |put: &aws_sdk_dynamodb::types::Put, prefix: &str| {
+        put.condition_expression().is_none()
+            && !put.item().contains_key("data")
+            && put.item()["sk"]
+                .as_s()
+                .is_ok_and(|sk| sk.starts_with(prefix))
+    };
     let put = mock!(aws_sdk_dynamodb::Client::transact_write_items)
-        .match_requests(|req| {
+        .match_requests(move |req| {
             let items = req.transact_items();
             let credential = items.first().and_then(|op| op.put());
-            let entry = items.get(1).and_then(|op| op.put());
-            items.len() == 2
-                && credential.is_some_and(|put| {
-                    put.condition_expression().is_none() && !put.item().contains_key("data")
-                })
+            let summary = items.get(1).and_then(|op| op.put());
+            let entry = items.get(2).and_then(|op| op.put());
+            items.len() == 3
+                && credential.is_some_and(|put| unconditional_at(put, "CRED#"))
+                && summary.is_some_and(|put| unconditional_at(put, "INFO#"))
                 && entry.is_some_and(|put| {
                     put.item()["pk"]
                         .as_s()

@@ -478,3 +478,36 @@ async fn each_identity_gets_its_own_requests_per_minute_then_429() {
         200
     );
 }
+
+#[tokio::test]
+async fn last_used_at_is_kept_to_the_minute_so_polling_writes_less() {
+    // GIVEN a credential read once at 12:00:00
+    let clock = Arc::new(ManualClock::at(
+        Timestamp::parse("2026-04-06T12:00:00Z").unwrap(),
+    ));
+    let vault = memory_vault().with_clock(clock.clone());
+    let api = writer(&vault);
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    assert_eq!(api.put("polled", &login).await.status, 200);
+    let read = || async { api.request("GET", "/v0/vault/polled", None).await };
+    assert_eq!(read().await.json["lastUsedAt"], "2026-04-06T12:00:00Z");
+    // WHEN it is read again 59 s later, THEN the recorded use stands
+    clock.advance(59);
+    assert_eq!(read().await.json["lastUsedAt"], "2026-04-06T12:00:00Z");
+    let listed = api.request("GET", "/v0/vault", None).await;
+    assert_eq!(
+        listed.json["credentials"][0]["lastUsedAt"],
+        "2026-04-06T12:00:00Z"
+    );
+    // WHEN a minute has passed since it, THEN the read moves it
+    clock.advance(1);
+    assert_eq!(read().await.json["lastUsedAt"], "2026-04-06T12:01:00Z");
+    // and every read is in the log, whether it moved lastUsedAt or not
+    let logs = api.request("GET", "/v0/logs?action=vault_get", None).await;
+    assert_eq!(
+        logs.json["logs"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        logs.text
+    );
+}

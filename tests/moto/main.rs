@@ -3,6 +3,7 @@
 
 mod activity;
 mod attacks;
+mod capacity;
 mod round_trips;
 mod stack;
 mod store;

@@ -425,3 +425,41 @@ async fn a_revoked_identitys_keys_stop_working_on_the_next_request() {
     let nobody = credvault::auth::IdentityId::parse("idt_nobody").unwrap();
     assert!(!admin::revoke_identity(&stack.store, &nobody).await.unwrap());
 }
+
+#[tokio::test]
+async fn setup_gives_credentials_stored_before_summaries_their_summary_once() {
+    // GIVEN a credential stored as before summaries existed: its item and no summary
+    let stack = Stack::start().await;
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}, "metadata": {"u": 1}});
+    assert_eq!(stack.writer().put("legacy", &login).await.status, 200);
+    let (pk, sk) =
+        TableLayout::summary_key(&stack.identity, &CredentialName::parse("legacy").unwrap());
+    stack
+        .store
+        .client()
+        .delete_item()
+        .table_name(crate::stack::TABLE)
+        .key("pk", AttributeValue::S(pk))
+        .key("sk", AttributeValue::S(sk))
+        .send()
+        .await
+        .expect("DeleteItem");
+    let listed = || async { stack.writer().request("GET", "/v0/vault", None).await };
+    assert_eq!(listed().await.json["count"], 0);
+    // WHEN setup backfills, twice
+    let first = admin::backfill_summaries(&stack.store)
+        .await
+        .expect("backfill");
+    let second = admin::backfill_summaries(&stack.store)
+        .await
+        .expect("backfill");
+    // THEN the first wrote its one summary, the second nothing, and the list shows it
+    assert_eq!((first, second), (1, 0));
+    let list = listed().await;
+    assert_eq!(
+        list.json["credentials"][0]["name"], "legacy",
+        "{}",
+        list.text
+    );
+    assert_eq!(list.json["credentials"][0]["metadata"], json!({"u": 1}));
+}

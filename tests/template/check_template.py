@@ -78,7 +78,7 @@ def check_least_privilege(t):
     table = only(t, "AWS::DynamoDB::Table")[0]
     key = only(t, "AWS::KMS::Key")[0]
     allowed = {
-        "dynamodb": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "dynamodb": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
                      "dynamodb:DeleteItem", "dynamodb:Query"},
         "kms": {"kms:GenerateDataKey", "kms:Decrypt"},
     }

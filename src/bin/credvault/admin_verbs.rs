@@ -143,14 +143,20 @@ async fn run_key(operator: &Operator, verb: KeyVerb) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A deployed stack's one-time setup: the key-item MAC secret (table and key come from the
-/// template).
+/// A deployed stack's setup, run after each deploy: the key-item MAC secret (table and key
+/// come from the template), and a summary for any credential stored without one.
 pub async fn setup(table: TableArgs) -> Result<(), Failure> {
     let operator = Operator::new(table).await;
     admin::ensure_key_mac_secret(&operator.store, &operator.keys, operator.generation)
         .await
         .map_err(AdminError::from)?;
     eprintln!("credvault: the key-item MAC secret is in place");
+    let written = admin::backfill_summaries(&operator.store)
+        .await
+        .map_err(AdminError::from)?;
+    if written > 0 {
+        eprintln!("credvault: wrote the list summaries of {written} older credential(s)");
+    }
     Ok(())
 }
 

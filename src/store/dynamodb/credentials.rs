@@ -1,17 +1,25 @@
-//! The credential store on DynamoDB: one item per credential, written whole, each write in
-//! one transaction with its activity entry.
+//! The credential store on DynamoDB: per credential, one item with its envelope and one
+//! small summary beside it (what a listing shows, and `lastUsedAt`). Both are written
+//! whole, in one transaction with the activity entry; a read's use touches the summary only.
 
 use super::item::{
-    INFO_PROJECTION, b, info_from_item, key_item, record_from_item, record_to_item, s,
+    Item, b, info_from_item, key_item, record_to_item, record_with_summary, s, summary_to_item,
+    text,
 };
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, ddb_error};
+use super::{DynamoStore, applied, ddb_error};
 use crate::auth::IdentityId;
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
 use crate::domain::{ActivityEntry, CredentialName, Timestamp};
 use crate::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore};
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem};
+use std::time::Duration;
+
+/// BatchGetItem answers "not now" for keys it could not read (throttled) in its output, not
+/// as an error, so the SDK's retries do not cover them.
+const MAX_BATCH_ATTEMPTS: u32 = 3;
+const BATCH_BACKOFF: Duration = Duration::from_millis(25);
 
 fn built<T>(result: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, DependencyError> {
     result.map_err(|e| DependencyError::Failed {
@@ -20,15 +28,96 @@ fn built<T>(result: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T,
     })
 }
 
+impl DynamoStore {
+    fn summary_put(&self, record: &CredentialRecord) -> Result<TransactWriteItem, DependencyError> {
+        self.put_op(summary_to_item(&record.identity, &record.info))
+    }
+
+    /// The credential item and its summary, in one strongly consistent round trip.
+    async fn credential_items(
+        &self,
+        identity: &IdentityId,
+        name: &CredentialName,
+    ) -> Result<Vec<Item>, DependencyError> {
+        let mut pending = Some(built(
+            KeysAndAttributes::builder()
+                .keys(key_item(TableLayout::credential_key(identity, name)))
+                .keys(key_item(TableLayout::summary_key(identity, name)))
+                .consistent_read(true)
+                .build(),
+        )?);
+        let mut found = Vec::new();
+        for attempt in 0..MAX_BATCH_ATTEMPTS {
+            let Some(keys) = pending.take() else { break };
+            if attempt > 0 {
+                tokio::time::sleep(BATCH_BACKOFF * attempt).await;
+            }
+            let mut output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, keys)
+                .send()
+                .await
+                .map_err(ddb_error)?;
+            if let Some(items) = output
+                .responses
+                .as_mut()
+                .and_then(|r| r.remove(&self.table))
+            {
+                found.extend(items);
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys.is_empty());
+        }
+        match pending {
+            None => Ok(found),
+            Some(_) => Err(DependencyError::Unavailable {
+                service: "DynamoDB",
+                detail: "BatchGetItem left keys unprocessed".into(),
+            }),
+        }
+    }
+
+    /// Sets `lastUsedAt` on the summary of the credential with this id; `false` when the
+    /// summary is gone or describes another credential (never creates one).
+    async fn set_last_used(
+        &self,
+        identity: &IdentityId,
+        name: &CredentialName,
+        credential_id: &str,
+        at: Timestamp,
+    ) -> Result<bool, DependencyError> {
+        applied(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item(TableLayout::summary_key(identity, name))))
+                .update_expression("SET #used = :at")
+                .condition_expression("#id = :id")
+                .expression_attribute_names("#used", attr::LAST_USED_AT)
+                .expression_attribute_names("#id", attr::CREDENTIAL_ID)
+                .expression_attribute_values(":at", s(at.to_string()))
+                .expression_attribute_values(":id", s(credential_id))
+                .send()
+                .await,
+        )
+    }
+}
+
 impl CredentialStore for DynamoStore {
     async fn put(
         &self,
         record: &CredentialRecord,
         entry: &ActivityEntry,
     ) -> Result<(), DependencyError> {
-        // No condition: a same-name write replaces the old item whole.
+        // No condition: a same-name write replaces the old item and its summary whole.
         let put = self.put_op(record_to_item(record))?;
-        self.commit_with_entry(vec![put], entry).await.map(|_| ())
+        let summary = self.summary_put(record)?;
+        self.commit_with_entry(vec![put, summary], entry)
+            .await
+            .map(|_| ())
     }
 
     async fn put_if_unchanged(
@@ -47,7 +136,8 @@ impl CredentialStore for DynamoStore {
                 .build(),
         )?;
         let op = TransactWriteItem::builder().put(put).build();
-        self.commit_with_entry(vec![op], entry).await
+        let summary = self.summary_put(record)?;
+        self.commit_with_entry(vec![op, summary], entry).await
     }
 
     async fn get(
@@ -55,31 +145,28 @@ impl CredentialStore for DynamoStore {
         identity: &IdentityId,
         name: &CredentialName,
     ) -> Result<Option<CredentialRecord>, DependencyError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(ddb_error)?;
-        output.item.as_ref().map(record_from_item).transpose()
+        let items = self.credential_items(identity, name).await?;
+        let with_prefix = |prefix: &str| {
+            items
+                .iter()
+                .find(|item| text(item, TableLayout::SK).is_ok_and(|sk| sk.starts_with(prefix)))
+        };
+        let summary = with_prefix(TableLayout::SUMMARY_PREFIX);
+        with_prefix(TableLayout::CREDENTIAL_PREFIX)
+            .map(|item| record_with_summary(item, summary))
+            .transpose()
     }
 
     async fn list(&self, identity: &IdentityId) -> Result<Vec<CredentialInfo>, DependencyError> {
-        // Every page, not just the first: an identity's items can pass the 1 MB page size.
-        // Only plaintext fields come back; sort keys keep the pages in name order.
+        // Summaries only, so the read units follow the listed fields and never `data`.
+        // Every page: an identity's summaries can pass the 1 MB page size.
         let pages = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
             .expression_attribute_values(":pk", s(TableLayout::identity_pk(identity)))
-            .expression_attribute_values(":prefix", s(TableLayout::CREDENTIAL_PREFIX))
-            .projection_expression(INFO_PROJECTION)
-            .expression_attribute_names("#type", attr::TYPE)
-            .expression_attribute_names("#name", attr::NAME)
+            .expression_attribute_values(":prefix", s(TableLayout::SUMMARY_PREFIX))
             .consistent_read(true)
             .into_paginator()
             .items()
@@ -106,8 +193,17 @@ impl CredentialStore for DynamoStore {
                 .expression_attribute_values(":id", s(credential_id))
                 .build(),
         )?;
-        let op = TransactWriteItem::builder().delete(delete).build();
-        self.commit_with_entry(vec![op], entry).await
+        let summary = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(TableLayout::summary_key(identity, name))))
+                .build(),
+        )?;
+        let ops = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().delete(summary).build(),
+        ];
+        self.commit_with_entry(ops, entry).await
     }
 
     async fn touch(
@@ -118,24 +214,16 @@ impl CredentialStore for DynamoStore {
         at: Timestamp,
         entry: &ActivityEntry,
     ) -> Result<(), DependencyError> {
-        // The condition fails on a missing item too, so an update never creates one.
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
-                .update_expression("SET #used = :at")
-                .condition_expression("#id = :id")
-                .expression_attribute_names("#used", attr::LAST_USED_AT)
-                .expression_attribute_names("#id", attr::CREDENTIAL_ID)
-                .expression_attribute_values(":at", s(at.to_string()))
-                .expression_attribute_values(":id", s(credential_id))
-                .build(),
-        )?;
-        let op = TransactWriteItem::builder().update(update).build();
-        if !self.commit_with_entry(vec![op], entry).await? {
-            // Deleted or replaced since it was read: the read still happened.
-            self.append(entry).await?;
+        // Two small writes side by side, no transaction: the entry is what must not be lost
+        // (its failure fails the read); `lastUsedAt` is a convenience, and a failure to set
+        // it is logged, not answered.
+        let (used, logged) = tokio::join!(
+            self.set_last_used(identity, name, credential_id, at),
+            self.append(entry)
+        );
+        if let Err(err) = used {
+            tracing::warn!(error = %err, "lastUsedAt not updated");
         }
-        Ok(())
+        logged
     }
 }

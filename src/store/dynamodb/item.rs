@@ -62,19 +62,13 @@ fn bytes<'a>(item: &'a Item, name: &str) -> Result<&'a [u8], DependencyError> {
         .ok_or_else(|| malformed(name))
 }
 
-/// The attributes a listing needs: everything but the envelope.
-pub const INFO_PROJECTION: &str =
-    "#name, credentialId, #type, metadata, expiresAt, createdAt, lastUsedAt, lastRotatedAt";
-
+/// The credential item: the envelope and every field bound to it. `lastUsedAt` is not one
+/// of them; it lives on the summary, so recording a use never rewrites this (large) item.
 pub fn record_to_item(record: &CredentialRecord) -> Item {
     let (info, envelope) = (&record.info, &record.envelope);
     let mut item = key_item(TableLayout::credential_key(&record.identity, &info.name));
+    item.extend(plaintext_attributes(&record.identity, info));
     item.extend([
-        (attr::IDENTITY_ID.to_owned(), s(record.identity.as_str())),
-        (attr::NAME.to_owned(), s(info.name.as_str())),
-        (attr::CREDENTIAL_ID.to_owned(), s(&info.credential_id)),
-        (attr::TYPE.to_owned(), s(info.kind.as_str())),
-        (attr::CREATED_AT.to_owned(), s(info.created_at.to_string())),
         (attr::FORMAT_VERSION.to_owned(), n(envelope.format_version)),
         (attr::KMS_KEY_ID.to_owned(), s(&envelope.key_id)),
         (
@@ -83,6 +77,27 @@ pub fn record_to_item(record: &CredentialRecord) -> Item {
         ),
         (attr::NONCE.to_owned(), b(&envelope.nonce)),
         (attr::CIPHERTEXT.to_owned(), b(&envelope.ciphertext)),
+    ]);
+    item
+}
+
+/// The summary item: what a listing shows, `lastUsedAt` included, and no envelope.
+pub fn summary_to_item(identity: &IdentityId, info: &CredentialInfo) -> Item {
+    let mut item = key_item(TableLayout::summary_key(identity, &info.name));
+    item.extend(plaintext_attributes(identity, info));
+    if let Some(used) = info.last_used_at {
+        item.insert(attr::LAST_USED_AT.to_owned(), s(used.to_string()));
+    }
+    item
+}
+
+fn plaintext_attributes(identity: &IdentityId, info: &CredentialInfo) -> Item {
+    let mut item = Item::from([
+        (attr::IDENTITY_ID.to_owned(), s(identity.as_str())),
+        (attr::NAME.to_owned(), s(info.name.as_str())),
+        (attr::CREDENTIAL_ID.to_owned(), s(&info.credential_id)),
+        (attr::TYPE.to_owned(), s(info.kind.as_str())),
+        (attr::CREATED_AT.to_owned(), s(info.created_at.to_string())),
     ]);
     if let Some(metadata) = &info.metadata {
         // JSON text keeps numbers, nulls and key order exactly as the caller sent them.
@@ -93,7 +108,6 @@ pub fn record_to_item(record: &CredentialRecord) -> Item {
     }
     for (attribute, value) in [
         (attr::EXPIRES_AT, info.expires_at),
-        (attr::LAST_USED_AT, info.last_used_at),
         (attr::LAST_ROTATED_AT, info.last_rotated_at),
     ] {
         if let Some(value) = value {
@@ -101,6 +115,22 @@ pub fn record_to_item(record: &CredentialRecord) -> Item {
         }
     }
     item
+}
+
+/// The credential item read with its summary: `lastUsedAt` comes from the summary when it
+/// describes this very credential (same id), else from the item itself (items written
+/// before summaries existed kept it there).
+pub fn record_with_summary(
+    item: &Item,
+    summary: Option<&Item>,
+) -> Result<CredentialRecord, DependencyError> {
+    let mut record = record_from_item(item)?;
+    if let Some(summary) = summary
+        && text(summary, attr::CREDENTIAL_ID)? == record.info.credential_id
+    {
+        record.info.last_used_at = optional_timestamp(summary, attr::LAST_USED_AT)?;
+    }
+    Ok(record)
 }
 
 /// The plaintext half of a credential item.
@@ -182,7 +212,32 @@ mod tests {
         assert_eq!(item["pk"].as_s().unwrap(), "ID#idt_alice");
         assert_eq!(item["sk"].as_s().unwrap(), "CRED#stripe");
         assert!(!item.contains_key("data"));
-        assert_eq!(record_from_item(&item).unwrap(), record());
+        let summary = summary_to_item(&record().identity, &record().info);
+        assert_eq!(
+            record_with_summary(&item, Some(&summary)).unwrap(),
+            record()
+        );
+    }
+
+    #[test]
+    fn the_summary_holds_no_envelope_and_lists_as_the_credential() {
+        let summary = summary_to_item(&record().identity, &record().info);
+        assert_eq!(summary["sk"].as_s().unwrap(), "INFO#stripe");
+        for absent in ["ciphertext", "encryptedDataKey", "nonce", "data"] {
+            assert!(!summary.contains_key(absent), "{absent}");
+        }
+        assert_eq!(info_from_item(&summary).unwrap(), record().info);
+    }
+
+    #[test]
+    fn a_summary_of_another_credential_gives_no_last_use() {
+        // GIVEN a summary left by the credential this name held before
+        let mut summary = summary_to_item(&record().identity, &record().info);
+        summary.insert("credentialId".into(), s("cred_old"));
+        // WHEN the current credential is read with it
+        let read = record_with_summary(&record_to_item(&record()), Some(&summary)).unwrap();
+        // THEN the old credential's last use is not reported as this one's
+        assert_eq!(read.info.last_used_at, None);
     }
 
     #[test]
@@ -194,25 +249,24 @@ mod tests {
             bare.info.last_used_at,
         ) = (None, None, None);
         let item = record_to_item(&bare);
+        let summary = summary_to_item(&bare.identity, &bare.info);
         for absent in ["metadata", "expiresAt", "lastUsedAt", "lastRotatedAt"] {
             assert!(!item.contains_key(absent), "{absent}");
+            assert!(!summary.contains_key(absent), "{absent}");
         }
-        assert_eq!(record_from_item(&item).unwrap(), bare);
+        assert_eq!(record_with_summary(&item, Some(&summary)).unwrap(), bare);
     }
 
     #[test]
     fn a_damaged_item_is_an_error_not_a_panic() {
-        for attribute in [
-            "type",
-            "nonce",
-            "createdAt",
-            "identityId",
-            "formatVersion",
-            "lastUsedAt",
-        ] {
+        for attribute in ["type", "nonce", "createdAt", "identityId", "formatVersion"] {
             let mut item = record_to_item(&record());
             item.insert(attribute.into(), AttributeValue::S("🙃".into()));
             assert!(record_from_item(&item).is_err(), "{attribute}");
         }
+        let mut summary = summary_to_item(&record().identity, &record().info);
+        summary.insert("lastUsedAt".into(), AttributeValue::S("🙃".into()));
+        let item = record_to_item(&record());
+        assert!(record_with_summary(&item, Some(&summary)).is_err());
     }
 }

@@ -4,6 +4,7 @@
 //! | item        | pk                  | sk             |
 //! |-------------|---------------------|----------------|
 //! | credential  | `ID#<identity>`     | `CRED#<name>`  |
+//! | its summary | `ID#<identity>`     | `INFO#<name>`  |
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | API key     | `KEY#<sha256 hex>`  | `KEY`          |
 //! | MAC secret  | `CONFIG`            | `KEY_MAC#<gen>`|
@@ -21,6 +22,9 @@ impl TableLayout {
     pub const SK: &'static str = "sk";
 
     pub const CREDENTIAL_PREFIX: &'static str = "CRED#";
+    /// A credential's plaintext fields and `lastUsedAt`, a small item beside the large one:
+    /// listing and recording a use cost the same whatever size `data` is.
+    pub const SUMMARY_PREFIX: &'static str = "INFO#";
     pub const IDENTITY_SK: &'static str = "IDENTITY";
     pub const KEY_SK: &'static str = "KEY";
 
@@ -31,6 +35,13 @@ impl TableLayout {
         (
             Self::identity_pk(identity),
             format!("{}{name}", Self::CREDENTIAL_PREFIX),
+        )
+    }
+
+    pub fn summary_key(identity: &IdentityId, name: &CredentialName) -> (String, String) {
+        (
+            Self::identity_pk(identity),
+            format!("{}{name}", Self::SUMMARY_PREFIX),
         )
     }
 
