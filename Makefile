@@ -69,6 +69,7 @@ package: toolchain venv
 # The release function under a local Lambda Runtime API against moto, beside a hello-world
 # lambda_http built in the same run (BENCHMARKS.md); then the CPU and memory microbenches.
 bench: toolchain venv
+	$(VENV)/bin/python -m pip install --quiet -r requirements-bench.txt
 	cargo build --release --bin credvault --bin credvault-api --example hello
 	$(VENV)/bin/python scripts/bench.py
 	cargo bench --bench vault_ops

@@ -41,6 +41,7 @@ class RuntimeApi:
         self.events = queue.Queue()
         self.answers = queue.Queue()
         self.first_next = None
+        self.handed_out = {}  # request id -> when its event left; several may be in flight
         api = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -66,8 +67,8 @@ class RuntimeApi:
                                  "arn:aws:lambda:us-east-1:123456789012:function:bench")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
+                api.handed_out[request_id] = time.perf_counter()
                 self.wfile.write(payload)
-                api.handed_out = time.perf_counter()
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", "0"))
@@ -76,7 +77,9 @@ class RuntimeApi:
                 self.send_response(202)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                api.answers.put((answered - api.handed_out, body))
+                # /2018-06-01/runtime/invocation/<id>/response
+                request_id = self.path.rstrip("/").split("/")[-2]
+                api.answers.put((answered - api.handed_out[request_id], body, answered))
 
         self.port = free_port()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
@@ -119,21 +122,21 @@ def moto_requests(moto_log):
         return sum(1 for line in f if '"POST / HTTP' in line)
 
 
-def one_cold_start(binary, env, make_event, moto_log):
+def one_cold_start(command, env, make_event, moto_log, invocations=INVOCATIONS):
     api = RuntimeApi()
-    for i in range(INVOCATIONS):
+    for i in range(invocations):
         api.events.put((f"req-{i}", make_event(i)))
     full_env = dict(os.environ, **env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{api.port}",
                     AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
                     AWS_LAMBDA_FUNCTION_VERSION="1", RUST_LOG="warn")
     calls_before = moto_requests(moto_log) if moto_log else 0
     spawned = time.perf_counter()
-    process = subprocess.Popen([binary], env=full_env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=full_env, cwd=env.get("LAMBDA_TASK_ROOT"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     latencies, cpu_at_first = [], None
     try:
-        for i in range(INVOCATIONS):
-            latency, body = api.answers.get(timeout=30)
+        for i in range(invocations):
+            latency, body, _ = api.answers.get(timeout=30)
             status = json.loads(body).get("statusCode")
             if status not in (200, 204):
                 raise SystemExit(f"bench: invocation {i} answered {status}: {body[:300]!r}")
@@ -146,14 +149,14 @@ def one_cold_start(binary, env, make_event, moto_log):
         process.terminate()
         process.wait()
         api.stop()
-    calls = (moto_requests(moto_log) - calls_before) / INVOCATIONS if moto_log else 0.0
+    calls = (moto_requests(moto_log) - calls_before) / invocations if moto_log else 0.0
     warm = sorted(latencies[1:])
     return {
         "init": (api.first_next - spawned) * 1000,
         "first": latencies[0] * 1000,
         "p50": warm[len(warm) // 2] * 1000,
         "p90": warm[int(len(warm) * 0.9)] * 1000,
-        "cpu": (cpu_total - cpu_at_first) / (INVOCATIONS - 1) * 1000,
+        "cpu": (cpu_total - cpu_at_first) / max(invocations - 1, 1) * 1000,
         "rss": rss,
         "calls": calls,
     }
@@ -163,59 +166,198 @@ def median_of(runs):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
-def main():
-    moto_port = free_port()
-    moto_log = os.path.join(TARGET, "bench-moto.log")
-    venv = os.path.join(ROOT, ".venv", "bin")
-    aws = dict(AWS_ENDPOINT_URL=f"http://127.0.0.1:{moto_port}", AWS_REGION="us-east-1",
-               AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    os.environ.update(aws)
-    # moto's server writes headers and body apart; with Nagle's algorithm on, each AWS call
-    # would wait out the client's delayed ACK (40 ms), which AWS itself never adds.
-    serve = ("import socketserver, sys; "
-             "socketserver.StreamRequestHandler.disable_nagle_algorithm = True; "
-             "from moto.server import main; main(sys.argv[1:])")
-    moto = subprocess.Popen([os.path.join(venv, "python"), "-c", serve, "-H", "127.0.0.1", "-p",
-                             str(moto_port)], stdout=open(moto_log, "w"), stderr=subprocess.STDOUT)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", moto_port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+VENV = os.path.join(ROOT, ".venv", "bin")
+AWS_CREDENTIALS = dict(AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
+                       AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+TABLE, ALIAS = "credvault-bench", "alias/credvault-bench"
+
+
+def wait_for_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"bench: nothing listens on 127.0.0.1:{port}")
+
+
+class Moto:
+    """A fresh moto server per case, with the table, the key and one identity: every case
+    starts from the same table size (moto's transactions slow down as a table grows)."""
+
+    def __init__(self, log_name):
+        self.port = free_port()
+        self.log = os.path.join(TARGET, log_name)
+        # moto's server writes headers and body apart; with Nagle's algorithm on, each AWS
+        # call would wait out the client's delayed ACK (40 ms), which AWS itself never adds.
+        serve = ("import socketserver, sys; "
+                 "socketserver.StreamRequestHandler.disable_nagle_algorithm = True; "
+                 "from moto.server import main; main(sys.argv[1:])")
+        self.process = subprocess.Popen(
+            [os.path.join(VENV, "python"), "-c", serve, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        wait_for_port(self.port)
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        os.environ.update(AWS_CREDENTIALS, AWS_ENDPOINT_URL=self.endpoint)
         cli = os.path.join(TARGET, "release", "credvault")
-        table, alias = "credvault-bench", "alias/credvault-bench"
-        env = dict(TABLE_NAME=table, KMS_KEY_ID=alias, RATE_LIMIT_PER_MINUTE="1000000")
-        subprocess.run([cli, "setup-local", "--table", table, "--kms-alias", alias],
+        subprocess.run([cli, "setup-local", "--table", TABLE, "--kms-alias", ALIAS],
                        check=True, stdout=subprocess.DEVNULL)
-        created = subprocess.run([cli, "identity", "create", "--table", table, "--kms-key", alias,
+        created = subprocess.run([cli, "identity", "create", "--table", TABLE, "--kms-key", ALIAS,
                                   "--name", "bench"], check=True, capture_output=True, text=True)
-        key = json.loads(created.stdout)["apiKey"]
-        login = json.dumps({"type": "LOGIN", "data": {"password": "p" * 32},
-                            "metadata": {"uri": "https://example.com"}})
-        api = os.path.join(TARGET, "release", "credvault-api")
-        hello = os.path.join(TARGET, "release", "examples", "hello")
-        cases = [
-            ("hello-world lambda_http", hello, {}, lambda i: event("GET", "/", key), None),
-            ("credvault PUT", api, env, lambda i: event("PUT", f"/v0/vault/bench-{i % 20}", key, login), moto_log),
-            ("credvault GET", api, env, lambda i: event("GET", f"/v0/vault/bench-{i % 20}", key), moto_log),
-            ("credvault list", api, env, lambda i: event("GET", "/v0/vault", key), moto_log),
-        ]
-        results = []
-        for label, binary, case_env, make_event, log in cases:
-            runs = [one_cold_start(binary, case_env, make_event, log) for _ in range(COLD_STARTS)]
-            results.append((label, median_of(runs)))
-        header = f"{'':26} {'init ms':>8} {'first ms':>9} {'warm p50':>9} {'warm p90':>9} {'CPU ms/inv':>11} {'peak RSS MB':>12} {'AWS calls':>10}"
-        print(header)
-        for label, r in results:
-            print(f"{label:26} {r['init']:8.1f} {r['first']:9.2f} {r['p50']:9.2f} {r['p90']:9.2f} "
-                  f"{r['cpu']:11.3f} {r['rss']:12.1f} {r['calls']:10.2f}")
-        print(f"({INVOCATIONS} invocations per cold start, median of {COLD_STARTS} cold starts; "
-              "AWS = moto on loopback; warm caches on, as deployed)")
+        self.key = json.loads(created.stdout)["apiKey"]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def latency_proxy(listen_port, upstream_port, delay_ms):
+    """Forwards loopback TCP to moto, holding each chunk the client sends for `delay_ms`: a
+    stand-in for the network time of a call to AWS, which moto on loopback does not have."""
+    import asyncio
+
+    async def pipe(reader, writer, delay):
+        try:
+            while data := await reader.read(65536):
+                if delay:
+                    await asyncio.sleep(delay)
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def handle(client_reader, client_writer):
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", upstream_port)
+        await asyncio.gather(pipe(client_reader, upstream_writer, delay_ms / 1000),
+                             pipe(upstream_reader, client_writer, 0))
+
+    async def serve():
+        server = await asyncio.start_server(handle, "127.0.0.1", listen_port)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(serve())
+
+
+def throughput(api, in_flight, delay_ms, count):
+    """Invocations per second of one process given `count` GETs, `in_flight` at a time (Lambda
+    Managed Instances' AWS_LAMBDA_MAX_CONCURRENCY), each AWS call `delay_ms` away."""
+    moto = Moto("bench-moto-throughput.log")
+    proxy_port = free_port()
+    proxy = subprocess.Popen([os.path.join(VENV, "python"), __file__, "--proxy", str(proxy_port),
+                              str(moto.port), str(delay_ms)])
+    try:
+        wait_for_port(proxy_port)
+        env = dict(TABLE_NAME=TABLE, KMS_KEY_ID=ALIAS, RATE_LIMIT_PER_MINUTE="1000000",
+                   AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxy_port}")
+        seed(api, env, moto.key)
+        if in_flight > 1:
+            env["AWS_LAMBDA_MAX_CONCURRENCY"] = str(in_flight)
+        runtime = RuntimeApi()
+        for i in range(count):
+            runtime.events.put((f"req-{i}", event("GET", f"/v0/vault/bench-{i % 20}", moto.key)))
+        full_env = dict(os.environ, **env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{runtime.port}",
+                        AWS_LAMBDA_FUNCTION_NAME="bench", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1024",
+                        AWS_LAMBDA_FUNCTION_VERSION="1", RUST_LOG="warn")
+        process = subprocess.Popen([api], env=full_env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            answered = []
+            for i in range(count):
+                _, body, at = runtime.answers.get(timeout=60)
+                if json.loads(body).get("statusCode") != 200:
+                    raise SystemExit(f"bench: a throughput invocation answered {body[:300]!r}")
+                answered.append(at)
+        finally:
+            process.terminate()
+            process.wait()
+            runtime.stop()
+        return (count - 1) / (max(answered) - min(answered))
     finally:
-        moto.terminate()
-        moto.wait()
+        proxy.terminate()
+        proxy.wait()
+        moto.stop()
+
+
+def seed(api, env, key):
+    """Stores bench-0 .. bench-19 through the function itself (one cold start, not timed)."""
+    login = json.dumps({"type": "LOGIN", "data": {"password": "p" * 32},
+                        "metadata": {"uri": "https://example.com"}})
+    one_cold_start([api], env, lambda i: event("PUT", f"/v0/vault/bench-{i}", key, login), None,
+                   invocations=20)
+
+
+def main():
+    if sys.argv[1:2] == ["--proxy"]:
+        return latency_proxy(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    api = os.path.join(TARGET, "release", "credvault-api")
+    hello = os.path.join(TARGET, "release", "examples", "hello")
+    peer_root = os.path.join(ROOT, "benches", "peer")
+    peer = [os.path.join(VENV, "python"), "-m", "awslambdaric", "handler.handler"]
+    env = dict(TABLE_NAME=TABLE, KMS_KEY_ID=ALIAS, RATE_LIMIT_PER_MINUTE="1000000")
+    peer_env = dict(TABLE_NAME=TABLE, KMS_KEY_ID=ALIAS, LAMBDA_TASK_ROOT=peer_root,
+                    PYTHONPATH=peer_root)
+    login = json.dumps({"type": "LOGIN", "data": {"password": "p" * 32},
+                        "metadata": {"uri": "https://example.com"}})
+    put = lambda key: lambda i: event("PUT", f"/v0/vault/bench-{i % 20}", key, login)
+    cases = [
+        ("hello-world lambda_http", [hello], {}, lambda key: lambda i: event("GET", "/", key), False),
+        ("Python peer PUT", peer, peer_env, put, False),
+        ("credvault PUT", [api], env, put, False),
+        ("credvault GET", [api], env,
+         lambda key: lambda i: event("GET", f"/v0/vault/bench-{i % 20}", key), True),
+        ("credvault list", [api], env, lambda key: lambda i: event("GET", "/v0/vault", key), True),
+    ]
+    results = {}
+    for label, command, case_env, make_events, needs_seed in cases:
+        moto = Moto("bench-moto.log")
+        try:
+            if needs_seed:
+                seed(api, env, moto.key)
+            log = None if command == [hello] else moto.log
+            runs = [one_cold_start(command, case_env, make_events(moto.key), log)
+                    for _ in range(COLD_STARTS)]
+        finally:
+            moto.stop()
+        results[label] = median_of(runs)
+    header = (f"{'':26} {'init ms':>8} {'first ms':>9} {'warm p50':>9} {'warm p90':>9} "
+              f"{'CPU ms/inv':>11} {'peak RSS MB':>12} {'AWS calls':>10}")
+    print(header)
+    for label, r in results.items():
+        print(f"{label:26} {r['init']:8.1f} {r['first']:9.2f} {r['p50']:9.2f} {r['p90']:9.2f} "
+              f"{r['cpu']:11.3f} {r['rss']:12.1f} {r['calls']:10.2f}")
+    print(f"({INVOCATIONS} invocations per cold start, median of {COLD_STARTS} cold starts; "
+          "AWS = moto on loopback, a fresh one per row; warm caches on, as deployed)")
+    print_ratios(results)
+
+    delay = float(os.environ.get("BENCH_AWS_LATENCY_MS", "10"))
+    count = int(os.environ.get("BENCH_THROUGHPUT_INVOCATIONS", "400"))
+    one = throughput(api, 1, delay, count)
+    eight = throughput(api, 8, delay, count)
+    print(f"\nthroughput of one process, warm GETs, each AWS call {delay:g} ms away: "
+          f"1 in flight {one:.0f}/s, 8 in flight {eight:.0f}/s: {eight / one:.1f}x (goal >= 6x)")
+
+
+def print_ratios(results):
+    hello, peer = results["hello-world lambda_http"], results["Python peer PUT"]
+    put, get = results["credvault PUT"], results["credvault GET"]
+    rows = [
+        ("warm PUT p50 / peer's PUT p50", put["p50"] / peer["p50"], "<= 1.1"),
+        ("warm GET p50 / peer's PUT p50", get["p50"] / peer["p50"], "<= 1.2"),
+        ("first PUT / warm PUT p50", put["first"] / put["p50"], "<= 2"),
+        ("first GET / warm GET p50", get["first"] / get["p50"], "<= 2"),
+        ("(init + first PUT) / peer's", (put["init"] + put["first"]) / (peer["init"] + peer["first"]),
+         "<= 0.1"),
+        ("CPU per warm PUT / hello world's", put["cpu"] / hello["cpu"], "<= 4"),
+    ]
+    print("\nratio                               measured   goal")
+    for label, value, goal in rows:
+        print(f"{label:35} {value:8.2f}   {goal}")
+    print(f"peak RSS {max(r['rss'] for r in results.values() if r is not peer):.1f} MB "
+          "(credvault, goal <= 16 MB)")
 
 
 if __name__ == "__main__":
