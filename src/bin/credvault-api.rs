@@ -38,8 +38,13 @@ async fn serve() -> Result<(), Error> {
     // The key-item MAC secret, unwrapped once here: authentication stays one lookup. Its
     // GetItem and Decrypt also warm both clients (credentials, endpoints, connections, TLS)
     // during init rather than on the first request.
+    // Beside it, on a blocking thread, the random generator's one-time seeding (AWS-LC gathers
+    // CPU jitter entropy, tens of ms of CPU), which the first request would otherwise pay.
+    let seeding = tokio::task::spawn_blocking(|| credvault::domain::random_id("warm-up"));
     let key_mac =
         admin::load_key_mac(&store, &keys, &config.kms_key_id, config.key_mac_generation).await?;
+    // A failure here would recur on every request, which each answer for themselves.
+    let _ = seeding.await;
     let keys = CachingKeyProvider::new(keys, config.data_key_cache, config.data_key_cache_max_uses);
     let vault = Vault::new(store.with_key_mac(Arc::new(key_mac)), keys)
         .with_rate_limit(config.rate_limit_per_minute)

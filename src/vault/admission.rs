@@ -51,7 +51,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     }
 
     /// Checks the scope `action` needs, then counts the request against the rate limit
-    /// while `first` (a read with no side effect) runs, so the count costs no round trip.
+    /// while `first` (work that changes nothing: a read, or a fresh data key) runs, so the
+    /// count costs no round trip.
     pub(super) async fn admit<T>(
         &self,
         call: &Call,

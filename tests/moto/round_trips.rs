@@ -37,7 +37,7 @@ fn cases() -> Vec<Case> {
             Some(login),
             200,
             5,
-            4,
+            3,
             Some(4),
         ),
         (
@@ -47,7 +47,7 @@ fn cases() -> Vec<Case> {
             Some(totp),
             200,
             5,
-            4,
+            3,
             Some(4),
         ),
         ("GET", "/v0/vault/github", true, None, 200, 7, 4, Some(5)),
@@ -152,7 +152,7 @@ async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_i
             "vault_store",
             json!({"name": "mcp-2", "type": "LOGIN", "data": {"password": "q"}}),
             5,
-            4,
+            3,
         ),
         ("identity_whoami", json!({}), 7, 3),
     ] {
