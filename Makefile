@@ -72,6 +72,7 @@ bench: toolchain venv
 	$(VENV)/bin/python -m pip install --quiet -r requirements-bench.txt
 	cargo build --release --bin credvault --bin credvault-api --example hello
 	$(VENV)/bin/python scripts/bench.py
+	$(VENV)/bin/python scripts/cost.py
 	cargo bench --bench vault_ops
 	cargo bench --bench peak_memory
 

@@ -82,7 +82,11 @@ class RuntimeApi:
                 api.answers.put((answered - api.handed_out[request_id], body, answered))
 
         self.port = free_port()
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a process stopped mid-poll resets its connection: expected here
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self):
