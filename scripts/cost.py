@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Cost per million requests of each endpoint, before issue 12 and now (BENCHMARKS.md).
 
-The units per request come from the tests that count them: AWS calls and round trips in
-sequence from tests/moto/round_trips.rs, DynamoDB capacity units from tests/moto/capacity.rs
-(item sizes billed as DynamoDB documents them). Prices are the public us-east-1 list prices
+The units per request below are transcribed from the tests that count them (keep them in
+step): AWS calls and round trips in sequence from tests/moto/round_trips.rs, DynamoDB
+capacity units from tests/moto/capacity.rs (item sizes billed as DynamoDB documents them),
+plus 1 write unit for the rate count, which capacity.rs runs without. Prices are the public us-east-1 list prices
 used below; edit PRICES for your region. Lambda duration is estimated, not measured: the
 round trips in sequence times ROUND_TRIP_MS (an in-region DynamoDB or KMS call), plus the CPU
 time `make bench` measured, on arm64 at 128 MB.

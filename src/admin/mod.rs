@@ -7,7 +7,7 @@ mod setup;
 
 pub use identities::{IdentitySummary, list_identities, register_identity, revoke_identity};
 pub use keys::{KeySummary, add_key, ensure_key_mac_secret, list_keys, load_key_mac, revoke_key};
-pub use setup::{backfill_summaries, ensure_kms_key, ensure_table};
+pub use setup::{SummaryRepair, ensure_kms_key, ensure_table, repair_summaries};
 
 use crate::auth::{ApiKey, IdentityId, KeyMac, Scope};
 use crate::dependency::DependencyError;

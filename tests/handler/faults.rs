@@ -279,3 +279,74 @@ async fn a_write_retried_after_a_lost_answer_carries_the_same_idempotency_token(
         "{tokens:?}"
     );
 }
+
+/// BatchGetItem that leaves both keys unprocessed (what DynamoDB answers when throttled).
+fn unprocessed_read() -> Rule {
+    mock!(aws_sdk_dynamodb::Client::batch_get_item).then_output(|| {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let key = |sk: &str| {
+            std::collections::HashMap::from([
+                ("pk".to_owned(), AttributeValue::S("ID#idt_fixture".into())),
+                ("sk".to_owned(), AttributeValue::S(sk.into())),
+            ])
+        };
+        let keys = KeysAndAttributes::builder()
+            .keys(key("CRED#stripe"))
+            .keys(key("INFO#stripe"))
+            .build()
+            .unwrap();
+        aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder()
+            .unprocessed_keys("t", keys)
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn given_a_read_dynamodb_keeps_leaving_unprocessed_then_503_after_three_tries() {
+    // GIVEN every BatchGetItem answered with both keys unprocessed
+    let (key, read, counters, entry) = (known_key(), unprocessed_read(), counters(), entry_alone());
+    let vault = vault(&[&key, &read, &counters, &entry], &[]);
+    // WHEN the credential is read
+    let answer = TestClient::new(&vault)
+        .with_key(WRITE_KEY)
+        .request("GET", "/v0/vault/stripe", None)
+        .await;
+    // THEN the read was tried three times, and the caller is told to come back
+    assert_envelope(&answer, 503, "service_unavailable");
+    assert_no_internals(&answer);
+    assert_eq!(read.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn given_a_read_left_unprocessed_once_then_it_is_retried_and_answered() {
+    // GIVEN a BatchGetItem that first leaves its keys unprocessed, then finds nothing
+    let key = known_key();
+    let read = mock!(aws_sdk_dynamodb::Client::batch_get_item)
+        .sequence()
+        .output(|| {
+            let keys = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .keys(std::collections::HashMap::from([(
+                    "pk".to_owned(),
+                    AttributeValue::S("ID#idt_fixture".into()),
+                )]))
+                .build()
+                .unwrap();
+            aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder()
+                .unprocessed_keys("t", keys)
+                .build()
+        })
+        .output(|| {
+            aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder().build()
+        })
+        .build();
+    let (counters, entry) = (counters(), entry_alone());
+    let vault = vault(&[&key, &read, &counters, &entry], &[]);
+    // WHEN the credential is read
+    let answer = TestClient::new(&vault)
+        .with_key(WRITE_KEY)
+        .request("GET", "/v0/vault/stripe", None)
+        .await;
+    // THEN the second try's answer is the answer: no such credential
+    assert_envelope(&answer, 404, "not_found");
+    assert_eq!(read.num_calls(), 2);
+}

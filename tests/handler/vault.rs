@@ -511,3 +511,30 @@ async fn last_used_at_is_kept_to_the_minute_so_polling_writes_less() {
         logs.text
     );
 }
+
+#[tokio::test]
+async fn a_store_refused_by_the_rate_limit_writes_nothing() {
+    // GIVEN a limit of 2 requests a minute, both spent on stores
+    let clock = Arc::new(ManualClock::at(
+        Timestamp::parse("2026-03-29T03:00:10Z").unwrap(),
+    ));
+    let vault = memory_vault()
+        .with_rate_limit(Some(2))
+        .with_clock(clock.clone());
+    let api = writer(&vault);
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    for name in ["first", "second"] {
+        assert_eq!(api.put(name, &login).await.status, 200);
+    }
+    // WHEN a third store comes within the minute (its data key already asked for)
+    let refused = api.put("third", &login).await;
+    // THEN it is refused, and once the minute is over nothing of it is there
+    assert_envelope(&refused, 429, "rate_limited");
+    clock.advance(60);
+    let listed = api.request("GET", "/v0/vault", None).await;
+    assert_eq!(listed.json["count"], 2, "{}", listed.text);
+    assert_eq!(
+        api.request("GET", "/v0/vault/third", None).await.status,
+        404
+    );
+}

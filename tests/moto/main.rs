@@ -7,4 +7,5 @@ mod capacity;
 mod round_trips;
 mod stack;
 mod store;
+mod summaries;
 mod vault;

@@ -183,6 +183,19 @@ impl Stack {
             .item
     }
 
+    /// Deletes an item by its keys, bypassing the vault: what a table writer can do.
+    pub async fn delete_raw(&self, (pk, sk): (String, String)) {
+        self.store
+            .client()
+            .delete_item()
+            .table_name(TABLE)
+            .key("pk", AttributeValue::S(pk))
+            .key("sk", AttributeValue::S(sk))
+            .send()
+            .await
+            .expect("DeleteItem");
+    }
+
     /// Writes an item as is, bypassing the vault: what a table writer can do.
     pub async fn put_raw(&self, item: Item) {
         self.store

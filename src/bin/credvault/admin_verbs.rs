@@ -143,19 +143,23 @@ async fn run_key(operator: &Operator, verb: KeyVerb) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A deployed stack's setup, run after each deploy: the key-item MAC secret (table and key
-/// come from the template), and a summary for any credential stored without one.
+/// A deployed stack's setup, run after the first deploy and after each upgrade: the key-item
+/// MAC secret (table and key come from the template), and every credential's list summary
+/// brought in line with it.
 pub async fn setup(table: TableArgs) -> Result<(), Failure> {
     let operator = Operator::new(table).await;
     admin::ensure_key_mac_secret(&operator.store, &operator.keys, operator.generation)
         .await
         .map_err(AdminError::from)?;
     eprintln!("credvault: the key-item MAC secret is in place");
-    let written = admin::backfill_summaries(&operator.store)
+    let repair = admin::repair_summaries(&operator.store)
         .await
         .map_err(AdminError::from)?;
-    if written > 0 {
-        eprintln!("credvault: wrote the list summaries of {written} older credential(s)");
+    if repair != admin::SummaryRepair::default() {
+        eprintln!(
+            "credvault: list summaries: {} written, {} of deleted credentials removed",
+            repair.written, repair.removed
+        );
     }
     Ok(())
 }

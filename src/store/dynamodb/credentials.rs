@@ -106,6 +106,23 @@ impl DynamoStore {
     }
 }
 
+/// Whether `summary` shows what the (authenticated) credential holds. Only a summary of the
+/// same credential is judged, and only on fields no write changes under the same id (a read
+/// racing a replace or a backup-code use may see one item before the write, one after).
+fn summary_agrees(summary: &Item, info: &CredentialInfo) -> bool {
+    match info_from_item(summary) {
+        Ok(shown) if shown.credential_id != info.credential_id => true,
+        Ok(shown) => {
+            CredentialInfo {
+                last_used_at: info.last_used_at,
+                last_rotated_at: info.last_rotated_at,
+                ..shown
+            } == *info
+        }
+        Err(_) => false,
+    }
+}
+
 impl CredentialStore for DynamoStore {
     async fn put(
         &self,
@@ -152,9 +169,20 @@ impl CredentialStore for DynamoStore {
                 .find(|item| text(item, TableLayout::SK).is_ok_and(|sk| sk.starts_with(prefix)))
         };
         let summary = with_prefix(TableLayout::SUMMARY_PREFIX);
-        with_prefix(TableLayout::CREDENTIAL_PREFIX)
+        let record = with_prefix(TableLayout::CREDENTIAL_PREFIX)
             .map(|item| record_with_summary(item, summary))
-            .transpose()
+            .transpose()?;
+        if let Some(record) = &record
+            && summary.is_some_and(|summary| !summary_agrees(summary, &record.info))
+        {
+            // The credential item is authenticated and answers; what a listing shows of it
+            // was edited outside credvault or left by an older version.
+            tracing::error!(
+                target: "credvault::integrity",
+                "a credential's list summary disagrees with it; `credvault setup` repairs it"
+            );
+        }
+        Ok(record)
     }
 
     async fn list(&self, identity: &IdentityId) -> Result<Vec<CredentialInfo>, DependencyError> {
@@ -225,5 +253,64 @@ impl CredentialStore for DynamoStore {
             tracing::warn!(error = %err, "lastUsedAt not updated");
         }
         logged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::CredentialType;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    fn info() -> CredentialInfo {
+        CredentialInfo {
+            name: CredentialName::parse("github").unwrap(),
+            credential_id: "cred_1".into(),
+            kind: CredentialType::Login,
+            metadata: serde_json::json!({"uri": "https://github.com"})
+                .as_object()
+                .cloned(),
+            expires_at: None,
+            created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
+            last_used_at: None,
+            last_rotated_at: None,
+        }
+    }
+
+    fn summary(edit: impl FnOnce(&mut Item)) -> Item {
+        let mut item = summary_to_item(&IdentityId::parse("idt_a").unwrap(), &info());
+        edit(&mut item);
+        item
+    }
+
+    #[test]
+    fn a_summary_that_shows_other_fields_than_its_credential_is_caught() {
+        let set = |name: &'static str, value: &'static str| {
+            move |item: &mut Item| {
+                item.insert(name.into(), AttributeValue::S(value.into()));
+            }
+        };
+        assert!(summary_agrees(&summary(|_| {}), &info()));
+        for (name, value) in [
+            ("metadata", r#"{"uri":"https://evil.example"}"#),
+            ("type", "API_KEY"),
+            ("expiresAt", "2030-01-01T00:00:00Z"),
+            ("createdAt", "2020-01-01T00:00:00Z"),
+        ] {
+            assert!(
+                !summary_agrees(&summary(set(name, value)), &info()),
+                "{name}"
+            );
+        }
+        // What a racing write changes under the same id, and another credential's summary
+        // (a replace racing the read), are not judged.
+        assert!(summary_agrees(
+            &summary(set("lastRotatedAt", "2026-04-01T00:00:00Z")),
+            &info()
+        ));
+        assert!(summary_agrees(
+            &summary(set("credentialId", "cred_2")),
+            &info()
+        ));
     }
 }
