@@ -4,10 +4,12 @@
 mod identities;
 mod keys;
 mod setup;
+mod summaries;
 
 pub use identities::{IdentitySummary, list_identities, register_identity, revoke_identity};
 pub use keys::{KeySummary, add_key, ensure_key_mac_secret, list_keys, load_key_mac, revoke_key};
-pub use setup::{SummaryRepair, ensure_kms_key, ensure_table, repair_summaries};
+pub use setup::{ensure_kms_key, ensure_table};
+pub use summaries::{SummaryRepair, repair_summaries};
 
 use crate::auth::{ApiKey, IdentityId, KeyMac, Scope};
 use crate::dependency::DependencyError;

@@ -157,8 +157,9 @@ pub async fn setup(table: TableArgs) -> Result<(), Failure> {
         .map_err(AdminError::from)?;
     if repair != admin::SummaryRepair::default() {
         eprintln!(
-            "credvault: list summaries: {} written, {} of deleted credentials removed",
-            repair.written, repair.removed
+            "credvault: list summaries: {} written, {} of deleted credentials removed, {} items \
+             left as they are (malformed, misplaced, or written meanwhile: run setup again)",
+            repair.written, repair.removed, repair.skipped
         );
     }
     Ok(())

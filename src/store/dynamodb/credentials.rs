@@ -106,21 +106,56 @@ impl DynamoStore {
     }
 }
 
-/// Whether `summary` shows what the (authenticated) credential holds. Only a summary of the
-/// same credential is judged, and only on fields no write changes under the same id (a read
-/// racing a replace or a backup-code use may see one item before the write, one after).
-fn summary_agrees(summary: &Item, info: &CredentialInfo) -> bool {
-    match info_from_item(summary) {
-        Ok(shown) if shown.credential_id != info.credential_id => true,
-        Ok(shown) => {
-            CredentialInfo {
-                last_used_at: info.last_used_at,
-                last_rotated_at: info.last_rotated_at,
-                ..shown
-            } == *info
-        }
-        Err(_) => false,
+/// How a credential's summary stands against the credential item.
+#[derive(Debug, PartialEq)]
+enum SummaryState {
+    Agrees,
+    /// A summary of another credential (a replace racing the read, or a forged id).
+    OtherCredential,
+    /// Same credential, other fields: edited in the table, or left by an older version.
+    Disagrees,
+    /// None at all: stored by a version without summaries, or deleted from the table.
+    Missing,
+}
+
+/// Judged only on fields no write changes under the same id: a read racing a backup-code
+/// use may see one item before the write and one after.
+fn summary_state(summary: Option<&Item>, info: &CredentialInfo) -> SummaryState {
+    let Some(summary) = summary else {
+        return SummaryState::Missing;
+    };
+    let Ok(shown) = info_from_item(summary) else {
+        return SummaryState::Disagrees;
+    };
+    if shown.credential_id != info.credential_id {
+        return SummaryState::OtherCredential;
     }
+    let comparable = CredentialInfo {
+        last_used_at: info.last_used_at,
+        last_rotated_at: info.last_rotated_at,
+        ..shown
+    };
+    if comparable == *info {
+        SummaryState::Agrees
+    } else {
+        SummaryState::Disagrees
+    }
+}
+
+/// The credential of `items` (a BatchGetItem's answer) with its summary, and how they stand.
+fn record_of(items: &[Item]) -> Result<Option<(CredentialRecord, SummaryState)>, DependencyError> {
+    let with_prefix = |prefix: &str| {
+        items
+            .iter()
+            .find(|item| text(item, TableLayout::SK).is_ok_and(|sk| sk.starts_with(prefix)))
+    };
+    let summary = with_prefix(TableLayout::SUMMARY_PREFIX);
+    let Some(item) = with_prefix(TableLayout::CREDENTIAL_PREFIX) else {
+        return Ok(None);
+    };
+    let record = record_with_summary(item, summary)?;
+    let state = summary_state(summary, &record.info);
+    Ok(Some((record, state)))
 }
 
 impl CredentialStore for DynamoStore {
@@ -162,27 +197,27 @@ impl CredentialStore for DynamoStore {
         identity: &IdentityId,
         name: &CredentialName,
     ) -> Result<Option<CredentialRecord>, DependencyError> {
-        let items = self.credential_items(identity, name).await?;
-        let with_prefix = |prefix: &str| {
-            items
-                .iter()
-                .find(|item| text(item, TableLayout::SK).is_ok_and(|sk| sk.starts_with(prefix)))
-        };
-        let summary = with_prefix(TableLayout::SUMMARY_PREFIX);
-        let record = with_prefix(TableLayout::CREDENTIAL_PREFIX)
-            .map(|item| record_with_summary(item, summary))
-            .transpose()?;
-        if let Some(record) = &record
-            && summary.is_some_and(|summary| !summary_agrees(summary, &record.info))
-        {
-            // The credential item is authenticated and answers; what a listing shows of it
-            // was edited outside credvault or left by an older version.
-            tracing::error!(
-                target: "credvault::integrity",
-                "a credential's list summary disagrees with it; `credvault setup` repairs it"
-            );
+        let mut read = record_of(&self.credential_items(identity, name).await?)?;
+        if let Some((_, SummaryState::OtherCredential)) = &read {
+            // Most likely a replace committed between the two reads: look once more.
+            read = record_of(&self.credential_items(identity, name).await?)?;
         }
-        Ok(record)
+        match &read {
+            Some((_, SummaryState::OtherCredential | SummaryState::Disagrees)) => {
+                // The credential item answers (its fields are bound to its ciphertext); what
+                // a listing shows of it is wrong.
+                tracing::error!(
+                    target: "credvault::integrity",
+                    "a credential's list summary disagrees with it; `credvault setup` repairs it"
+                );
+            }
+            Some((_, SummaryState::Missing)) => tracing::warn!(
+                "a credential has no list summary, so lists leave it out; `credvault setup` \
+                 writes it"
+            ),
+            _ => {}
+        }
+        Ok(read.map(|(record, _)| record))
     }
 
     async fn list(&self, identity: &IdentityId) -> Result<Vec<CredentialInfo>, DependencyError> {
@@ -290,27 +325,23 @@ mod tests {
                 item.insert(name.into(), AttributeValue::S(value.into()));
             }
         };
-        assert!(summary_agrees(&summary(|_| {}), &info()));
+        let state = |item: Item| summary_state(Some(&item), &info());
+        assert_eq!(state(summary(|_| {})), SummaryState::Agrees);
+        assert_eq!(summary_state(None, &info()), SummaryState::Missing);
         for (name, value) in [
             ("metadata", r#"{"uri":"https://evil.example"}"#),
             ("type", "API_KEY"),
             ("expiresAt", "2030-01-01T00:00:00Z"),
             ("createdAt", "2020-01-01T00:00:00Z"),
         ] {
-            assert!(
-                !summary_agrees(&summary(set(name, value)), &info()),
-                "{name}"
-            );
+            let edited = summary(set(name, value));
+            assert_eq!(state(edited), SummaryState::Disagrees, "{name}");
         }
-        // What a racing write changes under the same id, and another credential's summary
-        // (a replace racing the read), are not judged.
-        assert!(summary_agrees(
-            &summary(set("lastRotatedAt", "2026-04-01T00:00:00Z")),
-            &info()
-        ));
-        assert!(summary_agrees(
-            &summary(set("credentialId", "cred_2")),
-            &info()
-        ));
+        // What a racing write changes under the same id is not judged; another credential's
+        // summary is told apart (the read looks again before calling it wrong).
+        let rotated = summary(set("lastRotatedAt", "2026-04-01T00:00:00Z"));
+        assert_eq!(state(rotated), SummaryState::Agrees);
+        let other = summary(set("credentialId", "cred_2"));
+        assert_eq!(state(other), SummaryState::OtherCredential);
     }
 }
