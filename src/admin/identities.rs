@@ -7,7 +7,7 @@ use crate::dependency::DependencyError;
 use crate::domain::Timestamp;
 use crate::store::DynamoStore;
 use crate::store::dynamodb::item::{Item, key_item, s, text};
-use crate::store::dynamodb::{applied, cancelled_by_condition, ddb_error};
+use crate::store::dynamodb::{applied, build_error, cancelled_by_condition, ddb_error};
 use crate::store::layout::{TableLayout, attr};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
@@ -37,10 +37,7 @@ pub async fn register_identity(
             .set_condition_expression(condition.map(str::to_owned))
             .build()
             .map(|put| TransactWriteItem::builder().put(put).build())
-            .map_err(|e| DependencyError::Failed {
-                service: "DynamoDB",
-                detail: e.to_string(),
-            })
+            .map_err(build_error)
     };
     let result = store
         .client()

@@ -3,6 +3,7 @@
 
 use crate::dependency::DependencyError;
 use crate::store::DynamoStore;
+use crate::store::dynamodb::build_error;
 use crate::store::layout::TableLayout;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -47,13 +48,6 @@ pub async fn ensure_table(store: &DynamoStore) -> Result<(), DependencyError> {
         .await
         .map_err(|e| DependencyError::from_sdk("DynamoDB", e))?;
     Ok(())
-}
-
-pub(super) fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> DependencyError {
-    DependencyError::Failed {
-        service: "DynamoDB",
-        detail: err.to_string(),
-    }
 }
 
 /// Returns the ARN of the key behind `alias`, creating both when the alias does not exist:

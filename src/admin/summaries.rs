@@ -4,14 +4,13 @@
 //! still serving during an upgrade), or orphaned (their credential deleted by such a version).
 
 use super::identities::scan_all;
-use super::setup::build_error;
 use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
 use crate::store::DynamoStore;
 use crate::store::dynamodb::item::{
     Item, b, info_from_item, key_item, malformed, s, summary_to_item, text,
 };
-use crate::store::dynamodb::{cancelled_by_condition, ddb_error};
+use crate::store::dynamodb::{build_error, cancelled_by_condition, cancelled_for, ddb_error};
 use crate::store::layout::{TableLayout, attr};
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use std::collections::HashMap;
@@ -229,13 +228,9 @@ fn is_conflict<R>(
     >,
 ) -> bool {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    matches!(
-        err.as_service_error(),
-        Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
-            if cancelled.cancellation_reasons().iter()
-                .any(|r| r.code() == Some("TransactionConflict"))
-    ) || matches!(
-        err.as_service_error(),
-        Some(TransactWriteItemsError::TransactionInProgressException(_))
-    )
+    cancelled_for(err, "TransactionConflict")
+        || matches!(
+            err.as_service_error(),
+            Some(TransactWriteItemsError::TransactionInProgressException(_))
+        )
 }

@@ -5,7 +5,7 @@
 
 use super::item::{Item, key_item, malformed, n, s, text};
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, cancelled_by_condition, ddb_error};
+use super::{DynamoStore, build_error, cancelled_by_condition, ddb_error};
 use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
 use crate::domain::{
@@ -129,13 +129,6 @@ impl DynamoStore {
             None => None,
         };
         Ok((entries, next))
-    }
-}
-
-fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> DependencyError {
-    DependencyError::Failed {
-        service: "DynamoDB",
-        detail: err.to_string(),
     }
 }
 

@@ -7,7 +7,7 @@ use super::item::{
     text,
 };
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, applied, ddb_error};
+use super::{DynamoStore, applied, build_error, ddb_error};
 use crate::auth::IdentityId;
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
@@ -21,13 +21,6 @@ use std::time::Duration;
 const MAX_BATCH_ATTEMPTS: u32 = 3;
 const BATCH_BACKOFF: Duration = Duration::from_millis(25);
 
-fn built<T>(result: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, DependencyError> {
-    result.map_err(|e| DependencyError::Failed {
-        service: "DynamoDB",
-        detail: e.to_string(),
-    })
-}
-
 impl DynamoStore {
     fn summary_put(&self, record: &CredentialRecord) -> Result<TransactWriteItem, DependencyError> {
         self.put_op(summary_to_item(&record.identity, &record.info))
@@ -39,13 +32,14 @@ impl DynamoStore {
         identity: &IdentityId,
         name: &CredentialName,
     ) -> Result<Vec<Item>, DependencyError> {
-        let mut pending = Some(built(
+        let mut pending = Some(
             KeysAndAttributes::builder()
                 .keys(key_item(TableLayout::credential_key(identity, name)))
                 .keys(key_item(TableLayout::summary_key(identity, name)))
                 .consistent_read(true)
-                .build(),
-        )?);
+                .build()
+                .map_err(build_error)?,
+        );
         let mut found = Vec::new();
         for attempt in 0..MAX_BATCH_ATTEMPTS {
             let Some(keys) = pending.take() else { break };
@@ -178,15 +172,14 @@ impl CredentialStore for DynamoStore {
         expected: &[u8; NONCE_LEN],
         entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
-        let put = built(
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(record_to_item(record)))
-                .condition_expression("#nonce = :expected")
-                .expression_attribute_names("#nonce", attr::NONCE)
-                .expression_attribute_values(":expected", b(expected))
-                .build(),
-        )?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(record_to_item(record)))
+            .condition_expression("#nonce = :expected")
+            .expression_attribute_names("#nonce", attr::NONCE)
+            .expression_attribute_values(":expected", b(expected))
+            .build()
+            .map_err(build_error)?;
         let op = TransactWriteItem::builder().put(put).build();
         let summary = self.summary_put(record)?;
         self.commit_with_entry(vec![op, summary], entry).await
@@ -247,21 +240,19 @@ impl CredentialStore for DynamoStore {
         credential_id: &str,
         entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
-        let delete = built(
-            Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
-                .condition_expression("#id = :id")
-                .expression_attribute_names("#id", attr::CREDENTIAL_ID)
-                .expression_attribute_values(":id", s(credential_id))
-                .build(),
-        )?;
-        let summary = built(
-            Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_item(TableLayout::summary_key(identity, name))))
-                .build(),
-        )?;
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::credential_key(identity, name))))
+            .condition_expression("#id = :id")
+            .expression_attribute_names("#id", attr::CREDENTIAL_ID)
+            .expression_attribute_values(":id", s(credential_id))
+            .build()
+            .map_err(build_error)?;
+        let summary = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::summary_key(identity, name))))
+            .build()
+            .map_err(build_error)?;
         let ops = vec![
             TransactWriteItem::builder().delete(delete).build(),
             TransactWriteItem::builder().delete(summary).build(),

@@ -74,17 +74,29 @@ fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> boo
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
-/// Whether a transaction was cancelled because one of its conditions did not hold.
-pub(crate) fn cancelled_by_condition<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
-) -> bool {
+/// The one way a request builder fails: a required field left unset, a bug of ours.
+pub(crate) fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> DependencyError {
+    DependencyError::Failed {
+        service: "DynamoDB",
+        detail: err.to_string(),
+    }
+}
+
+type TransactError<R> = aws_sdk_dynamodb::error::SdkError<
+    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+    R,
+>;
+
+/// Whether a transaction was cancelled for `reason` on one of its items.
+pub(crate) fn cancelled_for<R>(err: &TransactError<R>, reason: &str) -> bool {
     matches!(
         err.as_service_error(),
         Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled))
-            if cancelled.cancellation_reasons().iter()
-                .any(|r| r.code() == Some("ConditionalCheckFailed"))
+            if cancelled.cancellation_reasons().iter().any(|r| r.code() == Some(reason))
     )
+}
+
+/// Whether a transaction was cancelled because one of its conditions did not hold.
+pub(crate) fn cancelled_by_condition<R>(err: &TransactError<R>) -> bool {
+    cancelled_for(err, "ConditionalCheckFailed")
 }
