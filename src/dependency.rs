@@ -33,6 +33,8 @@ const TRANSIENT_CODES: &[&str] = &[
     "KMSInternalException",
     "DependencyTimeoutException",
     "KeyUnavailableException",
+    "TransactionConflictException",
+    "TransactionInProgressException",
 ];
 
 impl DependencyError {
@@ -58,6 +60,14 @@ impl DependencyError {
             Self::Unavailable { service, detail }
         } else {
             Self::Failed { service, detail }
+        }
+    }
+
+    /// The same failure, answered as "try again later".
+    pub fn into_transient(self) -> Self {
+        match self {
+            Self::Failed { service, detail } => Self::Unavailable { service, detail },
+            unavailable => unavailable,
         }
     }
 }

@@ -10,7 +10,9 @@ use crate::store::DynamoStore;
 use crate::store::dynamodb::item::{
     Item, b, info_from_item, key_item, malformed, s, summary_to_item, text,
 };
-use crate::store::dynamodb::{build_error, cancelled_by_condition, cancelled_for, ddb_error};
+use crate::store::dynamodb::{
+    build_error, cancelled_by_condition, cancelled_by_conflict, transaction_error,
+};
 use crate::store::layout::{TableLayout, attr};
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use std::collections::HashMap;
@@ -214,23 +216,9 @@ async fn commit(store: &DynamoStore, ops: &[TransactWriteItem]) -> Result<bool, 
         match committed {
             Ok(_) => return Ok(true),
             Err(e) if cancelled_by_condition(&e) => return Ok(false),
-            Err(e) if is_conflict(&e) => continue,
-            Err(e) => return Err(ddb_error(e)),
+            Err(e) if cancelled_by_conflict(&e) => continue,
+            Err(e) => return Err(transaction_error(e)),
         }
     }
     Ok(false)
-}
-
-fn is_conflict<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
-) -> bool {
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-    cancelled_for(err, "TransactionConflict")
-        || matches!(
-            err.as_service_error(),
-            Some(TransactWriteItemsError::TransactionInProgressException(_))
-        )
 }

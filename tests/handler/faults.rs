@@ -16,12 +16,12 @@ use credvault::store::DynamoStore;
 use credvault::testing::*;
 use credvault::vault::Vault;
 
-fn key_mac() -> KeyMac {
+pub(super) fn key_mac() -> KeyMac {
     KeyMac::from_secret(&[9; KEY_MAC_SECRET_LEN])
 }
 
 /// The key lookup succeeds: the caller is a writer, and the item carries its MAC.
-fn known_key() -> Rule {
+pub(super) fn known_key() -> Rule {
     mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
         let identity = IdentityId::parse("idt_fixture").unwrap();
         let scopes = [Scope::VaultRead, Scope::VaultWrite];
@@ -50,20 +50,20 @@ fn known_key() -> Rule {
 
 /// The writes a request makes besides the credential: the day's counters and, for a
 /// request that fails, its activity entry alone.
-fn counters() -> Rule {
+pub(super) fn counters() -> Rule {
     mock!(aws_sdk_dynamodb::Client::update_item).then_output(|| UpdateItemOutput::builder().build())
 }
 
-fn entry_alone() -> Rule {
+pub(super) fn entry_alone() -> Rule {
     mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build())
 }
 
-fn transaction() -> Rule {
+pub(super) fn transaction() -> Rule {
     mock!(aws_sdk_dynamodb::Client::transact_write_items)
         .then_output(|| TransactWriteItemsOutput::builder().build())
 }
 
-fn kms_works() -> Rule {
+pub(super) fn kms_works() -> Rule {
     mock!(aws_sdk_kms::Client::generate_data_key).then_output(|| {
         GenerateDataKeyOutput::builder()
             .plaintext(Blob::new(vec![7u8; 32]))
@@ -74,11 +74,11 @@ fn kms_works() -> Rule {
 }
 
 /// An AWS JSON-protocol error as the service sends it, so the SDK classifies it itself.
-fn aws_error(code: &str) -> Option<String> {
+pub(super) fn aws_error(code: &str) -> Option<String> {
     Some(format!(r#"{{"__type":"{code}","message":"injected"}}"#))
 }
 
-fn vault(ddb: &[&Rule], kms: &[&Rule]) -> Vault<DynamoStore, KmsKeyProvider> {
+pub(super) fn vault(ddb: &[&Rule], kms: &[&Rule]) -> Vault<DynamoStore, KmsKeyProvider> {
     let ddb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, ddb.iter().copied());
     let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, kms.iter().copied());
     Vault::new(
@@ -97,7 +97,7 @@ fn store_request() -> lambda_http::Request {
     )
 }
 
-fn assert_no_internals(answer: &Answer) {
+pub(super) fn assert_no_internals(answer: &Answer) {
     for internal in [
         "injected",
         "Throttling",
@@ -132,28 +132,6 @@ async fn given_kms_throttling_when_storing_then_503_and_no_write() {
     assert!(throttled.num_calls() >= 1);
     assert_eq!(put.num_calls(), 0, "nothing may be written");
     assert_eq!(entry.num_calls(), 1, "the failure is recorded");
-}
-
-#[tokio::test]
-async fn given_dynamodb_throttling_on_write_when_storing_then_503() {
-    let key = known_key();
-    let kms = kms_works();
-    let throttled = mock!(aws_sdk_dynamodb::Client::transact_write_items)
-        .sequence()
-        .http_status(
-            400,
-            aws_error("com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"),
-        )
-        .repeatedly()
-        .build();
-    let (counters, entry) = (counters(), entry_alone());
-    let answer = TestClient::new(&vault(&[&key, &throttled, &counters, &entry], &[&kms]))
-        .send(store_request())
-        .await;
-
-    assert_envelope(&answer, 503, "service_unavailable");
-    assert_no_internals(&answer);
-    assert!(throttled.num_calls() >= 1);
 }
 
 #[tokio::test]

@@ -1,10 +1,11 @@
 //! Handler-level tests: API Gateway events through `credvault::http::handle`, on the
 //! in-memory store and local keys (`fixtures`, `vault`) or on the real SDK clients with
-//! injected faults (`faults`). No network.
+//! injected faults (`faults`, `transactions`). No network.
 
 mod activity;
 mod deadline;
 mod faults;
 mod fixtures;
 mod mcp;
+mod transactions;
 mod vault;

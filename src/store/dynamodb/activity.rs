@@ -5,7 +5,10 @@
 
 use super::item::{Item, key_item, malformed, n, s, text};
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, build_error, cancelled_by_condition, ddb_error};
+use super::{
+    DynamoStore, build_error, cancelled_by_condition, cancelled_by_conflict, ddb_error,
+    transaction_error,
+};
 use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
 use crate::domain::{
@@ -20,15 +23,45 @@ use std::collections::HashMap;
 /// the page, whatever the history holds.
 const MAX_EVALUATED: usize = 1000;
 
+/// How a transaction ended when it did not fail outright. Unless `Applied`, nothing was
+/// written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Commit {
+    Applied,
+    /// A condition of the operations did not hold.
+    ConditionFailed,
+    /// Another transaction on the same items won the race.
+    Conflicted,
+}
+
+impl Commit {
+    /// For a write that re-reads and retries on its own: `false` for a failed condition or a
+    /// lost race alike.
+    pub(super) fn applied(self) -> bool {
+        self == Self::Applied
+    }
+
+    /// For a write the caller does not retry: a lost race is "try again later" (503).
+    pub(super) fn or_unavailable(self) -> Result<bool, DependencyError> {
+        match self {
+            Self::Conflicted => Err(DependencyError::Unavailable {
+                service: "DynamoDB",
+                detail: "transaction conflict".into(),
+            }),
+            settled => Ok(settled.applied()),
+        }
+    }
+}
+
 impl DynamoStore {
     /// Commits `ops` and `entry` in one transaction, bumping the day's counters concurrently.
-    /// `Ok(false)`: a condition of `ops` did not hold and nothing was written. The entry's id
-    /// is the idempotency token, so an SDK retry of a committed transaction is recognised.
+    /// The entry's id is the idempotency token, so an SDK retry of a committed transaction
+    /// is recognised.
     pub(super) async fn commit_with_entry(
         &self,
         ops: Vec<TransactWriteItem>,
         entry: &ActivityEntry,
-    ) -> Result<bool, DependencyError> {
+    ) -> Result<Commit, DependencyError> {
         let transaction = self
             .client
             .transact_write_items()
@@ -38,11 +71,12 @@ impl DynamoStore {
             .send();
         let (committed, _) = tokio::join!(transaction, self.bump_stats(entry, 1));
         let committed = match committed {
-            Ok(_) => Ok(true),
-            Err(e) if cancelled_by_condition(&e) => Ok(false),
-            Err(e) => Err(ddb_error(e)),
+            Ok(_) => Ok(Commit::Applied),
+            Err(e) if cancelled_by_condition(&e) => Ok(Commit::ConditionFailed),
+            Err(e) if cancelled_by_conflict(&e) => Ok(Commit::Conflicted),
+            Err(e) => Err(transaction_error(e)),
         };
-        if !matches!(committed, Ok(true)) {
+        if !matches!(committed, Ok(Commit::Applied)) {
             // The counters ran ahead of a write that did not happen.
             self.bump_stats(entry, -1).await;
         }

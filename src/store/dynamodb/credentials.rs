@@ -162,7 +162,8 @@ impl CredentialStore for DynamoStore {
         let put = self.put_op(record_to_item(record))?;
         let summary = self.summary_put(record)?;
         self.commit_with_entry(vec![put, summary], entry)
-            .await
+            .await?
+            .or_unavailable()
             .map(|_| ())
     }
 
@@ -182,7 +183,11 @@ impl CredentialStore for DynamoStore {
             .map_err(build_error)?;
         let op = TransactWriteItem::builder().put(put).build();
         let summary = self.summary_put(record)?;
-        self.commit_with_entry(vec![op, summary], entry).await
+        // A lost race is a change since the read, like a failed condition: re-read, retry.
+        Ok(self
+            .commit_with_entry(vec![op, summary], entry)
+            .await?
+            .applied())
     }
 
     async fn get(
@@ -257,7 +262,7 @@ impl CredentialStore for DynamoStore {
             TransactWriteItem::builder().delete(delete).build(),
             TransactWriteItem::builder().delete(summary).build(),
         ];
-        self.commit_with_entry(ops, entry).await
+        self.commit_with_entry(ops, entry).await?.or_unavailable()
     }
 
     async fn touch(

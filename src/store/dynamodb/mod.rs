@@ -100,3 +100,36 @@ pub(crate) fn cancelled_for<R>(err: &TransactError<R>, reason: &str) -> bool {
 pub(crate) fn cancelled_by_condition<R>(err: &TransactError<R>) -> bool {
     cancelled_for(err, "ConditionalCheckFailed")
 }
+
+/// Whether a transaction lost a race with another one on the same items: nothing was
+/// written, and trying again may succeed. (`TransactionInProgressException` is not such a
+/// loss: the same token may still commit, so it is answered 503 like any transient error.)
+pub(crate) fn cancelled_by_conflict<R>(err: &TransactError<R>) -> bool {
+    cancelled_for(err, "TransactionConflict")
+}
+
+/// Cancellation reasons that mean "not now": DynamoDB reports a throttled transaction this
+/// way, not with the top-level throttling codes of single-item calls.
+const THROTTLED_REASONS: &[&str] = &[
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "RequestLimitExceeded",
+];
+
+/// A failed transaction sorted like any DynamoDB error, except that a conflict or a
+/// throttled item is transient (503), as the caller may simply try again.
+pub(crate) fn transaction_error<R>(err: TransactError<R>) -> DependencyError
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let transient = cancelled_by_conflict(&err)
+        || THROTTLED_REASONS
+            .iter()
+            .any(|reason| cancelled_for(&err, reason));
+    let sorted = ddb_error(err);
+    if transient {
+        sorted.into_transient()
+    } else {
+        sorted
+    }
+}
