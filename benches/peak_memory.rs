@@ -3,7 +3,9 @@
 //! each becomes a `serde_json::Value`; the function runs in 128 MB, and the goal is 64 MB.
 //! Prints the peak heap above the baseline, for each body, through the whole handler.
 
-use credvault::testing::{TestClient, WRITE_KEY, api_event, memory_vault};
+use credvault::testing::{
+    MCP_ACCEPT, TestClient, WRITE_KEY, api_event, event_with_headers, memory_vault,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -46,6 +48,14 @@ fn body_of(item: &str, size: usize) -> String {
     body
 }
 
+/// The same `data` as an MCP `vault_store` call, `count` zeros long.
+fn mcp_call_of(count: usize) -> String {
+    let zeros = vec!["0"; count].join(",");
+    format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"vault_store","arguments":{{"name":"big","type":"CUSTOM","data":{{"a":[{zeros}]}}}}}}}}"#
+    )
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -62,10 +72,30 @@ fn main() {
         ("512 KiB of zeros", "0", largest_parsed),
         ("512 KiB of {}", "{}", largest_parsed),
     ];
-    for (label, item, size) in cases {
+    let bearer = format!("Bearer {WRITE_KEY}");
+    let mcp_headers = [MCP_ACCEPT, ("authorization", bearer.as_str())];
+    let rest = cases.map(|(label, item, size)| {
         let body = body_of(item, size);
-        let request = api_event("PUT", "/v0/vault/big", Some(WRITE_KEY), Some(&body));
-        drop(body);
+        (
+            label,
+            api_event("PUT", "/v0/vault/big", Some(WRITE_KEY), Some(&body)),
+        )
+    });
+    // Through rmcp, which copies a message several times: the most values it is given, and
+    // a 1 MiB message of zeros, refused by its count before rmcp sees it.
+    let most = credvault::mcp::MAX_MESSAGE_VALUES - 64;
+    let mcp = [
+        ("MCP, 99,936 zeros", most),
+        ("MCP, 1 MiB of zeros", 520_000),
+    ]
+    .map(|(label, count)| {
+        let body = mcp_call_of(count);
+        (
+            label,
+            event_with_headers("POST", "/mcp", &mcp_headers, Some(&body)),
+        )
+    });
+    for (label, request) in rest.into_iter().chain(mcp) {
         let baseline = CURRENT.load(Ordering::Relaxed);
         PEAK.store(baseline, Ordering::Relaxed);
         let status = runtime

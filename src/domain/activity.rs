@@ -17,10 +17,12 @@ pub enum Action {
     IdentityWhoami,
     LogsList,
     LogsStats,
+    /// An MCP message that is no tool call: initialize, tools/list, ping, a notification.
+    McpSession,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Self::VaultStore,
         Self::VaultGet,
         Self::VaultList,
@@ -30,6 +32,7 @@ impl Action {
         Self::IdentityWhoami,
         Self::LogsList,
         Self::LogsStats,
+        Self::McpSession,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Action {
             Self::IdentityWhoami => "identity_whoami",
             Self::LogsList => "logs_list",
             Self::LogsStats => "logs_stats",
+            Self::McpSession => "mcp_session",
         }
     }
 
@@ -57,13 +61,15 @@ impl Action {
             Self::VaultStore | Self::VaultDelete | Self::VaultTotpUseBackup => {
                 Some(Scope::VaultWrite)
             }
-            Self::IdentityWhoami | Self::LogsList | Self::LogsStats => None,
+            Self::IdentityWhoami | Self::LogsList | Self::LogsStats | Self::McpSession => None,
         }
     }
 
     fn category(self) -> Category {
         match self {
-            Self::IdentityWhoami | Self::LogsList | Self::LogsStats => Category::Identity,
+            Self::IdentityWhoami | Self::LogsList | Self::LogsStats | Self::McpSession => {
+                Category::Identity
+            }
             _ => Category::Vault,
         }
     }
@@ -80,6 +86,7 @@ impl Action {
             Self::IdentityWhoami => "Read the identity".to_owned(),
             Self::LogsList => "Listed the activity log".to_owned(),
             Self::LogsStats => "Read activity statistics".to_owned(),
+            Self::McpSession => "MCP session message".to_owned(),
         }
     }
 }

@@ -116,8 +116,8 @@ async fn perform<S: VaultStore, K: KeyProvider>(
             let stats = vault.activity_stats(call).await?;
             Ok(json_response(StatusCode::OK, &StatsView::of(&stats)))
         }
-        (_, None) => Err(ApiError::internal(format!(
-            "{} routed without a name",
+        (Action::McpSession, _) | (_, None) => Err(ApiError::internal(format!(
+            "{} routed as REST without a name",
             action.as_str()
         ))),
     }
@@ -183,7 +183,41 @@ async fn mcp_edge<S: VaultStore + 'static, K: KeyProvider + 'static>(
         .authenticate(authorization.as_deref(), caller(parts, Channel::Mcp))
         .await?;
     log.identity = Some(call.principal.identity.to_string());
-    Ok(mcp::serve(vault, call, parts.clone(), body).await)
+    mcp_message(vault, call, parts, body, log).await
+}
+
+/// Counts and records an authenticated MCP message once: a tool call through its tool's use
+/// case, anything else here. A body too large to parse safely never reaches rmcp.
+async fn mcp_message<S: VaultStore + 'static, K: KeyProvider + 'static>(
+    vault: &Vault<S, K>,
+    call: Call,
+    parts: &Parts,
+    body: &[u8],
+    log: &mut AccessLog,
+) -> Answer {
+    let message = match mcp::inspect(body) {
+        Ok(message) => message,
+        Err(oversized) => {
+            let refused = VaultError::TooLarge(oversized.message());
+            let action = Action::McpSession;
+            return Err(vault.reject(&call, action, None, refused).await.into());
+        }
+    };
+    match message {
+        mcp::Message::ToolCall { action, target } => {
+            log.recorded = Some((call.clone(), action, target));
+            Ok(mcp::serve(vault, call, parts.clone(), body).await)
+        }
+        mcp::Message::Protocol => {
+            log.recorded = Some((call.clone(), Action::McpSession, None));
+            let serve = async {
+                let response = mcp::serve(vault, call.clone(), parts.clone(), body).await;
+                let status = response.status().as_u16();
+                (response, status)
+            };
+            Ok(vault.protocol_message(&call, serve).await?)
+        }
+    }
 }
 
 /// Who sent the request, as API Gateway's request context (or the headers) say.

@@ -4,9 +4,11 @@
 //! The HTTP edge authenticates first; rmcp only ever sees authenticated requests.
 
 mod arguments;
+mod message;
 mod server;
 mod tools;
 
+pub use message::{MAX_MESSAGE_BYTES, MAX_MESSAGE_VALUES, Message, Oversized, inspect};
 pub use tools::TOOLS;
 
 use crate::crypto::KeyProvider;
@@ -45,7 +47,7 @@ where
         // The edge checks Origin itself, answering in the contract's envelope; the Host of a
         // request that reached the function is API Gateway's (or make dev's) own.
         .disable_allowed_hosts()
-        .with_max_request_body_bytes(crate::http::MAX_BODY_BYTES);
+        .with_max_request_body_bytes(MAX_MESSAGE_BYTES);
     let vault = vault.clone();
     let service = StreamableHttpService::new(
         move || {
@@ -132,6 +134,7 @@ fn transport_refusal(status: lambda_http::http::StatusCode) -> Response<Body> {
             "POST /mcp takes one JSON-RPC message as application/json",
         ),
         405 => ("method_not_allowed", "Method not allowed"),
+        500.. => ("internal_error", "Internal server error"),
         _ => ("bad_request", "Malformed MCP request"),
     };
     crate::http::envelope(status, code, message)

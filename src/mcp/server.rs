@@ -76,9 +76,10 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultT
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let call = caller(&context)?;
-        let spec = ToolSpec::find(&request.name).ok_or_else(|| {
-            ErrorData::invalid_params(format!("Unknown tool: {}", request.name), None)
-        })?;
+        // The name is not echoed: whatever was sent stays out of answers and rmcp's logs.
+        // The edge recorded the message as an `mcp_session`.
+        let spec = ToolSpec::find(&request.name)
+            .ok_or_else(|| ErrorData::invalid_params("Unknown tool", None))?;
         let arguments = request.arguments.unwrap_or_default();
         // rmcp runs a call in a task of its own: when the HTTP request is dropped (its
         // deadline passed) the token is cancelled, and the call must stop with it rather than

@@ -105,6 +105,24 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         self.settle(call, action, None, result).await
     }
 
+    /// An MCP message that is no tool call (initialize, tools/list, ping, a notification, an
+    /// unknown tool): counted and recorded like any request. `serve` answers it once it is
+    /// admitted, and gives the HTTP status of its answer.
+    pub async fn protocol_message<T>(
+        &self,
+        call: &Call,
+        serve: impl Future<Output = (T, u16)>,
+    ) -> Result<T, VaultError> {
+        let action = Action::McpSession;
+        let admitted = self.admit(call, action, async { Ok(()) }).await;
+        self.settle(call, action, None, admitted).await?;
+        let (answer, status) = serve.await;
+        let refused = (status >= 400).then_some("Malformed MCP request");
+        self.append(self.entry(call, action, None, status, refused))
+            .await;
+        Ok(answer)
+    }
+
     fn retention_start(&self, now: Timestamp) -> Timestamp {
         now.days_before(self.log_retention_days)
     }

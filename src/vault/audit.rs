@@ -91,7 +91,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
 
     /// Writes an entry on its own. A lost entry of a request that changed nothing is
     /// logged, not fatal: the answer stands.
-    async fn append(&self, entry: ActivityEntry) {
+    pub(super) async fn append(&self, entry: ActivityEntry) {
         if let Err(err) = self.store.append(&entry).await {
             tracing::warn!(action = entry.action.as_str(), error = %err, "activity entry not recorded");
         }

@@ -324,3 +324,68 @@ async fn the_key_comes_first_and_only_post_is_served() {
         assert_eq!(answer.headers["allow"], "POST");
     }
 }
+
+/// The (action, status) of every entry recorded so far.
+fn recorded(vault: &MemoryVault) -> Vec<(String, u16)> {
+    let log = vault.store_port().activity();
+    log.iter()
+        .map(|e| (e.action.as_str().to_owned(), e.http_status))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_mcp_message_is_recorded_once_and_a_tool_call_as_its_tool() {
+    // GIVEN an MCP client's session: initialize, the initialized notification, the tool
+    // list, a tool call and an unknown tool
+    let vault = memory_vault();
+    let api = writer(&vault);
+    let init = rpc(
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}),
+    );
+    assert_eq!(api.mcp(&init).await.status, 200);
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    assert_eq!(api.mcp(&initialized).await.status, 202);
+    assert_eq!(api.mcp(&rpc("tools/list", json!({}))).await.status, 200);
+    api.call_tool("vault_list", json!({})).await;
+    let unknown = rpc(
+        "tools/call",
+        json!({"name": "sk_live_PASTED_AS_A_NAME", "arguments": {}}),
+    );
+    let unknown = api.mcp(&unknown).await;
+    // THEN each is recorded once, the tool call under its tool's action
+    assert_eq!(
+        recorded(&vault),
+        [
+            ("mcp_session".to_owned(), 200),
+            ("mcp_session".to_owned(), 202),
+            ("mcp_session".to_owned(), 200),
+            ("vault_list".to_owned(), 200),
+            ("mcp_session".to_owned(), 200),
+        ]
+    );
+    // AND the unknown name is echoed neither in the answer nor in the log
+    assert!(unknown.json["error"]["code"].is_i64(), "{}", unknown.text);
+    assert!(!unknown.text.contains("sk_live"), "{}", unknown.text);
+    let log = vault.store_port().activity();
+    assert!(log.iter().all(|e| !format!("{e:?}").contains("sk_live")));
+}
+
+#[tokio::test]
+async fn a_message_of_too_many_values_is_413_recorded_and_never_parsed_by_rmcp() {
+    // GIVEN a tool call under the byte limit whose arguments hold too many tiny values
+    let vault = memory_vault();
+    let values = vec![0; credvault::mcp::MAX_MESSAGE_VALUES];
+    let call = rpc(
+        "tools/call",
+        json!({"name": "vault_store", "arguments": {"name": "x", "type": "CUSTOM", "data": {"a": values}}}),
+    );
+    // WHEN it is sent
+    let answer = writer(&vault).mcp(&call).await;
+    // THEN it is refused in the envelope, recorded, and nothing is stored
+    assert_envelope(&answer, 413, "payload_too_large");
+    assert_eq!(recorded(&vault), [("mcp_session".to_owned(), 413)]);
+    let list = writer(&vault).request("GET", "/v0/vault", None).await;
+    assert_eq!(list.json["credentials"], json!([]), "{}", list.text);
+}
