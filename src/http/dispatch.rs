@@ -50,7 +50,10 @@ pub async fn dispatch<S: VaultStore + 'static, K: KeyProvider + 'static>(
         .await?;
     log.identity = Some(call.principal.identity.to_string());
 
-    let name = match route.name_segment().map(CredentialName::from_path_segment) {
+    let name = route.name_segment().map(CredentialName::from_path_segment);
+    let target = name.as_ref().and_then(|name| name.as_ref().ok());
+    vault.authorize(&call, action, target).await?;
+    let name = match name {
         None => None,
         Some(Ok(name)) => Some(name),
         Some(Err(invalid)) => {

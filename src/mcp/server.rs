@@ -121,6 +121,11 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> VaultTools<S, K> {
         arguments: rmcp::model::JsonObject,
     ) -> Result<Value, VaultError> {
         let vault = &self.vault;
+        let target = arguments
+            .get("name")
+            .and_then(Value::as_str)
+            .and_then(|name| crate::domain::CredentialName::parse(name).ok());
+        vault.authorize(call, spec.action, target.as_ref()).await?;
         let request = match arguments::parse(spec, arguments) {
             Ok(request) => request,
             Err((name, refused)) => {

@@ -125,13 +125,15 @@ pub trait ActivityLog: Send + Sync {
         entry: &ActivityEntry,
     ) -> impl Future<Output = Result<(), DependencyError>> + Send;
 
-    /// Up to `limit` entries matching `filter`, newest first, after `after` if given.
+    /// Up to `limit` entries matching `filter`, newest first, after `after` if given. Entries
+    /// past their expiry at `now` are left out: TTL deletion may lag by days.
     fn entries(
         &self,
         identity: &IdentityId,
         filter: &LogFilter,
         limit: usize,
         after: Option<&LogCursor>,
+        now: Timestamp,
     ) -> impl Future<Output = Result<LogPage, DependencyError>> + Send;
 
     /// Counts of the entries made on `since`'s day and after; `today` is counted apart.

@@ -71,10 +71,11 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 )));
             }
             let identity = &call.principal.identity;
+            let now = self.clock.now();
             let page = async {
-                let page = self
-                    .store
-                    .entries(identity, &query.filter, limit, query.after.as_ref());
+                let page =
+                    self.store
+                        .entries(identity, &query.filter, limit, query.after.as_ref(), now);
                 Ok(page.await?)
             };
             let page = self.admit(call, action, page).await?;

@@ -4,7 +4,7 @@
 use super::{Vault, VaultError};
 use crate::auth::{ApiKey, AuthError, Principal};
 use crate::crypto::KeyProvider;
-use crate::domain::{Action, Caller, RateWindow};
+use crate::domain::{Action, Caller, CredentialName, RateWindow};
 use crate::store::VaultStore;
 use std::future::Future;
 use std::time::Instant;
@@ -48,6 +48,23 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             caller,
             started,
         })
+    }
+
+    /// Refuses a call outside the key's scopes before its input is read: a key that may not
+    /// write gets 403 whatever its body holds, and no body is parsed for it.
+    pub async fn authorize(
+        &self,
+        call: &Call,
+        action: Action,
+        target: Option<&CredentialName>,
+    ) -> Result<(), VaultError> {
+        let Some(scope) = action.scope() else {
+            return Ok(());
+        };
+        match call.principal.require(scope) {
+            Ok(()) => Ok(()),
+            Err(denied) => Err(self.reject(call, action, target, denied.into()).await),
+        }
     }
 
     /// Checks the scope `action` needs, then counts the request against the rate limit

@@ -389,3 +389,34 @@ async fn a_message_of_too_many_values_is_413_recorded_and_never_parsed_by_rmcp()
     let list = writer(&vault).request("GET", "/v0/vault", None).await;
     assert_eq!(list.json["credentials"], json!([]), "{}", list.text);
 }
+
+#[tokio::test]
+async fn a_key_without_the_scope_gets_403_before_its_input_is_judged() {
+    // GIVEN a read-only key, and inputs that would be refused as malformed
+    let vault = memory_vault();
+    let reader = TestClient::new(&vault).with_key(READ_KEY);
+    // WHEN it tries to write through either edge
+    let rest = reader
+        .send(api_event(
+            "PUT",
+            "/v0/vault/x",
+            Some(READ_KEY),
+            Some("{not json"),
+        ))
+        .await;
+    let tool = reader
+        .call_tool(
+            "vault_store",
+            json!({"name": "x", "type": "LOGIN", "data": {}}),
+        )
+        .await;
+    // THEN both are the scope's 403, recorded as denied against the named credential
+    assert_envelope(&rest, 403, "forbidden");
+    assert_eq!(tool["structuredContent"]["status"], 403, "{tool}");
+    let log = vault.store_port().activity();
+    assert_eq!(log.len(), 2);
+    for entry in log {
+        assert_eq!(entry.outcome.as_str(), "denied");
+        assert_eq!(entry.target.as_ref().map(|n| n.as_str()), Some("x"));
+    }
+}

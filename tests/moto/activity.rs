@@ -57,3 +57,50 @@ async fn a_filtered_log_pages_through_every_match_once_with_one_query_per_page()
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(times, sorted);
 }
+
+#[tokio::test]
+async fn entries_past_their_retention_are_not_listed_before_ttl_deletes_them() {
+    use credvault::domain::{LogFilter, Timestamp};
+    use credvault::store::ActivityLog;
+    use credvault::testing::test_entry;
+    // GIVEN two entries of 100 days ago, one kept 90 days (expired, not yet deleted by
+    // DynamoDB's TTL) and one kept 365, and one of today
+    let stack = Stack::start().await;
+    let old = Timestamp::now_millis().days_before(100);
+    let aged = |kept: u32| {
+        credvault::domain::ActivityEntry {
+            created_at: old,
+            ..test_entry(&stack.identity)
+        }
+        .kept_for(kept)
+    };
+    let (expired, kept, fresh) = (aged(90), aged(365), test_entry(&stack.identity));
+    for entry in [&expired, &kept, &fresh] {
+        stack.store.append(entry).await.unwrap();
+    }
+    // WHEN the log is listed, unfiltered and filtered, a page at a time
+    let now = Timestamp::now();
+    let everything = LogFilter::default();
+    let reads = LogFilter {
+        action: Some(credvault::domain::Action::VaultGet),
+        ..LogFilter::default()
+    };
+    for filter in [everything, reads] {
+        let mut ids = Vec::new();
+        let mut after = None;
+        loop {
+            let page = stack
+                .store
+                .entries(&stack.identity, &filter, 1, after.as_ref(), now)
+                .await
+                .unwrap();
+            ids.extend(page.entries.iter().map(|e| e.id.clone()));
+            let Some(token) = page.next_page_token else {
+                break;
+            };
+            after = Some(credvault::domain::LogCursor::from_token(&token).unwrap());
+        }
+        // THEN the expired entry is not among them
+        assert_eq!(ids, [fresh.id.clone(), kept.id.clone()], "{filter:?}");
+    }
+}

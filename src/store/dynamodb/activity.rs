@@ -117,7 +117,9 @@ impl DynamoStore {
             .update_expression(format!("{update} SET #ttl = if_not_exists(#ttl, :ttl)"))
             .set_expression_attribute_names(Some(names))
             .expression_attribute_values(":d", n(delta))
-            .expression_attribute_values(":ttl", n(entry.expires_at.unix_seconds()))
+            // The day's counters outlive its last entry: the statistics count a day until
+            // the retention window has passed all of it.
+            .expression_attribute_values(":ttl", n(entry.expires_at.unix_seconds() + 86_400))
             .send()
             .await;
         if let Err(err) = result {
@@ -131,16 +133,17 @@ impl DynamoStore {
         filter: &LogFilter,
         limit: usize,
         start: Option<&LogCursor>,
+        now: Timestamp,
     ) -> Result<(Vec<ActivityEntry>, Option<LogCursor>), DependencyError> {
-        let (expression, names, mut values) = filter_expression(filter);
+        let (expression, names, mut values) = filter_expression(filter, now);
         values.insert(":pk".to_owned(), s(TableLayout::log_pk(identity)));
         let output = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
-            .set_filter_expression(expression)
-            .set_expression_attribute_names(names)
+            .filter_expression(expression)
+            .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .set_exclusive_start_key(
                 start.map(|c| key_item((TableLayout::log_pk(identity), c.sort_key()))),
@@ -174,24 +177,24 @@ fn category_counter(category: Category) -> &'static str {
     }
 }
 
-/// `#attr = :value` for each filter field set, joined with AND. Names go through
-/// placeholders: `action` and `status`-like words are DynamoDB reserved keywords.
+/// `#attr = :value` for each filter field set, and the entry not yet expired, joined with
+/// AND. Names go through placeholders: `action`, `status` and `ttl` are reserved words.
 type Filter = (
-    Option<String>,
-    Option<HashMap<String, String>>,
+    String,
+    HashMap<String, String>,
     HashMap<String, AttributeValue>,
 );
 
-fn filter_expression(filter: &LogFilter) -> Filter {
+fn filter_expression(filter: &LogFilter, now: Timestamp) -> Filter {
     let fields = [
         ("category", filter.category.map(Category::as_str)),
         ("outcome", filter.outcome.map(Outcome::as_str)),
         ("severity", filter.severity.map(Severity::as_str)),
         ("action", filter.action.map(Action::as_str)),
     ];
-    let mut names = HashMap::new();
-    let mut values = HashMap::new();
-    let mut clauses = Vec::new();
+    let mut names = HashMap::from([("#ttl".to_owned(), TableLayout::TTL.to_owned())]);
+    let mut values = HashMap::from([(":now".to_owned(), n(now.unix_seconds()))]);
+    let mut clauses = vec!["#ttl > :now".to_owned()];
     for (name, value) in fields {
         if let Some(value) = value {
             clauses.push(format!("#{name} = :{name}"));
@@ -199,9 +202,7 @@ fn filter_expression(filter: &LogFilter) -> Filter {
             values.insert(format!(":{name}"), s(value));
         }
     }
-    let expression = (!clauses.is_empty()).then(|| clauses.join(" AND "));
-    let names = (!names.is_empty()).then_some(names);
-    (expression, names, values)
+    (clauses.join(" AND "), names, values)
 }
 
 fn entry_item(entry: &ActivityEntry) -> Item {
@@ -299,24 +300,27 @@ impl ActivityLog for DynamoStore {
         filter: &LogFilter,
         limit: usize,
         after: Option<&LogCursor>,
+        now: Timestamp,
     ) -> Result<LogPage, DependencyError> {
-        // Unfiltered, a round asks for exactly what the page still needs. Filtered, it asks
-        // DynamoDB to evaluate the rest of the budget at once (a filter may match few
-        // entries), and the page is cut at `limit`, the token then pointing after the last
-        // entry returned. Either way one request evaluates at most MAX_EVALUATED entries.
+        // Unfiltered, the first round asks for exactly the page: only entries expired but not
+        // yet deleted are left out, and they are all older than the rest. Filtered, or past
+        // the first round, a round asks DynamoDB to evaluate the rest of the budget at once
+        // (a filter may match few entries), and the page is cut at `limit`, the token then
+        // pointing after the last entry returned. One request evaluates at most
+        // MAX_EVALUATED entries.
         let unfiltered = *filter == LogFilter::default();
         let mut entries = Vec::new();
         let mut cursor = after.cloned();
         let mut evaluated = 0;
         loop {
             let wanted = limit - entries.len();
-            let asked = if unfiltered {
+            let asked = if unfiltered && evaluated == 0 {
                 wanted
             } else {
                 MAX_EVALUATED - evaluated
             };
             let (found, next) = self
-                .query_log_page(identity, filter, asked, cursor.as_ref())
+                .query_log_page(identity, filter, asked, cursor.as_ref(), now)
                 .await?;
             evaluated += asked;
             entries.extend(found);

@@ -119,16 +119,20 @@ fn plaintext_attributes(identity: &IdentityId, info: &CredentialInfo) -> Item {
 
 /// The credential item read with its summary: `lastUsedAt` comes from the summary when it
 /// describes this very credential (same id), else from the item itself (items written
-/// before summaries existed kept it there).
+/// before summaries existed kept it there). A damaged summary is passed over: the read
+/// answers from its authenticated item, and the caller reports the summary.
 pub fn record_with_summary(
     item: &Item,
     summary: Option<&Item>,
 ) -> Result<CredentialRecord, DependencyError> {
     let mut record = record_from_item(item)?;
-    if let Some(summary) = summary
-        && text(summary, attr::CREDENTIAL_ID)? == record.info.credential_id
-    {
-        record.info.last_used_at = optional_timestamp(summary, attr::LAST_USED_AT)?;
+    let last_use = summary
+        .filter(|summary| {
+            text(summary, attr::CREDENTIAL_ID).is_ok_and(|id| id == record.info.credential_id)
+        })
+        .and_then(|summary| optional_timestamp(summary, attr::LAST_USED_AT).ok());
+    if let Some(last_use) = last_use {
+        record.info.last_used_at = last_use;
     }
     Ok(record)
 }
@@ -264,9 +268,29 @@ mod tests {
             item.insert(attribute.into(), AttributeValue::S("🙃".into()));
             assert!(record_from_item(&item).is_err(), "{attribute}");
         }
-        let mut summary = summary_to_item(&record().identity, &record().info);
-        summary.insert("lastUsedAt".into(), AttributeValue::S("🙃".into()));
+    }
+
+    #[test]
+    fn a_damaged_summary_is_passed_over_and_the_item_answers() {
         let item = record_to_item(&record());
-        assert!(record_with_summary(&item, Some(&summary)).is_err());
+        let from_item_alone = record_from_item(&item).unwrap();
+        let damages: [fn(&mut Item); 3] = [
+            |summary| {
+                summary.insert("lastUsedAt".into(), AttributeValue::S("🙃".into()));
+            },
+            |summary| {
+                summary.remove("credentialId");
+            },
+            |summary| {
+                summary.insert("credentialId".into(), AttributeValue::N("7".into()));
+            },
+        ];
+        for damage in damages {
+            let mut summary = summary_to_item(&record().identity, &record().info);
+            summary.insert("lastUsedAt".into(), s("2026-05-01T00:00:00Z"));
+            damage(&mut summary);
+            let read = record_with_summary(&item, Some(&summary)).unwrap();
+            assert_eq!(read, from_item_alone);
+        }
     }
 }
