@@ -54,15 +54,16 @@ impl<K> CachingKeyProvider<K> {
         slot
     }
 
+    /// Whether the cache is on at all: with no age or no use allowed, no key is kept.
+    fn enabled(&self) -> bool {
+        !self.max_age.is_zero() && self.max_uses > 0
+    }
+
     fn cached(&self, slot: &[u8; 32]) -> Option<PlainDataKey> {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = entries
-            .get(slot)
-            .is_some_and(|e| e.made.elapsed() < self.max_age && e.uses < self.max_uses);
-        if !fresh {
-            entries.remove(slot);
-            return None;
-        }
+        // Every look sweeps: a key past its age is wiped at the next request, not only when
+        // another key is kept.
+        entries.retain(|_, e| e.made.elapsed() < self.max_age && e.uses < self.max_uses);
         let entry = entries.get_mut(slot)?;
         entry.uses += 1;
         Some(SecretBox::new(Box::new(*entry.key.expose_secret())))
@@ -102,6 +103,12 @@ impl<K: KeyProvider> KeyProvider for CachingKeyProvider<K> {
         key_id: &str,
         context: &HashMap<String, String>,
     ) -> Result<PlainDataKey, OpenError> {
+        if !self.enabled() {
+            return self
+                .inner
+                .decrypt_data_key(encrypted, key_id, context)
+                .await;
+        }
         let slot = Self::slot(encrypted, context);
         if let Some(key) = self.cached(&slot) {
             return Ok(key);
@@ -187,5 +194,47 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(cache.inner.1.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn a_cache_turned_off_keeps_no_key_and_one_past_its_age_is_swept() {
+        let off = CachingKeyProvider::new(
+            Counting(LocalKeyProvider::new(), AtomicU32::new(0)),
+            Duration::ZERO,
+            100,
+        );
+        let made = off.generate_data_key(&context("a")).await.unwrap();
+        off.decrypt_data_key(&made.encrypted, &made.key_id, &context("a"))
+            .await
+            .unwrap();
+        assert!(off.entries.lock().unwrap().is_empty(), "no copy kept");
+
+        let brief = CachingKeyProvider::new(
+            Counting(LocalKeyProvider::new(), AtomicU32::new(0)),
+            Duration::from_millis(20),
+            100,
+        );
+        let (a, b) = (
+            brief.generate_data_key(&context("a")).await.unwrap(),
+            brief.generate_data_key(&context("b")).await.unwrap(),
+        );
+        brief
+            .decrypt_data_key(&a.encrypted, &a.key_id, &context("a"))
+            .await
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        // A look for another key sweeps the expired one.
+        assert!(
+            brief
+                .cached(&CachingKeyProvider::<Counting>::slot(
+                    &b.encrypted,
+                    &context("b")
+                ))
+                .is_none()
+        );
+        assert!(
+            brief.entries.lock().unwrap().is_empty(),
+            "the expired key is wiped"
+        );
     }
 }

@@ -35,11 +35,16 @@ impl SecretData {
         &self.0.expose_secret().0
     }
 
-    /// Compact JSON, in a buffer that is wiped when dropped.
+    /// Compact JSON, in a buffer that is wiped when dropped. The buffer is sized first and
+    /// written once: a growing one would leave outgrown copies of the plaintext unwiped.
     pub fn to_json_bytes(&self) -> Zeroizing<Vec<u8>> {
-        // Serialising a `Map<String, Value>` into a Vec cannot fail: keys are strings and
-        // every value is already JSON.
-        Zeroizing::new(serde_json::to_vec(self.expose()).unwrap_or_default())
+        // Serialising a `Map<String, Value>` cannot fail: keys are strings and every value
+        // is already JSON; a failure would leave the buffer short, never panic.
+        let mut size = ByteCount(0);
+        let _ = serde_json::to_writer(&mut size, self.expose());
+        let mut json = Zeroizing::new(Vec::with_capacity(size.0));
+        let _ = serde_json::to_writer(&mut *json, self.expose());
+        json
     }
 
     /// Parses decrypted bytes back into fields; `None` when they are not a JSON object.
@@ -48,6 +53,20 @@ impl SecretData {
             Value::Object(fields) => Some(Self::new(fields)),
             _ => None,
         }
+    }
+}
+
+/// A writer that only counts what it is given.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -82,6 +101,21 @@ mod tests {
         let back = SecretData::from_json_bytes(&bytes).expect("an object");
         assert_eq!(back.expose(), sample().expose());
         assert!(SecretData::from_json_bytes(b"[1]").is_none());
+    }
+
+    #[test]
+    fn the_json_buffer_is_written_once_at_its_exact_size() {
+        let long = "x".repeat(10_000);
+        let Value::Object(map) = json!({"a": long, "b": [1, 2, {"c": "é\n"}]}) else {
+            unreachable!()
+        };
+        let bytes = SecretData::new(map).to_json_bytes();
+        assert_eq!(
+            bytes.capacity(),
+            bytes.len(),
+            "never grown, so no copy left behind"
+        );
+        assert!(serde_json::from_slice::<Value>(&bytes).is_ok());
     }
 
     #[test]
