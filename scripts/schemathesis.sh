@@ -66,10 +66,13 @@ include-operation-id = ["totpCode", "useBackupCode", "listLogs"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", 400, 401, 403, 404, 410, 429, "5XX"]
 TOML
 
+# POST /mcp is described in openapi.yaml but not generated here: its bodies are JSON-RPC
+# messages whose answers depend on the method, and real MCP clients test it (tests/mcp/).
 status=0
 nice -n 10 "$schemathesis" --config-file "$work/schemathesis.toml" run openapi.yaml \
   --url "$BASE" \
   --checks all \
+  --exclude-operation-id mcp \
   --seed "$seed" \
   --max-examples "$max_examples" \
   --generation-database none \

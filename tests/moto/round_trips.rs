@@ -166,10 +166,25 @@ async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_i
             "{tool}: {operations:?}"
         );
     }
+    // Any other message is counted and recorded: key, rate count, then entry ‖ counters.
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    for message in [initialize, list] {
+        stack.calls.clear();
+        assert_eq!(writer.mcp(&message).await.status, 200);
+        let operations = stack.calls.operations();
+        assert_eq!(
+            (operations.len(), stack.calls.sequential_depth()),
+            (4, 3),
+            "{message}: {operations:?}"
+        );
+    }
 }
 
 #[tokio::test]
-async fn a_warm_read_of_a_recent_credential_skips_the_key_lookup_and_kms() {
+async fn a_warm_read_skips_the_key_lookup_and_kms_and_a_warm_store_is_two_in_sequence() {
     let stack = Stack::start().await;
     let keys = credvault::crypto::CachingKeyProvider::new(
         KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS),
@@ -199,4 +214,13 @@ async fn a_warm_read_of_a_recent_credential_skips_the_key_lookup_and_kms() {
             "{operations:?}"
         );
     }
+    // A warm store: rate count ‖ GenerateDataKey, then the transaction ‖ the day's counters.
+    stack.calls.clear();
+    assert_eq!(writer.put("polled", &login).await.status, 200);
+    let operations = stack.calls.operations();
+    assert_eq!(
+        (operations.len(), stack.calls.sequential_depth()),
+        (4, 2),
+        "warm store: {operations:?}"
+    );
 }
