@@ -84,7 +84,7 @@ impl ActivityLog for Exploding {
         _: &LogFilter,
         _: usize,
         _: Option<&LogCursor>,
-        _: Timestamp,
+        _: (Timestamp, Timestamp),
     ) -> Result<LogPage, DependencyError> {
         panic!("{BOOM}")
     }

@@ -54,9 +54,10 @@ impl<K> CachingKeyProvider<K> {
         slot
     }
 
-    /// Whether the cache is on at all: with no age or no use allowed, no key is kept.
+    /// Whether the cache is on at all: with no age, or no use beyond the first (the unwrap
+    /// that fills it), no key is kept.
     fn enabled(&self) -> bool {
-        !self.max_age.is_zero() && self.max_uses > 0
+        !self.max_age.is_zero() && self.max_uses > 1
     }
 
     fn cached(&self, slot: &[u8; 32]) -> Option<PlainDataKey> {
@@ -208,6 +209,20 @@ mod tests {
             .await
             .unwrap();
         assert!(off.entries.lock().unwrap().is_empty(), "no copy kept");
+        let single_use = CachingKeyProvider::new(
+            Counting(LocalKeyProvider::new(), AtomicU32::new(0)),
+            Duration::from_secs(60),
+            1,
+        );
+        let made = single_use.generate_data_key(&context("a")).await.unwrap();
+        single_use
+            .decrypt_data_key(&made.encrypted, &made.key_id, &context("a"))
+            .await
+            .unwrap();
+        assert!(
+            single_use.entries.lock().unwrap().is_empty(),
+            "a key that may serve no second use is not kept"
+        );
 
         let brief = CachingKeyProvider::new(
             Counting(LocalKeyProvider::new(), AtomicU32::new(0)),

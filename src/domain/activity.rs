@@ -232,6 +232,18 @@ impl ActivityEntry {
         }
     }
 
+    /// An answer that is a JSON-RPC error, which MCP sends with HTTP 200: an error all the
+    /// same.
+    pub fn with_rpc_error(self, code: i64) -> Self {
+        let description = format!("{}: refused (JSON-RPC error {code})", self.description);
+        Self {
+            outcome: Outcome::Error,
+            severity: Severity::Warning,
+            description,
+            ..self
+        }
+    }
+
     /// Kept `days` after it was made.
     pub fn kept_for(self, days: u32) -> Self {
         Self {

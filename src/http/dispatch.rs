@@ -189,8 +189,9 @@ async fn mcp_edge<S: VaultStore + 'static, K: KeyProvider + 'static>(
     mcp_message(vault, call, parts, body, log).await
 }
 
-/// Counts and records an authenticated MCP message once: a tool call through its tool's use
-/// case, anything else here. A body too large to parse safely never reaches rmcp.
+/// Counts and records an authenticated MCP message once: a tool call that reached its tool
+/// through the tool's use case, anything else here, after rmcp answered it. A body too large
+/// to parse safely never reaches rmcp.
 async fn mcp_message<S: VaultStore + 'static, K: KeyProvider + 'static>(
     vault: &Vault<S, K>,
     call: Call,
@@ -206,21 +207,22 @@ async fn mcp_message<S: VaultStore + 'static, K: KeyProvider + 'static>(
             return Err(vault.reject(&call, action, None, refused).await.into());
         }
     };
-    match message {
-        mcp::Message::ToolCall { action, target } => {
-            log.recorded = Some((call.clone(), action, target));
-            Ok(mcp::serve(vault, call, parts.clone(), body).await)
-        }
-        mcp::Message::Protocol => {
-            log.recorded = Some((call.clone(), Action::McpSession, None));
-            let serve = async {
-                let response = mcp::serve(vault, call.clone(), parts.clone(), body).await;
-                let status = response.status().as_u16();
-                (response, status)
-            };
-            Ok(vault.protocol_message(&call, serve).await?)
-        }
+    // What the body looks like only names the record of a request cut short by its
+    // deadline; whether a tool's use case ran (and recorded it) is what rmcp did.
+    log.recorded = Some(match message {
+        mcp::Message::ToolCall { action, target } => (call.clone(), action, target),
+        mcp::Message::Protocol => (call.clone(), Action::McpSession, None),
+    });
+    let tool_ran = mcp::ToolRan::default();
+    let mut parts = parts.clone();
+    parts.extensions.insert(tool_ran.clone());
+    let response = mcp::serve(vault, call.clone(), parts, body).await;
+    if !tool_ran.get() {
+        let status = response.status().as_u16();
+        let rpc_error = mcp::rpc_error_code(&response);
+        vault.protocol_message(&call, status, rpc_error).await?;
     }
+    Ok(response)
 }
 
 /// Who sent the request, as API Gateway's request context (or the headers) say.

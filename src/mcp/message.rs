@@ -8,9 +8,12 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Room for the largest tool call: `data` (256 KiB serialized, up to twice that as raw
-/// JSON), `metadata` (32 KiB, likewise) and the JSON-RPC around them.
+/// Room for the largest tool call as clients send it: `data` (256 KiB serialized; the REST
+/// edge takes up to twice that as raw JSON, enough for non-ASCII text escaped as `\uXXXX`),
+/// `metadata` (32 KiB, likewise) and the JSON-RPC around them.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
 /// Far above any credential's fields, far below what would strain 128 MB once rmcp has
@@ -20,14 +23,43 @@ pub const MAX_MESSAGE_VALUES: usize = 100_000;
 /// What an MCP body holds, as far as the edge needs to know.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Message {
-    /// `tools/call` of a known tool: the tool's use case counts and records it.
+    /// `tools/call` of a known tool, as far as a quick look tells.
     ToolCall {
         action: Action,
         target: Option<CredentialName>,
     },
     /// Anything else (initialize, tools/list, ping, a notification, an unknown tool, a body
-    /// rmcp will refuse): the edge counts and records it.
+    /// rmcp will refuse).
     Protocol,
+}
+
+/// Set by a tool's use case when it runs, so that the edge records the message only when
+/// no use case did (the use case records every outcome of its own, refusals included).
+#[derive(Clone, Debug, Default)]
+pub struct ToolRan(Arc<AtomicBool>);
+
+impl ToolRan {
+    pub fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The code of a JSON-RPC error answer (MCP sends those with HTTP 200), if it is one.
+pub fn rpc_error_code(response: &lambda_http::Response<lambda_http::Body>) -> Option<i64> {
+    #[derive(Deserialize)]
+    struct Answer {
+        error: Option<RpcError>,
+    }
+    #[derive(Deserialize)]
+    struct RpcError {
+        code: i64,
+    }
+    let answer: Answer = serde_json::from_slice(response.body().as_ref()).ok()?;
+    answer.error.map(|error| error.code)
 }
 
 /// Why a body is refused before rmcp sees it.

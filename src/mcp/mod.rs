@@ -8,7 +8,9 @@ mod message;
 mod server;
 mod tools;
 
-pub use message::{MAX_MESSAGE_BYTES, MAX_MESSAGE_VALUES, Message, Oversized, inspect};
+pub use message::{
+    MAX_MESSAGE_BYTES, MAX_MESSAGE_VALUES, Message, Oversized, ToolRan, inspect, rpc_error_code,
+};
 pub use tools::TOOLS;
 
 use crate::crypto::KeyProvider;

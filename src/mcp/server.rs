@@ -35,6 +35,17 @@ fn caller(context: &RequestContext<RoleServer>) -> Result<Call, ErrorData> {
         .ok_or_else(|| ErrorData::internal_error("request without an authenticated caller", None))
 }
 
+/// Marks the message as recorded by a tool's use case (see `ToolRan`).
+fn mark_tool_ran(context: &RequestContext<RoleServer>) {
+    if let Some(ran) = context
+        .extensions
+        .get::<lambda_http::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<super::ToolRan>())
+    {
+        ran.set();
+    }
+}
+
 fn allowed(call: &Call, spec: &ToolSpec) -> bool {
     spec.action
         .scope()
@@ -77,10 +88,12 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultT
     ) -> Result<CallToolResponse, ErrorData> {
         let call = caller(&context)?;
         // The name is not echoed: whatever was sent stays out of answers and rmcp's logs.
-        // The edge recorded the message as an `mcp_session`.
+        // The edge records the message as an `mcp_session`.
         let spec = ToolSpec::find(&request.name)
             .ok_or_else(|| ErrorData::invalid_params("Unknown tool", None))?;
         let arguments = request.arguments.unwrap_or_default();
+        // From here the tool's use case records every outcome, refusals included.
+        mark_tool_ran(&context);
         // rmcp runs a call in a task of its own: when the HTTP request is dropped (its
         // deadline passed) the token is cancelled, and the call must stop with it rather than
         // write after the caller was told 503.

@@ -164,11 +164,11 @@ impl ActivityLog for MemoryStore {
         filter: &LogFilter,
         limit: usize,
         after: Option<&LogCursor>,
-        now: Timestamp,
+        (since, now): (Timestamp, Timestamp),
     ) -> Result<LogPage, DependencyError> {
         let mut own: Vec<ActivityEntry> = lock(&self.log)
             .iter()
-            .filter(|e| &e.identity == identity && e.expires_at > now)
+            .filter(|e| &e.identity == identity && e.created_at >= since && e.expires_at > now)
             .filter(|e| after.is_none_or(|after| LogCursor::of(e) < *after))
             .cloned()
             .collect();

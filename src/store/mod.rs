@@ -125,15 +125,16 @@ pub trait ActivityLog: Send + Sync {
         entry: &ActivityEntry,
     ) -> impl Future<Output = Result<(), DependencyError>> + Send;
 
-    /// Up to `limit` entries matching `filter`, newest first, after `after` if given. Entries
-    /// past their expiry at `now` are left out: TTL deletion may lag by days.
+    /// Up to `limit` entries matching `filter`, newest first, after `after` if given: those
+    /// made since `since` (the retention window) and not past their own expiry at `now`
+    /// (TTL deletion may lag by days).
     fn entries(
         &self,
         identity: &IdentityId,
         filter: &LogFilter,
         limit: usize,
         after: Option<&LogCursor>,
-        now: Timestamp,
+        window: (Timestamp, Timestamp),
     ) -> impl Future<Output = Result<LogPage, DependencyError>> + Send;
 
     /// Counts of the entries made on `since`'s day and after; `today` is counted apart.

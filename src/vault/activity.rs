@@ -72,10 +72,15 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             }
             let identity = &call.principal.identity;
             let now = self.clock.now();
+            let window = (self.retention_start(now), now);
             let page = async {
-                let page =
-                    self.store
-                        .entries(identity, &query.filter, limit, query.after.as_ref(), now);
+                let page = self.store.entries(
+                    identity,
+                    &query.filter,
+                    limit,
+                    query.after.as_ref(),
+                    window,
+                );
                 Ok(page.await?)
             };
             let page = self.admit(call, action, page).await?;
@@ -106,22 +111,31 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         self.settle(call, action, None, result).await
     }
 
-    /// An MCP message that is no tool call (initialize, tools/list, ping, a notification, an
-    /// unknown tool): counted and recorded like any request. `serve` answers it once it is
-    /// admitted, and gives the HTTP status of its answer.
-    pub async fn protocol_message<T>(
+    /// An MCP message no tool's use case recorded (initialize, tools/list, ping, a
+    /// notification, an unknown tool, anything the transport refused): counted and recorded
+    /// once, as `mcp_session`, with the HTTP status it was answered and the JSON-RPC error
+    /// code if the answer was one. Past the rate limit, `RateLimited` (recorded as such).
+    pub async fn protocol_message(
         &self,
         call: &Call,
-        serve: impl Future<Output = (T, u16)>,
-    ) -> Result<T, VaultError> {
+        status: u16,
+        rpc_error: Option<i64>,
+    ) -> Result<(), VaultError> {
         let action = Action::McpSession;
         let admitted = self.admit(call, action, async { Ok(()) }).await;
         self.settle(call, action, None, admitted).await?;
-        let (answer, status) = serve.await;
-        let refused = (status >= 400).then_some("Malformed MCP request");
-        self.append(self.entry(call, action, None, status, refused))
-            .await;
-        Ok(answer)
+        let refused = match status {
+            400..=499 => Some("Malformed MCP request"),
+            500.. => Some("MCP transport failure"),
+            _ => None,
+        };
+        let entry = self.entry(call, action, None, status, refused);
+        let entry = match rpc_error {
+            Some(code) if status < 400 => entry.with_rpc_error(code),
+            _ => entry,
+        };
+        self.append(entry).await;
+        Ok(())
     }
 
     fn retention_start(&self, now: Timestamp) -> Timestamp {

@@ -135,6 +135,28 @@ async fn given_kms_throttling_when_storing_then_503_and_no_write() {
 }
 
 #[tokio::test]
+async fn given_dynamodb_throttling_on_write_when_storing_then_503() {
+    let key = known_key();
+    let kms = kms_works();
+    let throttled = mock!(aws_sdk_dynamodb::Client::transact_write_items)
+        .sequence()
+        .http_status(
+            400,
+            aws_error("com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"),
+        )
+        .repeatedly()
+        .build();
+    let (counters, entry) = (counters(), entry_alone());
+    let answer = TestClient::new(&vault(&[&key, &throttled, &counters, &entry], &[&kms]))
+        .send(store_request())
+        .await;
+
+    assert_envelope(&answer, 503, "service_unavailable");
+    assert_no_internals(&answer);
+    assert!(throttled.num_calls() >= 1);
+}
+
+#[tokio::test]
 async fn given_dynamodb_throttling_on_the_key_lookup_then_503_not_401() {
     let throttled = mock!(aws_sdk_dynamodb::Client::get_item)
         .sequence()

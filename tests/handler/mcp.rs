@@ -365,7 +365,19 @@ async fn every_mcp_message_is_recorded_once_and_a_tool_call_as_its_tool() {
             ("mcp_session".to_owned(), 200),
         ]
     );
-    // AND the unknown name is echoed neither in the answer nor in the log
+    // AND the unknown tool, a JSON-RPC error sent with HTTP 200, is recorded as an error
+    let log = vault.store_port().activity();
+    let outcomes: Vec<&str> = log.iter().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["success", "success", "success", "success", "error"]
+    );
+    assert!(
+        log[4].description.contains("-32602"),
+        "{}",
+        log[4].description
+    );
+    // AND its name is echoed neither in the answer nor in the log
     assert!(unknown.json["error"]["code"].is_i64(), "{}", unknown.text);
     assert!(!unknown.text.contains("sk_live"), "{}", unknown.text);
     let log = vault.store_port().activity();
@@ -419,4 +431,67 @@ async fn a_key_without_the_scope_gets_403_before_its_input_is_judged() {
         assert_eq!(entry.outcome.as_str(), "denied");
         assert_eq!(entry.target.as_ref().map(|n| n.as_str()), Some("x"));
     }
+}
+
+#[tokio::test]
+async fn a_tool_call_the_transport_refuses_is_still_recorded_and_counted_once() {
+    let vault = memory_vault();
+    let bearer = format!("Bearer {WRITE_KEY}");
+    let call = rpc("tools/call", json!({"name": "vault_list", "arguments": {}})).to_string();
+    // GIVEN tool calls of a known tool that rmcp refuses before any tool runs: a client that
+    // does not accept event streams, a body that is no JSON-RPC request (no id), arguments
+    // of the wrong type
+    let no_id = json!({"jsonrpc": "2.0", "method": "tools/call",
+        "params": {"name": "vault_list", "arguments": {}}})
+    .to_string();
+    let bad_arguments = rpc("tools/call", json!({"name": "vault_list", "arguments": []}));
+    let cases: [(&[(&str, &str)], String); 3] = [
+        (
+            &[("accept", "application/json"), ("authorization", &bearer)],
+            call,
+        ),
+        (&[MCP_ACCEPT, ("authorization", &bearer)], no_id),
+        (
+            &[MCP_ACCEPT, ("authorization", &bearer)],
+            bad_arguments.to_string(),
+        ),
+    ];
+    for (headers, body) in cases {
+        // WHEN each is sent
+        let before = recorded(&vault).len();
+        let answer = TestClient::new(&vault)
+            .send(event_with_headers("POST", "/mcp", headers, Some(&body)))
+            .await;
+        // THEN it is recorded exactly once, as a session message with its answer's status
+        let log = recorded(&vault);
+        assert_eq!(log.len(), before + 1, "{body}: {log:?}");
+        assert_eq!(
+            log[before],
+            ("mcp_session".to_owned(), answer.status.as_u16()),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_tool_call_with_a_repeated_argument_is_recorded_once_under_its_tool() {
+    // GIVEN a credential, and a read whose `name` argument is given twice
+    let vault = memory_vault();
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    assert_eq!(writer(&vault).put("stripe", &login).await.status, 200);
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"vault_get","arguments":{"name":"nope","name":"stripe"}}}"#;
+    let bearer = format!("Bearer {WRITE_KEY}");
+    // WHEN it is sent
+    TestClient::new(&vault)
+        .send(event_with_headers(
+            "POST",
+            "/mcp",
+            &[MCP_ACCEPT, ("authorization", &bearer)],
+            Some(body),
+        ))
+        .await;
+    // THEN the read is recorded once, under the tool, and nothing else
+    let log = recorded(&vault);
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[1].0, "vault_get", "{log:?}");
 }

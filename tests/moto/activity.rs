@@ -60,38 +60,41 @@ async fn a_filtered_log_pages_through_every_match_once_with_one_query_per_page()
 
 #[tokio::test]
 async fn entries_past_their_retention_are_not_listed_before_ttl_deletes_them() {
-    use credvault::domain::{LogFilter, Timestamp};
+    use credvault::domain::{ActivityEntry, LogFilter, Timestamp};
     use credvault::store::ActivityLog;
     use credvault::testing::test_entry;
-    // GIVEN two entries of 100 days ago, one kept 90 days (expired, not yet deleted by
-    // DynamoDB's TTL) and one kept 365, and one of today
+    // GIVEN, with a retention window of 365 days: two entries of 100 days ago, one that was
+    // kept 90 days (expired, not yet deleted by DynamoDB's TTL) and one kept 365; one of 400
+    // days ago kept 1,000 (outside the window); and one of today
     let stack = Stack::start().await;
-    let old = Timestamp::now_millis().days_before(100);
-    let aged = |kept: u32| {
-        credvault::domain::ActivityEntry {
-            created_at: old,
+    let now = Timestamp::now();
+    let aged = |days: u32, kept: u32| {
+        ActivityEntry {
+            created_at: Timestamp::now_millis().days_before(days),
             ..test_entry(&stack.identity)
         }
         .kept_for(kept)
     };
-    let (expired, kept, fresh) = (aged(90), aged(365), test_entry(&stack.identity));
-    for entry in [&expired, &kept, &fresh] {
+    let (expired, kept, outside) = (aged(100, 90), aged(100, 365), aged(400, 1000));
+    let fresh = test_entry(&stack.identity);
+    for entry in [&expired, &kept, &outside, &fresh] {
         stack.store.append(entry).await.unwrap();
     }
     // WHEN the log is listed, unfiltered and filtered, a page at a time
-    let now = Timestamp::now();
-    let everything = LogFilter::default();
+    let window = (now.days_before(365), now);
     let reads = LogFilter {
         action: Some(credvault::domain::Action::VaultGet),
         ..LogFilter::default()
     };
-    for filter in [everything, reads] {
+    for filter in [LogFilter::default(), reads] {
         let mut ids = Vec::new();
         let mut after = None;
+        let mut pages = 0;
         loop {
+            pages += 1;
             let page = stack
                 .store
-                .entries(&stack.identity, &filter, 1, after.as_ref(), now)
+                .entries(&stack.identity, &filter, 1, after.as_ref(), window)
                 .await
                 .unwrap();
             ids.extend(page.entries.iter().map(|e| e.id.clone()));
@@ -100,7 +103,9 @@ async fn entries_past_their_retention_are_not_listed_before_ttl_deletes_them() {
             };
             after = Some(credvault::domain::LogCursor::from_token(&token).unwrap());
         }
-        // THEN the expired entry is not among them
+        // THEN only the live entries inside the window are listed, and the walk never goes
+        // past the window: a page for each, and at most one more that finds the end
         assert_eq!(ids, [fresh.id.clone(), kept.id.clone()], "{filter:?}");
+        assert!(pages <= 3, "{filter:?}: {pages} pages");
     }
 }

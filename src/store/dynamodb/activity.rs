@@ -5,6 +5,7 @@
 
 use super::item::{Item, key_item, malformed, n, s, text};
 use super::layout::{TableLayout, attr};
+use super::log_item::{entry_from_item, entry_item};
 use super::{
     DynamoStore, build_error, cancelled_by_condition, cancelled_by_conflict, ddb_error,
     transaction_error,
@@ -12,8 +13,8 @@ use super::{
 use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
 use crate::domain::{
-    Action, ActivityEntry, ActivityStats, Caller, Category, Channel, CredentialName, LogCursor,
-    LogFilter, LogPage, Outcome, Severity, Timestamp,
+    Action, ActivityEntry, ActivityStats, Category, LogCursor, LogFilter, LogPage, Outcome,
+    Severity, Timestamp,
 };
 use crate::store::ActivityLog;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -133,15 +134,21 @@ impl DynamoStore {
         filter: &LogFilter,
         limit: usize,
         start: Option<&LogCursor>,
-        now: Timestamp,
-    ) -> Result<(Vec<ActivityEntry>, Option<LogCursor>), DependencyError> {
+        (since, now): (Timestamp, Timestamp),
+    ) -> Result<LogRound, DependencyError> {
         let (expression, names, mut values) = filter_expression(filter, now);
         values.insert(":pk".to_owned(), s(TableLayout::log_pk(identity)));
+        // Sort keys start with 13 digits of milliseconds: this prefix sorts before every
+        // entry of that millisecond and after every older one.
+        values.insert(
+            ":since".to_owned(),
+            s(format!("{:013}", since.unix_millis())),
+        );
         let output = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
+            .key_condition_expression("pk = :pk AND sk >= :since")
             .filter_expression(expression)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
@@ -165,8 +172,15 @@ impl DynamoStore {
             ),
             None => None,
         };
-        Ok((entries, next))
+        Ok(LogRound { entries, next })
     }
+}
+
+/// One query's worth of the log.
+struct LogRound {
+    entries: Vec<ActivityEntry>,
+    /// Where the next round starts, if the query stopped before the end.
+    next: Option<LogCursor>,
 }
 
 fn category_counter(category: Category) -> &'static str {
@@ -205,83 +219,6 @@ fn filter_expression(filter: &LogFilter, now: Timestamp) -> Filter {
     (clauses.join(" AND "), names, values)
 }
 
-fn entry_item(entry: &ActivityEntry) -> Item {
-    let cursor = LogCursor::of(entry);
-    let mut item = key_item((TableLayout::log_pk(&entry.identity), cursor.sort_key()));
-    item.extend([
-        ("id".to_owned(), s(&entry.id)),
-        (attr::IDENTITY_ID.to_owned(), s(entry.identity.as_str())),
-        ("action".to_owned(), s(entry.action.as_str())),
-        ("category".to_owned(), s(entry.category.as_str())),
-        ("outcome".to_owned(), s(entry.outcome.as_str())),
-        ("severity".to_owned(), s(entry.severity.as_str())),
-        ("description".to_owned(), s(&entry.description)),
-        ("httpStatus".to_owned(), n(entry.http_status)),
-        ("channel".to_owned(), s(entry.caller.channel.as_str())),
-        ("requestId".to_owned(), s(&entry.caller.request_id)),
-        ("sourceIp".to_owned(), s(&entry.caller.source_ip)),
-        ("userAgent".to_owned(), s(&entry.caller.user_agent)),
-        ("durationMs".to_owned(), n(entry.duration_ms)),
-        (attr::CREATED_AT.to_owned(), s(entry.created_at.to_string())),
-        (
-            TableLayout::TTL.to_owned(),
-            n(entry.expires_at.unix_seconds()),
-        ),
-    ]);
-    if let Some(target) = &entry.target {
-        item.insert("targetId".to_owned(), s(target.as_str()));
-    }
-    if let Some(id) = &entry.credential_id {
-        item.insert(attr::CREDENTIAL_ID.to_owned(), s(id));
-    }
-    item
-}
-
-fn entry_from_item(item: &Item) -> Result<ActivityEntry, DependencyError> {
-    let field = |name: &str| text(item, name);
-    let number = |name: &str| {
-        item.get(name)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            .ok_or_else(|| malformed(name))
-    };
-    let parsed = |name: &str, ok: bool| if ok { Ok(()) } else { Err(malformed(name)) };
-    let action = Action::parse(field("action")?);
-    parsed("action", action.is_some())?;
-    let created_at =
-        Timestamp::parse(field(attr::CREATED_AT)?).ok_or_else(|| malformed("createdAt"))?;
-    let channel = match field("channel")? {
-        "mcp" => Channel::Mcp,
-        _ => Channel::Rest,
-    };
-    Ok(ActivityEntry {
-        id: field("id")?.to_owned(),
-        identity: IdentityId::parse(field(attr::IDENTITY_ID)?)
-            .ok_or_else(|| malformed(attr::IDENTITY_ID))?,
-        action: action.ok_or_else(|| malformed("action"))?,
-        category: Category::parse(field("category")?).ok_or_else(|| malformed("category"))?,
-        outcome: Outcome::parse(field("outcome")?).ok_or_else(|| malformed("outcome"))?,
-        severity: Severity::parse(field("severity")?).ok_or_else(|| malformed("severity"))?,
-        description: field("description")?.to_owned(),
-        target: item
-            .get("targetId")
-            .and_then(|v| v.as_s().ok())
-            .and_then(|raw| CredentialName::parse(raw).ok()),
-        credential_id: field(attr::CREDENTIAL_ID).ok().map(str::to_owned),
-        http_status: u16::try_from(number("httpStatus")?).map_err(|_| malformed("httpStatus"))?,
-        caller: Caller {
-            channel,
-            request_id: field("requestId")?.to_owned(),
-            source_ip: field("sourceIp")?.to_owned(),
-            user_agent: field("userAgent")?.to_owned(),
-        },
-        duration_ms: number("durationMs")?,
-        created_at,
-        expires_at: Timestamp::from_unix_seconds(number(TableLayout::TTL)? as i64)
-            .ok_or_else(|| malformed("ttl"))?,
-    })
-}
-
 impl ActivityLog for DynamoStore {
     async fn append(&self, entry: &ActivityEntry) -> Result<(), DependencyError> {
         let put = self
@@ -300,14 +237,15 @@ impl ActivityLog for DynamoStore {
         filter: &LogFilter,
         limit: usize,
         after: Option<&LogCursor>,
-        now: Timestamp,
+        window: (Timestamp, Timestamp),
     ) -> Result<LogPage, DependencyError> {
-        // Unfiltered, the first round asks for exactly the page: only entries expired but not
-        // yet deleted are left out, and they are all older than the rest. Filtered, or past
-        // the first round, a round asks DynamoDB to evaluate the rest of the budget at once
-        // (a filter may match few entries), and the page is cut at `limit`, the token then
-        // pointing after the last entry returned. One request evaluates at most
-        // MAX_EVALUATED entries.
+        // The key condition keeps every round inside the retention window, so entries older
+        // than it, expired or not yet deleted, are never read. Unfiltered, the first round
+        // asks for exactly the page (only entries expired early, under a shorter retention
+        // set before, are left out). Filtered, or past the first round, a round asks DynamoDB
+        // to evaluate the rest of the budget at once (a filter may match few entries), and the
+        // page is cut at `limit`, the token then pointing after the last entry returned. One
+        // request evaluates at most MAX_EVALUATED entries.
         let unfiltered = *filter == LogFilter::default();
         let mut entries = Vec::new();
         let mut cursor = after.cloned();
@@ -319,12 +257,12 @@ impl ActivityLog for DynamoStore {
             } else {
                 MAX_EVALUATED - evaluated
             };
-            let (found, next) = self
-                .query_log_page(identity, filter, asked, cursor.as_ref(), now)
+            let round = self
+                .query_log_page(identity, filter, asked, cursor.as_ref(), window)
                 .await?;
             evaluated += asked;
-            entries.extend(found);
-            cursor = next;
+            entries.extend(round.entries);
+            cursor = round.next;
             if entries.len() > limit {
                 entries.truncate(limit);
                 cursor = entries.last().map(LogCursor::of);

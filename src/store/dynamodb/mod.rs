@@ -6,6 +6,7 @@ mod credentials;
 pub(crate) mod item;
 mod keys;
 pub mod layout;
+mod log_item;
 
 use crate::dependency::DependencyError;
 use aws_sdk_dynamodb::Client;
