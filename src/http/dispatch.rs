@@ -209,10 +209,15 @@ async fn mcp_message<S: VaultStore + 'static, K: KeyProvider + 'static>(
     };
     // What the body looks like only names the record of a request cut short by its
     // deadline; whether a tool's use case ran (and recorded it) is what rmcp did.
-    log.recorded = Some(match message {
-        mcp::Message::ToolCall { action, target } => (call.clone(), action, target),
-        mcp::Message::Protocol => (call.clone(), Action::McpSession, None),
-    });
+    let (action, target) = match message {
+        mcp::Message::ToolCall { action, target } => (action, target),
+        mcp::Message::Protocol => (Action::McpSession, None),
+    };
+    // A client this instance already refused this minute gets no more of rmcp's work.
+    vault
+        .refuse_if_over_limit(&call, action, target.as_ref())
+        .await?;
+    log.recorded = Some((call.clone(), action, target));
     let tool_ran = mcp::ToolRan::default();
     let mut parts = parts.clone();
     parts.extensions.insert(tool_ran.clone());

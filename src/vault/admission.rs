@@ -58,13 +58,37 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         action: Action,
         target: Option<&CredentialName>,
     ) -> Result<(), VaultError> {
-        let Some(scope) = action.scope() else {
-            return Ok(());
-        };
-        match call.principal.require(scope) {
-            Ok(()) => Ok(()),
-            Err(denied) => Err(self.reject(call, action, target, denied.into()).await),
+        if let Some(scope) = action.scope()
+            && let Err(denied) = call.principal.require(scope)
+        {
+            return Err(self.reject(call, action, target, denied.into()).await);
         }
+        self.refuse_if_over_limit(call, action, target).await
+    }
+
+    /// Refuses at once (429, recorded like any refusal) an identity this instance found over
+    /// the rate limit this minute, before any of its input is read.
+    pub async fn refuse_if_over_limit(
+        &self,
+        call: &Call,
+        action: Action,
+        target: Option<&CredentialName>,
+    ) -> Result<(), VaultError> {
+        match self.known_over_limit(call) {
+            None => Ok(()),
+            Some(limited) => Err(self.reject(call, action, target, limited).await),
+        }
+    }
+
+    fn known_over_limit(&self, call: &Call) -> Option<VaultError> {
+        self.rate_limit?;
+        let now = self.clock.now().unix_seconds();
+        let window = RateWindow::containing(now);
+        self.over_limit
+            .holds(&call.principal.identity, window)
+            .then(|| VaultError::RateLimited {
+                retry_after: window.retry_after(now),
+            })
     }
 
     /// Checks the scope `action` needs, then counts the request against the rate limit
@@ -78,6 +102,10 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     ) -> Result<T, VaultError> {
         if let Some(scope) = action.scope() {
             call.principal.require(scope)?;
+        }
+        // Known over the limit: no count, and none of `first`'s work (a KMS data key).
+        if let Some(limited) = self.known_over_limit(call) {
+            return Err(limited);
         }
         let (counted, first) = tokio::join!(self.count(call), first);
         counted?;
@@ -96,6 +124,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             .count_request(&call.principal.identity, window)
             .await?;
         if count > limit {
+            self.over_limit.mark(&call.principal.identity, window);
             return Err(VaultError::RateLimited {
                 retry_after: window.retry_after(now),
             });

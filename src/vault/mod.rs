@@ -7,6 +7,7 @@ mod admission;
 mod audit;
 mod credentials;
 mod error;
+mod over_limit;
 mod principal_cache;
 mod totp;
 
@@ -34,6 +35,8 @@ pub struct Vault<S, K> {
     clock: Arc<dyn Clock>,
     /// Verified principals by key hash; `None`: every request looks its key up.
     principals: Option<Arc<principal_cache::PrincipalCache>>,
+    /// Identities found over the rate limit this minute, refused without another count.
+    over_limit: Arc<over_limit::OverLimit>,
 }
 
 impl<S, K> Clone for Vault<S, K> {
@@ -45,6 +48,7 @@ impl<S, K> Clone for Vault<S, K> {
             log_retention_days: self.log_retention_days,
             clock: Arc::clone(&self.clock),
             principals: self.principals.clone(),
+            over_limit: Arc::clone(&self.over_limit),
         }
     }
 }
@@ -58,6 +62,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             log_retention_days: DEFAULT_LOG_RETENTION_DAYS,
             clock: Arc::new(SystemClock),
             principals: None,
+            over_limit: Arc::default(),
         }
     }
 

@@ -107,5 +107,16 @@ async fn entries_past_their_retention_are_not_listed_before_ttl_deletes_them() {
         // past the window: a page for each, and at most one more that finds the end
         assert_eq!(ids, [fresh.id.clone(), kept.id.clone()], "{filter:?}");
         assert!(pages <= 3, "{filter:?}: {pages} pages");
+        // AND a token from before the window (stale, or made up) is the end of the log,
+        // answered without a query: DynamoDB refuses a start key outside the key condition
+        stack.calls.clear();
+        let stale = credvault::domain::LogCursor::of(&outside);
+        let page = stack
+            .store
+            .entries(&stack.identity, &filter, 5, Some(&stale), window)
+            .await
+            .unwrap();
+        assert!(page.entries.is_empty() && page.next_page_token.is_none());
+        assert!(stack.calls.operations().is_empty());
     }
 }

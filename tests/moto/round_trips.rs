@@ -224,3 +224,50 @@ async fn a_warm_read_skips_the_key_lookup_and_kms_and_a_warm_store_is_two_in_seq
         "warm store: {operations:?}"
     );
 }
+
+#[tokio::test]
+async fn an_identity_found_over_the_limit_is_refused_without_a_count_a_data_key_or_rmcp() {
+    // GIVEN a limit of one request a minute, on a clock that stands still
+    let stack = Stack::start().await;
+    let clock = std::sync::Arc::new(credvault::clock::ManualClock::at(
+        credvault::domain::Timestamp::now(),
+    ));
+    let vault = Vault::new(
+        stack.store.clone(),
+        KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS),
+    )
+    .with_rate_limit(Some(1))
+    .with_clock(clock.clone());
+    let writer = TestClient::new(&vault).with_key(stack.write_key.expose());
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    assert_eq!(writer.put("first", &login).await.status, 200);
+    // AND a second request, counted and refused
+    assert_eq!(writer.put("second", &login).await.status, 429);
+    // WHEN the identity asks again this minute, by REST and by MCP
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"}}});
+    for attempt in ["PUT", "MCP"] {
+        stack.calls.clear();
+        let answer = match attempt {
+            "PUT" => writer.put("third", &login).await,
+            _ => writer.mcp(&initialize).await,
+        };
+        // THEN it is refused with only the key lookup and its record: no count, no data key
+        assert_envelope(&answer, 429, "rate_limited");
+        let mut operations = stack.calls.operations();
+        operations.sort();
+        assert_eq!(
+            operations,
+            [
+                "DynamoDB.GetItem",
+                "DynamoDB.PutItem",
+                "DynamoDB.UpdateItem"
+            ],
+            "{attempt}: the key, the entry, the day's counters"
+        );
+    }
+    // AND the next minute it is counted again
+    clock.advance(60);
+    assert_eq!(writer.put("fourth", &login).await.status, 200);
+}

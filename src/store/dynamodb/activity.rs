@@ -246,6 +246,14 @@ impl ActivityLog for DynamoStore {
         // to evaluate the rest of the budget at once (a filter may match few entries), and the
         // page is cut at `limit`, the token then pointing after the last entry returned. One
         // request evaluates at most MAX_EVALUATED entries.
+        // A token from before the window (stale, or made up) points past the end: DynamoDB
+        // refuses a start key outside the key condition, and there is nothing left to show.
+        if after.is_some_and(|after| after.millis < window.0.unix_millis()) {
+            return Ok(LogPage {
+                entries: Vec::new(),
+                next_page_token: None,
+            });
+        }
         let unfiltered = *filter == LogFilter::default();
         let mut entries = Vec::new();
         let mut cursor = after.cloned();
