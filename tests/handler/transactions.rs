@@ -101,20 +101,29 @@ async fn stored_totp_items() -> (Item, Item) {
     (items[0].clone(), items[1].clone())
 }
 
-#[tokio::test]
-async fn given_a_backup_code_spend_loses_a_race_then_it_rereads_and_spends_on_the_next_try() {
-    // GIVEN a stored TOTP credential with two backup codes
-    let (credential, summary) = stored_totp_items().await;
-    let read = mock!(aws_sdk_dynamodb::Client::batch_get_item).then_output(move || {
+/// BatchGetItem answered with these items, every time.
+fn reads_of((credential, summary): (Item, Item)) -> Rule {
+    mock!(aws_sdk_dynamodb::Client::batch_get_item).then_output(move || {
         BatchGetItemOutput::builder()
             .responses("t", vec![credential.clone(), summary.clone()])
             .build()
-    });
-    let decrypt = mock!(aws_sdk_kms::Client::decrypt).then_output(|| {
+    })
+}
+
+/// KMS unwraps the data key `kms_works` made.
+fn decrypt_works() -> Rule {
+    mock!(aws_sdk_kms::Client::decrypt).then_output(|| {
         DecryptOutput::builder()
             .plaintext(Blob::new(vec![7u8; 32]))
             .build()
-    });
+    })
+}
+
+#[tokio::test]
+async fn given_a_backup_code_spend_loses_a_race_then_it_rereads_and_spends_on_the_next_try() {
+    // GIVEN a stored TOTP credential with two backup codes
+    let read = reads_of(stored_totp_items().await);
+    let decrypt = decrypt_works();
     // AND the first spend's transaction conflicts with another caller's
     let spend = mock!(aws_sdk_dynamodb::Client::transact_write_items)
         .sequence()
@@ -138,12 +147,7 @@ async fn given_a_backup_code_spend_loses_a_race_then_it_rereads_and_spends_on_th
 #[tokio::test]
 async fn given_a_conflicting_delete_then_503_not_500() {
     // GIVEN a stored credential whose delete conflicts with another transaction
-    let (credential, summary) = stored_totp_items().await;
-    let read = mock!(aws_sdk_dynamodb::Client::batch_get_item).then_output(move || {
-        BatchGetItemOutput::builder()
-            .responses("t", vec![credential.clone(), summary.clone()])
-            .build()
-    });
+    let read = reads_of(stored_totp_items().await);
     let delete = cancelled_store(&["TransactionConflict", "None", "None"]);
     let (key, counters, entry) = (known_key(), counters(), entry_alone());
     let vault = vault(&[&key, &read, &delete, &counters, &entry], &[]);
@@ -160,17 +164,8 @@ async fn given_a_conflicting_delete_then_503_not_500() {
 #[tokio::test]
 async fn given_a_backup_code_spend_still_in_progress_then_503_without_spending_another() {
     // GIVEN a stored TOTP credential, and a spend whose token DynamoDB is still committing
-    let (credential, summary) = stored_totp_items().await;
-    let read = mock!(aws_sdk_dynamodb::Client::batch_get_item).then_output(move || {
-        BatchGetItemOutput::builder()
-            .responses("t", vec![credential.clone(), summary.clone()])
-            .build()
-    });
-    let decrypt = mock!(aws_sdk_kms::Client::decrypt).then_output(|| {
-        DecryptOutput::builder()
-            .plaintext(Blob::new(vec![7u8; 32]))
-            .build()
-    });
+    let read = reads_of(stored_totp_items().await);
+    let decrypt = decrypt_works();
     let in_progress = serde_json::json!({
         "__type": "com.amazonaws.dynamodb.v20120810#TransactionInProgressException",
         "Message": "injected",
