@@ -50,7 +50,12 @@ impl CredentialStore for Exploding {
     ) -> Result<Option<CredentialRecord>, DependencyError> {
         panic!("{BOOM}")
     }
-    async fn list(&self, _: &IdentityId) -> Result<Vec<CredentialInfo>, DependencyError> {
+    async fn list(
+        &self,
+        _: &IdentityId,
+        _: Option<&CredentialName>,
+        _: credvault::store::ListBound,
+    ) -> Result<Vec<CredentialInfo>, DependencyError> {
         panic!("{BOOM}")
     }
     async fn delete(

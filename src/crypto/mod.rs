@@ -64,7 +64,8 @@ pub struct StoredFields<'a> {
     pub credential_id: &'a str,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
-    pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// The metadata's text as stored: bound byte for byte, never printed anew.
+    pub metadata: Option<&'a str>,
     pub last_rotated_at: Option<Timestamp>,
 }
 
@@ -126,13 +127,10 @@ impl<'a> Binding<'a> {
         }
         let fields = self.fields;
         let text = |t: Option<Timestamp>| t.map(|t| t.to_string());
-        let metadata = fields
-            .and_then(|f| f.metadata)
-            .map(|m| serde_json::to_string(m).unwrap_or_default());
         push(fields.map(|f| f.credential_id));
         push(text(fields.map(|f| f.created_at)).as_deref());
         push(text(fields.and_then(|f| f.expires_at)).as_deref());
-        push(metadata.as_deref());
+        push(fields.and_then(|f| f.metadata));
         push(text(fields.and_then(|f| f.last_rotated_at)).as_deref());
         aad
     }

@@ -57,10 +57,12 @@ impl Action {
     /// The scope it needs; `None`: any valid key.
     pub fn scope(self) -> Option<Scope> {
         match self {
-            Self::VaultGet | Self::VaultList | Self::VaultTotp => Some(Scope::VaultRead),
-            Self::VaultStore | Self::VaultDelete | Self::VaultTotpUseBackup => {
-                Some(Scope::VaultWrite)
+            // A backup code is a use of a secret, like a TOTP code: read, not write (a
+            // deposit-only key must not collect codes).
+            Self::VaultGet | Self::VaultList | Self::VaultTotp | Self::VaultTotpUseBackup => {
+                Some(Scope::VaultRead)
             }
+            Self::VaultStore | Self::VaultDelete => Some(Scope::VaultWrite),
             Self::IdentityWhoami | Self::LogsList | Self::LogsStats | Self::McpSession => None,
         }
     }

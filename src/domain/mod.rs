@@ -1,8 +1,11 @@
 //! The vault's vocabulary: what a credential is, independent of HTTP and AWS.
 
 mod activity;
+pub mod json_text;
 mod kind;
+mod list_cursor;
 mod log_cursor;
+mod metadata;
 mod name;
 mod new_credential;
 mod rate;
@@ -16,11 +19,13 @@ pub use activity::{
     LogFilter, LogPage, Outcome, Severity,
 };
 pub use kind::CredentialType;
+pub use list_cursor::ListCursor;
 pub use log_cursor::LogCursor;
+pub use metadata::Metadata;
 pub use name::{CredentialName, InvalidName, MAX_NAME_LEN};
 pub use new_credential::{BodyError, MAX_DATA_BYTES, MAX_METADATA_BYTES, NewCredential};
 pub use rate::RateWindow;
-pub use secret::SecretData;
+pub use secret::{SecretData, serialize_wiped};
 pub use time::Timestamp;
 pub use totp::{
     BACKUP_CODES_PLACEHOLDER, TOTP_DIGITS, TOTP_PLACEHOLDER, TOTP_STEP_SECONDS, totp_algorithm,

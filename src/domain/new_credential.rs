@@ -4,13 +4,16 @@
 //! serde's typed errors quote the offending value, and here that value may be a secret.
 //! Every message below names fields, never their contents.
 
-use super::{CredentialType, SecretData, Timestamp, decode_totp_secret};
+use super::json_text::{self, JsonKind};
+use super::{CredentialType, Metadata, SecretData, Timestamp, decode_totp_secret};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use zeroize::Zeroizing;
 
 /// The serialized size limits that keep one credential inside one DynamoDB item (400 KB):
 /// 256 KiB of ciphertext plus 32 KiB of metadata plus fixed fields stay well under it.
+/// Sizes are of the compact text that is stored.
 pub const MAX_DATA_BYTES: usize = 256 * 1024;
 pub const MAX_METADATA_BYTES: usize = 32 * 1024;
 
@@ -22,12 +25,13 @@ const RAW_ALLOWANCE: usize = 2;
 /// `type` and `expiresAt` are short strings; anything longer is refused unparsed.
 const SMALL_FIELD_BYTES: usize = 4096;
 
-/// A store request that has passed every check of the contract.
+/// A store request that has passed every check of the contract. `data` and `metadata` are
+/// the caller's text, compacted: numbers and escapes stay as they were written.
 #[derive(Debug)]
 pub struct NewCredential {
     pub kind: CredentialType,
     pub data: SecretData,
-    pub metadata: Option<Map<String, Value>>,
+    pub metadata: Option<Metadata>,
     pub expires_at: Option<Timestamp>,
 }
 
@@ -57,10 +61,10 @@ impl NewCredential {
             serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(not_json)?;
             return Err(invalid("Request body must be a JSON object"));
         }
-        // Fields are kept as raw text first, so that no field is turned into a tree of
-        // values before its size is known: a 2 MiB body of tiny values would otherwise
-        // take over 100 MB of memory to be refused.
-        let mut fields: BTreeMap<String, Box<RawValue>> =
+        // Fields are kept as raw text, borrowed from the body: no field is turned into a tree
+        // of values before its size is known (a 2 MiB body of tiny values would otherwise
+        // take over 100 MB of memory to be refused), and no copy of `data` is left unwiped.
+        let mut fields: BTreeMap<String, &RawValue> =
             serde_json::from_slice(body).map_err(not_json)?;
         // The unknown name itself is never quoted: a secret pasted as a key fits any length.
         if fields.keys().any(|k| !FIELDS.contains(&k.as_str())) {
@@ -74,12 +78,18 @@ impl NewCredential {
         let mut field = |name: &str, limit: usize, refusal: BodyError| match fields.remove(name) {
             None => Ok(None),
             Some(raw) if raw.get().len() > limit => Err(refusal),
-            Some(raw) => serde_json::from_str(raw.get()).map(Some).map_err(not_json),
+            Some(raw) => Ok(Some(raw)),
         };
         let too_large = |name: &str, limit: usize| {
             BodyError::TooLarge(format!("Field `{name}` is over {limit} bytes serialized"))
         };
-        let kind = field("type", SMALL_FIELD_BYTES, kind_error())?;
+        let value = |raw: Option<&RawValue>| match raw {
+            None => Ok(None),
+            Some(raw) => serde_json::from_str::<Value>(raw.get())
+                .map(Some)
+                .map_err(not_json),
+        };
+        let kind = value(field("type", SMALL_FIELD_BYTES, kind_error())?)?;
         let kind = parse_kind(kind.as_ref())?;
         let raw_data = MAX_DATA_BYTES * RAW_ALLOWANCE;
         let data = parse_data(
@@ -93,7 +103,11 @@ impl NewCredential {
             too_large("metadata", MAX_METADATA_BYTES),
         )?;
         let metadata = parse_metadata(metadata)?;
-        let expiry = field("expiresAt", SMALL_FIELD_BYTES, invalid(EXPIRY_MESSAGE))?;
+        let expiry = value(field(
+            "expiresAt",
+            SMALL_FIELD_BYTES,
+            invalid(EXPIRY_MESSAGE),
+        )?)?;
         let expires_at = parse_expiry(expiry.as_ref())?;
         Ok(Self {
             kind,
@@ -123,17 +137,42 @@ fn kind_error() -> BodyError {
 const EXPIRY_MESSAGE: &str =
     "Field `expiresAt` must be an RFC 3339 date-time (or an ISO 8601 date)";
 
-fn parse_data(kind: CredentialType, value: Option<Value>) -> Result<SecretData, BodyError> {
-    let data = match value {
-        None | Some(Value::Null) => return Err(invalid("Field `data` is required")),
-        Some(Value::Object(data)) if data.is_empty() => {
-            return Err(invalid("Field `data` must not be empty"));
-        }
-        Some(Value::Object(data)) => SecretData::new(data),
-        Some(_) => return Err(invalid("Field `data` must be an object")),
+/// An object field's text, checked strictly and compacted; `None` for null or absent.
+fn object_text(
+    name: &str,
+    raw: Option<&RawValue>,
+    wrong_kind: &str,
+) -> Result<Option<Zeroizing<String>>, BodyError> {
+    let Some(raw) = raw.filter(|raw| json_text::kind(raw) != JsonKind::Null) else {
+        return Ok(None);
     };
+    if json_text::kind(raw) != JsonKind::Object {
+        return Err(invalid(wrong_kind));
+    }
+    json_text::check(raw.get())
+        .map_err(|e| invalid(format!("Field `{name}` is not valid JSON: {e}")))?;
+    let text = json_text::compact(raw.get());
+    let members = json_text::members(&text)
+        .map_err(|e| invalid(format!("Field `{name}` is not valid JSON: {e}")))?;
+    let mut seen = HashSet::new();
+    if !members
+        .iter()
+        .all(|member| seen.insert(member.name.as_ref()))
+    {
+        return Err(invalid(format!("Field `{name}` names a member twice")));
+    }
+    Ok(Some(text))
+}
+
+fn parse_data(kind: CredentialType, raw: Option<&RawValue>) -> Result<SecretData, BodyError> {
+    let text = object_text("data", raw, "Field `data` must be an object")?
+        .ok_or_else(|| invalid("Field `data` is required"))?;
+    if text.as_str() == "{}" {
+        return Err(invalid("Field `data` must not be empty"));
+    }
+    let data = SecretData::from_checked(text);
     check_data(kind, &data)?;
-    if data.to_json_bytes().len() > MAX_DATA_BYTES {
+    if data.expose_bytes().len() > MAX_DATA_BYTES {
         return Err(BodyError::TooLarge(format!(
             "Field `data` is over {MAX_DATA_BYTES} bytes serialized"
         )));
@@ -141,18 +180,17 @@ fn parse_data(kind: CredentialType, value: Option<Value>) -> Result<SecretData, 
     Ok(data)
 }
 
-fn parse_metadata(value: Option<Value>) -> Result<Option<Map<String, Value>>, BodyError> {
-    let metadata = match value {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Object(metadata)) => metadata,
-        Some(_) => return Err(invalid("Field `metadata` must be an object or null")),
+fn parse_metadata(raw: Option<&RawValue>) -> Result<Option<Metadata>, BodyError> {
+    let wrong = "Field `metadata` must be an object or null";
+    let Some(mut text) = object_text("metadata", raw, wrong)? else {
+        return Ok(None);
     };
-    if serde_json::to_vec(&metadata).map_or(0, |b| b.len()) > MAX_METADATA_BYTES {
+    if text.len() > MAX_METADATA_BYTES {
         return Err(BodyError::TooLarge(format!(
             "Field `metadata` is over {MAX_METADATA_BYTES} bytes serialized"
         )));
     }
-    Ok(Some(metadata))
+    Ok(Some(Metadata::from_checked(std::mem::take(&mut *text))))
 }
 
 fn parse_expiry(value: Option<&Value>) -> Result<Option<Timestamp>, BodyError> {
@@ -169,42 +207,46 @@ fn parse_expiry(value: Option<&Value>) -> Result<Option<Timestamp>, BodyError> {
 /// TOTP needs a base32 `secret`, backup-code lists are arrays of non-empty strings on any type,
 /// and any type may carry a base32 `totp`.
 fn check_data(kind: CredentialType, data: &SecretData) -> Result<(), BodyError> {
-    let fields = data.expose();
+    let is_base32 = |field: &str| {
+        data.expose_string(field)
+            .is_some_and(|s| decode_totp_secret(&s).is_some())
+    };
     for &field in kind.string_fields() {
-        if fields.get(field).is_some_and(|v| !v.is_string()) {
+        if data
+            .expose_member(field)
+            .is_some_and(|v| json_text::kind(v) != JsonKind::String)
+        {
             return Err(invalid(format!("Field `data.{field}` must be a string")));
         }
     }
-    if kind == CredentialType::Totp {
-        let secret = fields.get("secret").and_then(Value::as_str);
-        if secret.and_then(decode_totp_secret).is_none() {
-            return Err(invalid(
-                "Field `data.secret` is required for TOTP and must be a valid base32 string",
-            ));
-        }
+    if kind == CredentialType::Totp && !is_base32("secret") {
+        return Err(invalid(
+            "Field `data.secret` is required for TOTP and must be a valid base32 string",
+        ));
     }
     // The backup endpoint and GET's masking work on any type that carries codes, so the
     // rule holds for every type.
     for list in ["backupCodes", "usedBackupCodes"] {
-        if fields.get(list).is_some_and(|v| !is_list_of_codes(v)) {
+        if data
+            .expose_member(list)
+            .is_some_and(|v| !is_list_of_codes(v))
+        {
             return Err(invalid(format!(
                 "Field `data.{list}` must be an array of non-empty strings"
             )));
         }
     }
-    if let Some(totp) = fields.get("totp")
-        && totp.as_str().and_then(decode_totp_secret).is_none()
-    {
+    if data.contains("totp") && !is_base32("totp") {
         return Err(invalid("Field `data.totp` must be a valid base32 string"));
     }
     Ok(())
 }
 
-fn is_list_of_codes(value: &Value) -> bool {
-    value.as_array().is_some_and(|codes| {
+fn is_list_of_codes(value: &RawValue) -> bool {
+    serde_json::from_str::<Vec<&RawValue>>(value.get()).is_ok_and(|codes| {
         codes
             .iter()
-            .all(|c| c.as_str().is_some_and(|s| !s.is_empty()))
+            .all(|c| json_text::kind(c) == JsonKind::String && c.get() != "\"\"")
     })
 }
 
@@ -233,8 +275,14 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(parsed.kind, CredentialType::ApiKey);
-        assert_eq!(parsed.data.expose()["key"], "sk_live_abc123...");
-        assert_eq!(parsed.metadata.unwrap()["service"], "stripe");
+        assert_eq!(
+            parsed.data.expose_bytes(),
+            br#"{"key":"sk_live_abc123..."}"#
+        );
+        assert_eq!(
+            parsed.metadata.unwrap().get("service"),
+            Some(Value::from("stripe"))
+        );
         assert!(parsed.expires_at.is_none());
     }
 

@@ -1,59 +1,124 @@
-use secrecy::{ExposeSecret, SecretBox};
-use serde_json::{Map, Value};
-use zeroize::{Zeroize, Zeroizing};
+use super::json_text::{self, JsonKind, Member};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use zeroize::Zeroizing;
 
-/// The JSON object a credential keeps secret. Only reachable through [`SecretData`].
-#[derive(Clone, Default)]
-pub struct SecretFields(Map<String, Value>);
+/// A credential's `data`: the JSON object's text exactly as it is sealed (compact; numbers
+/// and escapes as the caller wrote them), in a buffer wiped on drop. Redacted in `Debug`;
+/// no `Display` and no `Serialize`: every reader calls an `expose` method on purpose.
+pub struct SecretData(Zeroizing<String>);
 
-impl Zeroize for SecretFields {
-    fn zeroize(&mut self) {
-        fn wipe(value: &mut Value) {
-            match value {
-                Value::String(s) => s.zeroize(),
-                Value::Array(items) => items.iter_mut().for_each(wipe),
-                Value::Object(map) => map.values_mut().for_each(wipe),
-                Value::Null | Value::Bool(_) | Value::Number(_) => {}
-            }
-            *value = Value::Null;
+impl SecretData {
+    /// The text of a JSON object, already checked and compacted (see [`json_text`]).
+    pub(crate) fn from_checked(text: Zeroizing<String>) -> Self {
+        Self(text)
+    }
+
+    /// An object built in code (tests, the MCP store helpers), serialised into a buffer
+    /// sized first and written once: a growing one would leave outgrown copies unwiped.
+    pub fn from_map(fields: &serde_json::Map<String, serde_json::Value>) -> Self {
+        Self(serialize_wiped(fields))
+    }
+
+    /// Decrypted bytes; `None` when they are not a JSON object's text.
+    pub fn from_json_bytes(bytes: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        json_text::members(text).ok()?;
+        Some(Self(Zeroizing::new(text.to_owned())))
+    }
+
+    /// The text that is sealed: compact JSON.
+    pub fn expose_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    /// The object as raw JSON, for the one answer that returns `data`.
+    pub fn expose_json(&self) -> &RawValue {
+        serde_json::from_str(&self.0).unwrap_or_else(|_| empty_object())
+    }
+
+    /// The members in order, each as written.
+    pub fn expose_members(&self) -> Vec<Member<'_>> {
+        json_text::members(&self.0).unwrap_or_default()
+    }
+
+    /// The text of member `name`'s value.
+    pub fn expose_member(&self, name: &str) -> Option<&RawValue> {
+        self.expose_members()
+            .into_iter()
+            .find(|member| member.name == name)
+            .map(|member| member.value)
+    }
+
+    /// Member `name`'s value when it is a string, decoded, in a buffer wiped on drop.
+    pub fn expose_string(&self, name: &str) -> Option<Zeroizing<String>> {
+        let raw = self.expose_member(name)?;
+        if json_text::kind(raw) != JsonKind::String {
+            return None;
         }
-        self.0.values_mut().for_each(wipe);
-        self.0.clear();
+        serde_json::from_str::<String>(raw.get())
+            .ok()
+            .map(Zeroizing::new)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.expose_member(name).is_some()
+    }
+
+    /// A copy with the members named set to the JSON texts given: replaced where they are,
+    /// appended in the order given where they are not. Every other member, and every name,
+    /// keeps its text.
+    pub fn with_members(&self, changes: &[(&str, &str)]) -> SecretData {
+        let members = self.expose_members();
+        let mut parts: Vec<(Cow<'_, str>, &str)> = members
+            .iter()
+            .map(|member| {
+                let changed = changes.iter().find(|(name, _)| member.name == *name);
+                let value = changed.map_or(member.value.get(), |(_, text)| *text);
+                (Cow::Borrowed(member.name_text.get()), value)
+            })
+            .collect();
+        for (name, text) in changes {
+            if !members.iter().any(|member| member.name == *name) {
+                parts.push((Cow::Owned(Value::from(*name).to_string()), *text));
+            }
+        }
+        let size = 2
+            + parts.len().saturating_sub(1)
+            + parts
+                .iter()
+                .map(|(name, text)| name.len() + 1 + text.len())
+                .sum::<usize>();
+        let mut out = Zeroizing::new(String::with_capacity(size));
+        out.push('{');
+        for (i, (name, text)) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(name);
+            out.push(':');
+            out.push_str(text);
+        }
+        out.push('}');
+        SecretData(out)
     }
 }
 
-/// A credential's `data`: redacted in `Debug`, no `Display`, strings wiped on drop.
-pub struct SecretData(SecretBox<SecretFields>);
+fn empty_object() -> &'static RawValue {
+    serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("`{{}}` is JSON"))
+}
 
-impl SecretData {
-    pub fn new(fields: Map<String, Value>) -> Self {
-        Self(SecretBox::new(Box::new(SecretFields(fields))))
-    }
-
-    /// The fields themselves; every caller is a place a secret is handled on purpose.
-    pub fn expose(&self) -> &Map<String, Value> {
-        &self.0.expose_secret().0
-    }
-
-    /// Compact JSON, in a buffer that is wiped when dropped. The buffer is sized first and
-    /// written once: a growing one would leave outgrown copies of the plaintext unwiped.
-    pub fn to_json_bytes(&self) -> Zeroizing<Vec<u8>> {
-        // Serialising a `Map<String, Value>` cannot fail: keys are strings and every value
-        // is already JSON; a failure would leave the buffer short, never panic.
-        let mut size = ByteCount(0);
-        let _ = serde_json::to_writer(&mut size, self.expose());
-        let mut json = Zeroizing::new(Vec::with_capacity(size.0));
-        let _ = serde_json::to_writer(&mut *json, self.expose());
-        json
-    }
-
-    /// Parses decrypted bytes back into fields; `None` when they are not a JSON object.
-    pub fn from_json_bytes(bytes: &[u8]) -> Option<Self> {
-        match serde_json::from_slice(bytes).ok()? {
-            Value::Object(fields) => Some(Self::new(fields)),
-            _ => None,
-        }
-    }
+/// Compact JSON of `value`, in a buffer wiped on drop and never grown: sized by a counting
+/// pass first, then written once.
+pub fn serialize_wiped(value: &impl serde::Serialize) -> Zeroizing<String> {
+    let mut size = ByteCount(0);
+    // Serialising JSON values cannot fail; a failure would leave the buffer short, never panic.
+    let _ = serde_json::to_writer(&mut size, value);
+    let mut json = Zeroizing::new(Vec::with_capacity(size.0));
+    let _ = serde_json::to_writer(&mut *json, value);
+    let text = String::from_utf8(std::mem::take(&mut *json)).unwrap_or_default();
+    Zeroizing::new(text)
 }
 
 /// A writer that only counts what it is given.
@@ -85,7 +150,7 @@ mod tests {
         let Value::Object(map) = json!({"key": "sk_live_abc123", "nested": ["hunter2"]}) else {
             unreachable!()
         };
-        SecretData::new(map)
+        SecretData::from_map(&map)
     }
 
     #[test]
@@ -96,11 +161,31 @@ mod tests {
     }
 
     #[test]
-    fn round_trips_through_json_bytes() {
-        let bytes = sample().to_json_bytes();
+    fn bytes_are_the_text_and_read_back_as_they_were() {
+        let bytes = sample().expose_bytes().to_vec();
+        assert_eq!(bytes, br#"{"key":"sk_live_abc123","nested":["hunter2"]}"#);
         let back = SecretData::from_json_bytes(&bytes).expect("an object");
-        assert_eq!(back.expose(), sample().expose());
+        assert_eq!(back.expose_bytes(), bytes.as_slice());
         assert!(SecretData::from_json_bytes(b"[1]").is_none());
+        assert!(SecretData::from_json_bytes(b"\xff").is_none());
+    }
+
+    #[test]
+    fn members_are_read_and_changed_in_place() {
+        let data = SecretData::from_json_bytes(br#"{"a":1.10,"s":"x\u00e9","b":[true]}"#)
+            .expect("an object");
+        assert_eq!(data.expose_member("a").map(RawValue::get), Some("1.10"));
+        assert_eq!(
+            data.expose_string("s").as_deref().map(String::as_str),
+            Some("x\u{e9}")
+        );
+        assert!(data.expose_string("a").is_none());
+        let changed = data.with_members(&[("s", r#""[masked]""#), ("new", "[]")]);
+        assert_eq!(
+            changed.expose_bytes(),
+            br#"{"a":1.10,"s":"[masked]","b":[true],"new":[]}"#
+        );
+        assert_eq!(changed.0.capacity(), changed.0.len(), "sized exactly");
     }
 
     #[test]
@@ -109,19 +194,8 @@ mod tests {
         let Value::Object(map) = json!({"a": long, "b": [1, 2, {"c": "é\n"}]}) else {
             unreachable!()
         };
-        let bytes = SecretData::new(map).to_json_bytes();
-        assert_eq!(
-            bytes.capacity(),
-            bytes.len(),
-            "never grown, so no copy left behind"
-        );
-        assert!(serde_json::from_slice::<Value>(&bytes).is_ok());
-    }
-
-    #[test]
-    fn zeroize_empties_every_string() {
-        let mut fields = SecretFields(sample().expose().clone());
-        fields.zeroize();
-        assert!(fields.0.is_empty());
+        let text = serialize_wiped(&map);
+        assert_eq!(text.capacity(), text.len(), "never grown, so no copy left");
+        assert!(serde_json::from_str::<Value>(&text).is_ok());
     }
 }

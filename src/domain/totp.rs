@@ -1,8 +1,10 @@
 //! RFC 6238 codes, and the parts of `data` that TOTP and backup codes live in.
 
-use super::{CredentialType, SecretData, decode_totp_secret};
-use serde_json::{Map, Value};
+use super::{CredentialType, Metadata, SecretData, decode_totp_secret};
+use serde_json::Value;
+use serde_json::value::RawValue;
 use totp_rs::{Algorithm, Builder};
+use zeroize::Zeroizing;
 
 pub const TOTP_DIGITS: u8 = 6;
 pub const TOTP_STEP_SECONDS: u64 = 30;
@@ -13,7 +15,7 @@ pub const TOTP_PLACEHOLDER: &str = "[use /v0/vault/:name/totp]";
 pub const BACKUP_CODES_PLACEHOLDER: &str = "[use /v0/vault/:name/totp/backup]";
 
 /// `metadata.algorithm`: SHA1 when absent; SHA256 / SHA512 (case and a dash tolerated).
-pub fn totp_algorithm(metadata: Option<&Map<String, Value>>) -> Result<Algorithm, String> {
+pub fn totp_algorithm(metadata: Option<&Metadata>) -> Result<Algorithm, String> {
     let Some(raw) = metadata.and_then(|m| m.get("algorithm")) else {
         return Ok(Algorithm::SHA1);
     };
@@ -48,14 +50,18 @@ pub fn totp_remaining(unix_seconds: u64) -> u64 {
     TOTP_STEP_SECONDS - unix_seconds % TOTP_STEP_SECONDS
 }
 
+/// A JSON string's text.
+fn json_string(text: &str) -> String {
+    Value::from(text).to_string()
+}
+
 impl SecretData {
     /// The field holding the credential's TOTP seed: `secret` for TOTP, `totp` for any type.
     fn totp_field(&self, kind: CredentialType) -> Option<&'static str> {
-        let fields = self.expose();
-        if kind == CredentialType::Totp && fields.contains_key("secret") {
+        if kind == CredentialType::Totp && self.contains("secret") {
             Some("secret")
         } else {
-            fields.contains_key("totp").then_some("totp")
+            self.contains("totp").then_some("totp")
         }
     }
 
@@ -64,35 +70,33 @@ impl SecretData {
     }
 
     /// The decoded seed, if the credential has a valid one.
-    pub fn totp_secret(&self, kind: CredentialType) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    pub fn totp_secret(&self, kind: CredentialType) -> Option<Zeroizing<Vec<u8>>> {
         let field = self.totp_field(kind)?;
-        self.expose()
-            .get(field)?
-            .as_str()
-            .and_then(decode_totp_secret)
+        decode_totp_secret(&self.expose_string(field)?)
     }
 
     /// A copy fit to return: TOTP seeds (`secret` of TOTP, `totp` of any type) and unused
-    /// backup codes replaced; `usedBackupCodes` stays, as spent codes are history.
+    /// backup codes replaced; `usedBackupCodes` stays, as spent codes are history. Every
+    /// other member keeps its text.
     pub fn masked(&self, kind: CredentialType) -> SecretData {
-        let mut fields = self.expose().clone();
-        if kind == CredentialType::Totp && fields.contains_key("secret") {
-            fields.insert("secret".into(), TOTP_PLACEHOLDER.into());
+        let seed = json_string(TOTP_PLACEHOLDER);
+        let codes = json_string(BACKUP_CODES_PLACEHOLDER);
+        let mut changes = Vec::new();
+        if kind == CredentialType::Totp && self.contains("secret") {
+            changes.push(("secret", seed.as_str()));
         }
-        if fields.contains_key("totp") {
-            fields.insert("totp".into(), TOTP_PLACEHOLDER.into());
+        for (field, placeholder) in [("totp", &seed), ("backupCodes", &codes)] {
+            if self.contains(field) {
+                changes.push((field, placeholder.as_str()));
+            }
         }
-        if fields.contains_key("backupCodes") {
-            fields.insert("backupCodes".into(), BACKUP_CODES_PLACEHOLDER.into());
-        }
-        SecretData::new(fields)
+        self.with_members(&changes)
     }
 
-    fn codes(&self, list: &str) -> Vec<Value> {
-        self.expose()
-            .get(list)
-            .and_then(Value::as_array)
-            .cloned()
+    /// The codes of list `list`, each as its JSON text.
+    fn codes(&self, list: &str) -> Vec<&RawValue> {
+        self.expose_member(list)
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
             .unwrap_or_default()
     }
 
@@ -102,23 +106,25 @@ impl SecretData {
 
     /// Moves the first unused backup code to `usedBackupCodes`: the code, the new data and
     /// how many are left. `None` when none is left.
-    pub fn with_backup_code_used(&self) -> Option<(String, SecretData, usize)> {
+    pub fn with_backup_code_used(&self) -> Option<(Zeroizing<String>, SecretData, usize)> {
         let mut unused = self.codes("backupCodes");
         if unused.is_empty() {
             return None;
         }
         let code = unused.remove(0);
         let mut used = self.codes("usedBackupCodes");
-        used.push(code.clone());
-        let remaining = unused.len();
-        let mut fields = self.expose().clone();
-        fields.insert("backupCodes".into(), Value::Array(unused));
-        fields.insert("usedBackupCodes".into(), Value::Array(used));
-        Some((
-            code.as_str()?.to_owned(),
-            SecretData::new(fields),
-            remaining,
-        ))
+        used.push(code);
+        let list = |codes: &[&RawValue]| {
+            let texts: Vec<&str> = codes.iter().map(|c| c.get()).collect();
+            Zeroizing::new(format!("[{}]", texts.join(",")))
+        };
+        let (unused_text, used_text) = (list(&unused), list(&used));
+        let data = self.with_members(&[
+            ("backupCodes", unused_text.as_str()),
+            ("usedBackupCodes", used_text.as_str()),
+        ]);
+        let code = serde_json::from_str::<String>(code.get()).ok()?;
+        Some((Zeroizing::new(code), data, unused.len()))
     }
 }
 
@@ -176,7 +182,7 @@ mod tests {
 
     #[test]
     fn algorithm_comes_from_metadata() {
-        let meta = |v: Value| json!({"algorithm": v}).as_object().cloned();
+        let meta = |v: Value| Metadata::from_stored(json!({"algorithm": v}).to_string());
         assert_eq!(totp_algorithm(None), Ok(Algorithm::SHA1));
         assert_eq!(
             totp_algorithm(meta(json!("sha-256")).as_ref()),
@@ -191,26 +197,42 @@ mod tests {
     }
 
     fn data(value: Value) -> SecretData {
-        SecretData::new(value.as_object().cloned().unwrap())
+        SecretData::from_map(value.as_object().unwrap())
+    }
+
+    /// The members of `data`, parsed, for comparing.
+    fn shown(data: &SecretData) -> Value {
+        serde_json::from_slice(data.expose_bytes()).unwrap()
     }
 
     #[test]
     fn masking_hides_seeds_and_unused_codes_and_keeps_the_rest() {
         let totp = data(json!({"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["a"],
                                "usedBackupCodes": ["z"]}));
-        let shown = totp.masked(CredentialType::Totp);
-        assert_eq!(shown.expose()["secret"], TOTP_PLACEHOLDER);
+        let masked = shown(&totp.masked(CredentialType::Totp));
+        assert_eq!(masked["secret"], TOTP_PLACEHOLDER);
         // Unused codes are as secret as the seed; spent ones are history.
-        assert_eq!(shown.expose()["backupCodes"], BACKUP_CODES_PLACEHOLDER);
-        assert_eq!(shown.expose()["usedBackupCodes"], json!(["z"]));
+        assert_eq!(masked["backupCodes"], BACKUP_CODES_PLACEHOLDER);
+        assert_eq!(masked["usedBackupCodes"], json!(["z"]));
 
         let login =
             data(json!({"password": "p", "totp": "JBSWY3DPEHPK3PXP", "secret": "not a seed"}));
-        let shown = login.masked(CredentialType::Login);
-        assert_eq!(shown.expose()["totp"], TOTP_PLACEHOLDER);
-        assert_eq!(shown.expose()["secret"], "not a seed");
+        let masked = shown(&login.masked(CredentialType::Login));
+        assert_eq!(masked["totp"], TOTP_PLACEHOLDER);
+        assert_eq!(masked["secret"], "not a seed");
         assert!(login.has_totp(CredentialType::Login));
         assert!(!data(json!({"password": "p"})).has_totp(CredentialType::Login));
+    }
+
+    #[test]
+    fn masking_keeps_every_other_member_as_written() {
+        let text = br#"{"n":1.423966195757457e-18,"totp":"JBSWY3DPEHPK3PXP","z":"\u00e9"}"#;
+        let data = SecretData::from_json_bytes(text).unwrap();
+        let masked = data.masked(CredentialType::Custom);
+        assert_eq!(
+            std::str::from_utf8(masked.expose_bytes()).unwrap(),
+            r#"{"n":1.423966195757457e-18,"totp":"[use /v0/vault/:name/totp]","z":"\u00e9"}"#
+        );
     }
 
     #[test]
@@ -218,10 +240,10 @@ mod tests {
         let start = data(json!({"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["one", "two"]}));
         let (code, after, left) = start.with_backup_code_used().unwrap();
         assert_eq!((code.as_str(), left), ("one", 1));
-        assert_eq!(after.expose()["usedBackupCodes"], json!(["one"]));
+        assert_eq!(shown(&after)["usedBackupCodes"], json!(["one"]));
         let (code, after, left) = after.with_backup_code_used().unwrap();
         assert_eq!((code.as_str(), left), ("two", 0));
-        assert_eq!(after.expose()["usedBackupCodes"], json!(["one", "two"]));
+        assert_eq!(shown(&after)["usedBackupCodes"], json!(["one", "two"]));
         assert!(after.with_backup_code_used().is_none());
         assert!(
             data(json!({"secret": "x"}))

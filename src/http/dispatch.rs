@@ -97,8 +97,15 @@ async fn perform<S: VaultStore, K: KeyProvider>(
             Ok(json_response(StatusCode::OK, &BackupView::of(&answer)))
         }
         (Action::VaultList, _) => {
-            let credentials = vault.list(call).await?;
-            Ok(json_response(StatusCode::OK, &ListView::of(&credentials)))
+            let query = match query::list_query(parts) {
+                Ok(query) => query,
+                Err(message) => {
+                    let refused = VaultError::BadInput(message);
+                    return Err(vault.reject(call, action, None, refused).await.into());
+                }
+            };
+            let page = vault.list(call, &query).await?;
+            Ok(json_response(StatusCode::OK, &ListView::of(&page)))
         }
         (Action::IdentityWhoami, _) => {
             let who = vault.whoami(call).await?;

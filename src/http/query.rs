@@ -1,8 +1,8 @@
 //! The query string of `GET /v0/logs`, parsed into a [`LogQuery`]. Messages name the
 //! parameter and the values it takes, never the value sent.
 
-use crate::domain::{Action, Category, LogCursor, LogFilter, Outcome, Severity};
-use crate::vault::{LogQuery, MAX_LOG_PAGE};
+use crate::domain::{Action, Category, ListCursor, LogCursor, LogFilter, Outcome, Severity};
+use crate::vault::{ListQuery, LogQuery, MAX_LIST_PAGE, MAX_LOG_PAGE};
 use lambda_http::RequestExt;
 use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::request::Parts;
@@ -16,36 +16,56 @@ const PARAMETERS: [&str; 6] = [
     "pageToken",
 ];
 
+/// `GET /v0/vault`: `limit` and `pageToken`, both optional (none asks for the whole list).
+pub fn list_query(parts: &Parts) -> Result<ListQuery, String> {
+    let mut query = ListQuery::default();
+    let Some(params) = parts.extensions.query_string_parameters_ref() else {
+        return Ok(query);
+    };
+    known(params, &["limit", "pageToken"])?;
+    if let Some(raw) = one(params, "limit")? {
+        query.limit = Some(limit(raw, MAX_LIST_PAGE)?);
+    }
+    if let Some(token) = one(params, "pageToken")? {
+        query.after = Some(ListCursor::from_token(token).ok_or(NOT_OUR_TOKEN)?);
+    }
+    Ok(query)
+}
+
+const NOT_OUR_TOKEN: &str = "Query parameter `pageToken` is not a token this API gave out";
+
+/// Refuses a parameter not in `names`, naming the known ones (never the one sent).
+fn known(params: &QueryMap, names: &[&str]) -> Result<(), String> {
+    match params.iter().any(|(name, _)| !names.contains(&name)) {
+        true => Err(format!(
+            "Unknown query parameter; known: {}",
+            names.join(", ")
+        )),
+        false => Ok(()),
+    }
+}
+
+fn limit(raw: &str, max: usize) -> Result<usize, String> {
+    raw.parse::<usize>()
+        .ok()
+        .filter(|l| (1..=max).contains(l))
+        .ok_or_else(|| format!("Query parameter `limit` must be a whole number from 1 to {max}"))
+}
+
 pub fn log_query(parts: &Parts) -> Result<LogQuery, String> {
     let params = parts.extensions.query_string_parameters_ref();
     let mut query = LogQuery::default();
     let Some(params) = params else {
         return Ok(query);
     };
-    for (name, _) in params.iter() {
-        if !PARAMETERS.contains(&name) {
-            return Err(format!(
-                "Unknown query parameter; known: {}",
-                PARAMETERS.join(", ")
-            ));
-        }
-    }
+    known(params, &PARAMETERS)?;
     let one = |name: &str| one(params, name);
     if let Some(raw) = one("limit")? {
-        let limit = raw
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=MAX_LOG_PAGE).contains(l));
-        query.limit = Some(limit.ok_or_else(|| {
-            format!("Query parameter `limit` must be a whole number from 1 to {MAX_LOG_PAGE}")
-        })?);
+        query.limit = Some(limit(raw, MAX_LOG_PAGE)?);
     }
     query.filter = filter(&one)?;
     if let Some(token) = one("pageToken")? {
-        query.after = Some(
-            LogCursor::from_token(token)
-                .ok_or("Query parameter `pageToken` is not a token this API gave out")?,
-        );
+        query.after = Some(LogCursor::from_token(token).ok_or(NOT_OUR_TOKEN)?);
     }
     Ok(query)
 }

@@ -1,9 +1,10 @@
 //! The JSON bodies the API answers with, as typed views over the vault's answers.
 
-use crate::domain::{ActivityEntry, ActivityStats, LogPage, SecretData};
+use crate::domain::{ActivityEntry, ActivityStats, ListCursor, LogPage, Metadata, SecretData};
 use crate::store::CredentialInfo;
-use crate::vault::{BackupAnswer, TotpAnswer, Whoami};
+use crate::vault::{BackupAnswer, CredentialPage, TotpAnswer, Whoami};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// A credential without its `data`, as the store call answers.
@@ -14,7 +15,7 @@ pub struct StoredView<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     name: &'a str,
-    metadata: &'a Option<Map<String, Value>>,
+    metadata: Option<&'a RawValue>,
     expires_at: Option<String>,
     created_at: String,
 }
@@ -25,7 +26,7 @@ impl<'a> StoredView<'a> {
             credential_id: &info.credential_id,
             kind: info.kind.as_str(),
             name: info.name.as_str(),
-            metadata: &info.metadata,
+            metadata: info.metadata.as_ref().map(Metadata::as_json),
             expires_at: info.expires_at.map(|t| t.to_string()),
             created_at: info.created_at.to_string(),
         }
@@ -52,18 +53,25 @@ impl<'a> ListedView<'a> {
     }
 }
 
-/// `GET /v0/vault`.
+/// `GET /v0/vault`: the hosted product's `{count, credentials}`, and `nextPageToken` when a
+/// page was asked for (`null` on the last).
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ListView<'a> {
     count: usize,
     credentials: Vec<ListedView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_page_token: Option<Option<String>>,
 }
 
 impl<'a> ListView<'a> {
-    pub fn of(credentials: &'a [CredentialInfo]) -> Self {
+    pub fn of(page: &'a CredentialPage) -> Self {
         Self {
-            count: credentials.len(),
-            credentials: credentials.iter().map(ListedView::of).collect(),
+            count: page.credentials.len(),
+            credentials: page.credentials.iter().map(ListedView::of).collect(),
+            next_page_token: page
+                .paged
+                .then(|| page.next.as_ref().map(ListCursor::to_token)),
         }
     }
 }
@@ -73,7 +81,7 @@ impl<'a> ListView<'a> {
 pub struct ReadView<'a> {
     #[serde(flatten)]
     listed: ListedView<'a>,
-    data: &'a Map<String, Value>,
+    data: &'a RawValue,
     #[serde(rename = "hasTOTP")]
     has_totp: bool,
 }
@@ -82,7 +90,7 @@ impl<'a> ReadView<'a> {
     pub fn of(info: &'a CredentialInfo, data: &'a SecretData, has_totp: bool) -> Self {
         Self {
             listed: ListedView::of(info),
-            data: data.expose(),
+            data: data.expose_json(),
             has_totp,
         }
     }

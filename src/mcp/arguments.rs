@@ -3,16 +3,18 @@
 //! contract holds on both edges. Messages name arguments, never their values.
 
 use super::tools::ToolSpec;
-use crate::domain::{Action, BodyError, CredentialName, NewCredential};
-use crate::vault::VaultError;
+use crate::domain::{Action, BodyError, CredentialName, ListCursor, NewCredential};
+use crate::vault::{ListQuery, MAX_LIST_PAGE, VaultError};
 use rmcp::model::JsonObject;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 /// What a tool call asks of the vault.
 pub enum ToolRequest {
-    /// vault_list, identity_whoami.
+    /// identity_whoami.
     Plain,
+    /// vault_list.
+    List(ListQuery),
     /// vault_get, vault_totp, vault_delete, vault_totp_use_backup.
     Named(CredentialName),
     /// The store tools.
@@ -24,16 +26,21 @@ pub type Refusal = (Option<CredentialName>, VaultError);
 
 pub fn parse(spec: &ToolSpec, arguments: JsonObject) -> Result<ToolRequest, Refusal> {
     let mut args = Arguments(arguments);
-    if spec.action == Action::VaultList || spec.action == Action::IdentityWhoami {
+    if spec.action == Action::IdentityWhoami {
         args.finish(spec).map_err(|e| (None, e))?;
         return Ok(ToolRequest::Plain);
+    }
+    if spec.action == Action::VaultList {
+        let query = args.list_query().map_err(|e| (None, e))?;
+        args.finish(spec).map_err(|e| (None, e))?;
+        return Ok(ToolRequest::List(query));
     }
     let name = args.name().map_err(|e| (None, e))?;
     let parsed = if spec.action == Action::VaultStore {
         store_body(spec, &mut args)
             .and_then(|body| args.finish(spec).map(|()| body))
             .and_then(|body| {
-                NewCredential::from_json(&body).map_err(|err| match err {
+                NewCredential::from_json(body.as_bytes()).map_err(|err| match err {
                     BodyError::Invalid(message) => VaultError::BadInput(message),
                     BodyError::TooLarge(message) => VaultError::TooLarge(message),
                 })
@@ -66,6 +73,31 @@ impl Arguments {
             Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(bad(format!("Argument `{key}` must be a string"))),
         }
+    }
+
+    /// vault_list's optional `limit` and `pageToken`, as `GET /v0/vault` takes them.
+    fn list_query(&mut self) -> Result<ListQuery, VaultError> {
+        let limit = match self.0.remove("limit") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(
+                value
+                    .as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .filter(|n| (1..=MAX_LIST_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "Argument `limit` must be a whole number from 1 to {MAX_LIST_PAGE}"
+                        ))
+                    })?,
+            ),
+        };
+        let after = match self.string("pageToken")? {
+            None => None,
+            Some(token) => Some(ListCursor::from_token(&token).ok_or_else(|| {
+                bad("Argument `pageToken` is not a token this API gave out".into())
+            })?),
+        };
+        Ok(ListQuery { limit, after })
     }
 
     fn required(&mut self, key: &str) -> Result<String, VaultError> {
@@ -106,7 +138,7 @@ impl Arguments {
 }
 
 /// The `PUT` body the tool stands for, serialised into a buffer wiped on drop.
-fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<String>, VaultError> {
     let body = match spec.name {
         "vault_store" => {
             let mut body = Map::new();
@@ -126,7 +158,7 @@ fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<Vec<u8>
         )?,
     };
     // The map holds secrets: serialised straight into a buffer that is wiped on drop.
-    Ok(crate::domain::SecretData::new(body).to_json_bytes())
+    Ok(crate::domain::serialize_wiped(&body))
 }
 
 type DataAndMetadata = (Map<String, Value>, Map<String, Value>);

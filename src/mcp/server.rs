@@ -148,7 +148,9 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> VaultTools<S, K> {
             }
         };
         match (spec.action, request) {
-            (Action::VaultList, _) => view(ListView::of(&vault.list(call).await?)),
+            (Action::VaultList, ToolRequest::List(query)) => {
+                view(ListView::of(&vault.list(call, &query).await?))
+            }
             (Action::IdentityWhoami, _) => view(WhoamiView::of(&vault.whoami(call).await?)),
             (Action::VaultGet, ToolRequest::Named(name)) => {
                 let revealed = vault.read(call, &name).await?;

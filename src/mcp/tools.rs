@@ -139,7 +139,15 @@ impl ToolSpec {
         let name = json!({"type": "string", "description": NAME, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"});
         let text = |description: &str| json!({"type": "string", "description": description});
         let (properties, required) = match self.name {
-            "vault_list" | "identity_whoami" => (json!({}), vec![]),
+            "identity_whoami" => (json!({}), vec![]),
+            "vault_list" => (
+                json!({
+                    "limit": {"type": "integer", "minimum": 1, "maximum": crate::vault::MAX_LIST_PAGE,
+                              "description": "Ask for one page of at most this many (default: the whole list)"},
+                    "pageToken": text("The nextPageToken of the previous page"),
+                }),
+                vec![],
+            ),
             "vault_get" | "vault_totp" | "vault_delete" | "vault_totp_use_backup" => {
                 (json!({"name": name}), vec!["name"])
             }

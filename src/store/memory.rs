@@ -1,4 +1,5 @@
-use super::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore};
+use super::dynamodb::item;
+use super::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
 use crate::auth::{IdentityId, IdentityProfile, KeyDirectory, KeyHash, Principal};
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
@@ -24,6 +25,13 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A record as the DynamoDB adapter would read it back: every test on this store passes
+/// through the real item codec too.
+fn through_codec(record: &CredentialRecord) -> Result<CredentialRecord, DependencyError> {
+    let summary = item::summary_to_item(&record.identity, &record.info);
+    item::record_with_summary(&item::record_to_item(record), Some(&summary))
 }
 
 fn key(identity: &IdentityId, name: &CredentialName) -> (IdentityId, CredentialName) {
@@ -75,7 +83,8 @@ impl CredentialStore for MemoryStore {
         record: &CredentialRecord,
         entry: &ActivityEntry,
     ) -> Result<(), DependencyError> {
-        lock(&self.credentials).insert(key(&record.identity, &record.info.name), record.clone());
+        let record = through_codec(record)?;
+        lock(&self.credentials).insert(key(&record.identity, &record.info.name), record);
         self.record(entry);
         Ok(())
     }
@@ -86,10 +95,11 @@ impl CredentialStore for MemoryStore {
         expected: &[u8; NONCE_LEN],
         entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
+        let record = through_codec(record)?;
         let mut credentials = lock(&self.credentials);
         match credentials.get_mut(&key(&record.identity, &record.info.name)) {
             Some(current) if &current.envelope.nonce == expected => {
-                *current = record.clone();
+                *current = record;
                 self.record(entry);
                 Ok(true)
             }
@@ -105,13 +115,27 @@ impl CredentialStore for MemoryStore {
         Ok(lock(&self.credentials).get(&key(identity, name)).cloned())
     }
 
-    async fn list(&self, identity: &IdentityId) -> Result<Vec<CredentialInfo>, DependencyError> {
+    async fn list(
+        &self,
+        identity: &IdentityId,
+        after: Option<&CredentialName>,
+        bound: ListBound,
+    ) -> Result<Vec<CredentialInfo>, DependencyError> {
         let credentials = lock(&self.credentials);
-        Ok(credentials
+        let mut listed = Vec::new();
+        let mut bytes = 0;
+        // The map is ordered by identity, then name: the same order as the table's sort key.
+        let own = credentials
             .iter()
-            .filter(|((owner, _), _)| owner == identity)
-            .map(|(_, record)| record.info.clone())
-            .collect())
+            .filter(|((owner, name), _)| owner == identity && after.is_none_or(|a| name > a));
+        for (_, record) in own {
+            if listed.len() >= bound.items || bytes > bound.bytes {
+                break;
+            }
+            bytes += record.info.listed_size();
+            listed.push(record.info.clone());
+        }
+        Ok(listed)
     }
 
     async fn delete(

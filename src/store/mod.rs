@@ -15,9 +15,8 @@ use crate::crypto::{Binding, Envelope, NONCE_LEN, StoredFields};
 use crate::dependency::DependencyError;
 use crate::domain::{
     ActivityEntry, ActivityStats, CredentialName, CredentialType, LogCursor, LogFilter, LogPage,
-    Timestamp,
+    Metadata, Timestamp,
 };
-use serde_json::{Map, Value};
 use std::future::Future;
 
 /// What may be shown of a credential without decrypting anything.
@@ -26,12 +25,31 @@ pub struct CredentialInfo {
     pub name: CredentialName,
     pub credential_id: String,
     pub kind: CredentialType,
-    pub metadata: Option<Map<String, Value>>,
+    pub metadata: Option<Metadata>,
     pub expires_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     /// When `data` was last rewritten in place (a backup code used); `None` until then.
     pub last_rotated_at: Option<Timestamp>,
+}
+
+/// How much of a listing to read: at most `items` credentials, and no more once their
+/// [`CredentialInfo::listed_size`]s pass `bytes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListBound {
+    pub items: usize,
+    pub bytes: usize,
+}
+
+impl CredentialInfo {
+    /// About how many bytes this credential takes in a list answer (its fields' JSON): what
+    /// bounds a list page, so that no answer passes Lambda's 6 MB response limit.
+    pub fn listed_size(&self) -> usize {
+        const FIXED_FIELDS: usize = 256;
+        FIXED_FIELDS
+            + self.name.as_str().len()
+            + self.metadata.as_ref().map_or(0, |m| m.as_str().len())
+    }
 }
 
 /// One credential as stored: plaintext fields for display, `data` only inside the envelope.
@@ -56,7 +74,7 @@ impl CredentialInfo {
             credential_id: &self.credential_id,
             created_at: self.created_at,
             expires_at: self.expires_at,
-            metadata: self.metadata.as_ref(),
+            metadata: self.metadata.as_ref().map(Metadata::as_str),
             last_rotated_at: self.last_rotated_at,
         })
     }
@@ -88,10 +106,15 @@ pub trait CredentialStore: Send + Sync {
         name: &CredentialName,
     ) -> impl Future<Output = Result<Option<CredentialRecord>, DependencyError>> + Send;
 
-    /// Every credential of the identity, without envelopes, in name order.
+    /// The identity's credentials after `after` (all when `None`), without envelopes, in
+    /// name order, as many as `bound` lets through: it stops once it holds `bound.items`,
+    /// or once their listed sizes add up to more than `bound.bytes` (the last one read is
+    /// kept, so the caller can tell the list goes on).
     fn list(
         &self,
         identity: &IdentityId,
+        after: Option<&CredentialName>,
+        bound: ListBound,
     ) -> impl Future<Output = Result<Vec<CredentialInfo>, DependencyError>> + Send;
 
     /// Removes the credential if it still has `credential_id`; `false` when it does not

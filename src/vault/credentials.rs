@@ -2,8 +2,8 @@
 
 use super::{Call, Vault, VaultError};
 use crate::crypto::{self, KeyProvider};
-use crate::domain::{Action, CredentialName, NewCredential, SecretData, random_id};
-use crate::store::{CredentialInfo, CredentialRecord, VaultStore};
+use crate::domain::{Action, CredentialName, ListCursor, NewCredential, SecretData, random_id};
+use crate::store::{CredentialInfo, CredentialRecord, ListBound, VaultStore};
 
 /// `lastUsedAt` is kept to this resolution: a read within this many seconds of the recorded
 /// use writes its activity entry alone, which halves the writes of an agent that polls.
@@ -12,6 +12,67 @@ const LAST_USE_RESOLUTION_SECONDS: u64 = 60;
 /// How often a delete re-reads when the credential was replaced between its read and its
 /// conditional delete.
 const MAX_DELETE_ATTEMPTS: usize = 3;
+
+/// The most bytes of listed credentials one answer holds (see `CredentialInfo::listed_size`):
+/// with JSON escaping, and MCP's two copies of a tool's answer, that keeps any list answer
+/// well under Lambda's 6 MB response limit.
+pub const LIST_PAGE_BYTES: usize = 512 * 1024;
+/// A page's size when a page is asked for without `limit`, and the most it may be.
+pub const DEFAULT_LIST_PAGE: usize = 100;
+pub const MAX_LIST_PAGE: usize = 1000;
+
+/// A request for the credential list, as the edge parsed it: no `limit` and no `after` asks
+/// for the whole list, as the hosted product's clients do.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub limit: Option<usize>,
+    pub after: Option<ListCursor>,
+}
+
+/// Credentials as listed; `paged` when a page was asked for (the answer then says where
+/// the next one starts, `None` at the end).
+#[derive(Debug)]
+pub struct CredentialPage {
+    pub credentials: Vec<CredentialInfo>,
+    pub paged: bool,
+    pub next: Option<ListCursor>,
+}
+
+impl CredentialPage {
+    /// Keeps what one answer may hold of `listed` (read one past the page): `limit` items at
+    /// most, and no more than [`LIST_PAGE_BYTES`]. Unpaged, a list that does not fit is
+    /// refused rather than cut: a client that cannot page must not take a part for the whole.
+    fn cut(mut listed: Vec<CredentialInfo>, limit: Option<usize>) -> Result<Self, VaultError> {
+        let mut bytes = 0;
+        let fits = listed
+            .iter()
+            .take(limit.unwrap_or(usize::MAX))
+            .take_while(|info| {
+                bytes += info.listed_size();
+                bytes <= LIST_PAGE_BYTES
+            })
+            .count()
+            .max(1)
+            .min(listed.len());
+        let more = fits < listed.len();
+        if more && limit.is_none() {
+            return Err(VaultError::BadInput(format!(
+                "The list is over {} KiB, more than one answer holds; ask for it a page at a time \
+                 with `limit` and `pageToken`",
+                LIST_PAGE_BYTES / 1024
+            )));
+        }
+        listed.truncate(fits);
+        let next = more
+            .then(|| listed.last().map(|info| ListCursor(info.name.clone())))
+            .flatten();
+        Ok(Self {
+            credentials: listed,
+            paged: limit.is_some(),
+            next,
+        })
+    }
+}
 
 /// A credential as read: its fields and its data, TOTP seeds and backup codes masked.
 #[derive(Debug)]
@@ -55,9 +116,13 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             last_rotated_at: None,
         };
         // Sealed with every stored field in its associated data.
-        let plaintext = credential.data.to_json_bytes();
         let sealed = async {
-            Ok(crypto::seal(self.keys.as_ref(), info.binding(identity), &plaintext).await?)
+            Ok(crypto::seal(
+                self.keys.as_ref(),
+                info.binding(identity),
+                credential.data.expose_bytes(),
+            )
+            .await?)
         };
         let envelope = self.admit(call, Action::VaultStore, sealed).await?;
         let record = CredentialRecord {
@@ -89,15 +154,30 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         self.settle(call, action, Some(name), result).await
     }
 
-    /// Every credential of the caller, without data, in name order.
-    pub async fn list(&self, call: &Call) -> Result<Vec<CredentialInfo>, VaultError> {
+    /// The caller's credentials, without data, in name order: all of them when no page was
+    /// asked for (refused when they would not fit one answer), else one page.
+    pub async fn list(&self, call: &Call, query: &ListQuery) -> Result<CredentialPage, VaultError> {
         let action = Action::VaultList;
         let result = async {
-            let listing = async { Ok(self.store.list(&call.principal.identity).await?) };
-            let mut credentials = self.admit(call, action, listing).await?;
-            credentials.sort_by(|a, b| a.name.cmp(&b.name));
+            let paged = query.limit.is_some() || query.after.is_some();
+            let limit = query.limit.unwrap_or(DEFAULT_LIST_PAGE);
+            if !(1..=MAX_LIST_PAGE).contains(&limit) {
+                return Err(VaultError::BadInput(format!(
+                    "`limit` must be a whole number from 1 to {MAX_LIST_PAGE}"
+                )));
+            }
+            let bound = ListBound {
+                // One more than the page, to tell whether the list goes on.
+                items: if paged { limit + 1 } else { usize::MAX },
+                bytes: LIST_PAGE_BYTES,
+            };
+            let after = query.after.as_ref().map(|cursor| &cursor.0);
+            let identity = &call.principal.identity;
+            let listing = async { Ok(self.store.list(identity, after, bound).await?) };
+            let listed = self.admit(call, action, listing).await?;
+            let page = CredentialPage::cut(listed, paged.then_some(limit))?;
             self.record_success(call, action, None).await;
-            Ok(credentials)
+            Ok(page)
         }
         .await;
         self.settle(call, action, None, result).await

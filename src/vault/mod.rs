@@ -13,7 +13,9 @@ mod totp;
 
 pub use activity::{LogQuery, MAX_LOG_PAGE, Whoami};
 pub use admission::Call;
-pub use credentials::Revealed;
+pub use credentials::{
+    CredentialPage, DEFAULT_LIST_PAGE, LIST_PAGE_BYTES, ListQuery, MAX_LIST_PAGE, Revealed,
+};
 pub use error::{UNAVAILABLE_MESSAGE, VaultError};
 pub use totp::{BackupAnswer, MAX_BACKUP_ATTEMPTS, TotpAnswer};
 

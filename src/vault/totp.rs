@@ -24,7 +24,7 @@ pub struct TotpAnswer {
 /// A backup code just spent. `Debug` shows no code.
 #[derive(PartialEq, Eq)]
 pub struct BackupAnswer {
-    pub code: String,
+    pub code: zeroize::Zeroizing<String>,
     pub remaining: usize,
 }
 
@@ -110,14 +110,13 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 last_rotated_at: Some(now),
                 ..record.info
             };
-            let plaintext = data.to_json_bytes();
             let binding = info.binding(&record.identity);
             if data_key.is_none() {
                 let context = binding.encryption_context();
                 data_key = Some(self.keys.generate_data_key(&context).await?);
             }
             let envelope = match &data_key {
-                Some(key) => crypto::seal_under(key, binding, &plaintext)?,
+                Some(key) => crypto::seal_under(key, binding, data.expose_bytes())?,
                 None => return Err(VaultError::Internal("no data key".into())),
             };
             let entry = self

@@ -3,9 +3,12 @@
 //! injected faults (`faults`, `transactions`). No network.
 
 mod activity;
+mod backup_scope;
 mod deadline;
+mod exactness;
 mod faults;
 mod fixtures;
+mod list_pages;
 mod mcp;
 mod transactions;
 mod vault;

@@ -341,8 +341,8 @@ async fn each_endpoint_demands_its_scope() {
         (
             "POST",
             "/v0/vault/github-2fa/totp/backup",
-            READ_KEY,
-            "vault:write",
+            WRITE_ONLY_KEY,
+            "vault:read",
         ),
     ];
     for (method, path, key, scope) in cases {

@@ -83,7 +83,8 @@ async def as_writer(session):
 async def as_reader(session):
     tools = {t.name for t in (await session.list_tools()).tools}
     check("a reader sees the read tools only",
-          tools == {"vault_list", "vault_get", "vault_totp", "identity_whoami"}, sorted(tools))
+          tools == {"vault_list", "vault_get", "vault_totp", "vault_totp_use_backup",
+                    "identity_whoami"}, sorted(tools))
     refused = await session.call_tool("vault_delete", {"name": "mcp-stripe"})
     check("a call outside the key's scopes is refused",
           refused.is_error and "vault:write" in refused.content[0].text, refused)

@@ -1,8 +1,7 @@
 //! The vault API over HTTPS, as the CLI uses it.
 
-use credvault::domain::SecretData;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -93,22 +92,32 @@ impl ApiClient {
         &self,
         name: &str,
         kind: &str,
-        data: SecretData,
-        metadata: Option<Map<String, Value>>,
+        data: &str,
+        metadata: Option<&str>,
         expires_at: Option<String>,
     ) -> Result<Option<Value>, CallError> {
-        let mut body = Map::new();
-        body.insert("type".into(), kind.into());
-        body.insert("data".into(), Value::Object(data.expose().clone()));
-        if let Some(metadata) = metadata {
-            body.insert("metadata".into(), Value::Object(metadata));
+        // `data` and `metadata` go as the caller wrote them (checked JSON objects), so
+        // numbers are not rounded on the way; the body holds the secret, in a wiped buffer.
+        let kind = Value::from(kind).to_string();
+        let metadata = metadata.unwrap_or("null");
+        let expires_at = Value::from(expires_at).to_string();
+        let mut body = Zeroizing::new(Vec::with_capacity(
+            data.len() + metadata.len() + kind.len() + expires_at.len() + 48,
+        ));
+        for part in [
+            r#"{"type":"#,
+            &kind,
+            r#","data":"#,
+            data,
+            r#","metadata":"#,
+            metadata,
+            r#","expiresAt":"#,
+            &expires_at,
+            "}",
+        ] {
+            body.extend_from_slice(part.as_bytes());
         }
-        if let Some(expires_at) = expires_at {
-            body.insert("expiresAt".into(), expires_at.into());
-        }
-        // The body holds the secret: serialised into a wiped buffer, the map wiped as it goes.
-        let bytes = SecretData::new(body).to_json_bytes();
-        self.send(reqwest::Method::PUT, self.url(Some(name), ""), Some(bytes))
+        self.send(reqwest::Method::PUT, self.url(Some(name), ""), Some(body))
             .await
     }
 

@@ -15,9 +15,9 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use client::{ApiClient, CallError};
 use credvault::admin::AdminError;
-use credvault::domain::SecretData;
+use credvault::domain::json_text;
 use secrecy::SecretString;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use zeroize::Zeroizing;
@@ -119,12 +119,18 @@ async fn run_vault(api: ApiArgs, verb: VaultVerb) -> Result<(), Failure> {
             metadata,
             expires_at,
         } => {
-            let data = SecretData::new(read_object(&data, "--data")?);
+            let data = read_object(&data, "--data")?;
             let metadata = metadata
                 .map(|m| read_object(&m, "--metadata"))
                 .transpose()?;
             client
-                .store(&name, &kind, data, metadata, expires_at)
+                .store(
+                    &name,
+                    &kind,
+                    &data,
+                    metadata.as_deref().map(String::as_str),
+                    expires_at,
+                )
                 .await?
         }
         VaultVerb::Get { name, json } => {
@@ -243,7 +249,9 @@ fn api_client(api: ApiArgs) -> Result<ApiClient, Failure> {
 
 /// Reads a JSON object from the argument itself, `@FILE` or `-` (stdin), so that a secret
 /// need not pass through argv. Messages never quote the input.
-fn read_object(source: &str, flag: &str) -> Result<Map<String, Value>, Failure> {
+/// The JSON object `source` holds, as its text: sent as written, so numbers and escapes reach
+/// the vault exactly.
+fn read_object(source: &str, flag: &str) -> Result<Zeroizing<String>, Failure> {
     let text: Zeroizing<String> = Zeroizing::new(if source == "-" {
         let mut buffer = String::new();
         std::io::stdin()
@@ -256,9 +264,10 @@ fn read_object(source: &str, flag: &str) -> Result<Map<String, Value>, Failure> 
     } else {
         source.to_owned()
     });
-    match serde_json::from_str(&text) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Failure::Local(format!("{flag} must be a JSON object"))),
+    let trimmed = text.trim();
+    match json_text::check(trimmed) {
+        Ok(()) if trimmed.starts_with('{') => Ok(json_text::compact(trimmed)),
+        Ok(()) => Err(Failure::Local(format!("{flag} must be a JSON object"))),
         Err(e) => Err(Failure::Local(format!("{flag} is not valid JSON: {e}"))),
     }
 }
@@ -277,7 +286,7 @@ pub fn print_json(value: &Value) {
 mod tests {
     use super::*;
 
-    fn message(result: Result<Map<String, Value>, Failure>) -> String {
+    fn message(result: Result<Zeroizing<String>, Failure>) -> String {
         match result {
             Err(Failure::Local(message)) => message,
             _ => panic!("expected a local failure"),
@@ -286,15 +295,17 @@ mod tests {
 
     #[test]
     fn data_comes_inline_or_from_a_file() {
-        let inline = read_object(r#"{"key":"k"}"#, "--data").ok().unwrap();
-        assert_eq!(inline["key"], "k");
+        let inline = read_object(r#" {"key": "k", "n": 1.423966195757457e-18} "#, "--data")
+            .ok()
+            .unwrap();
+        assert_eq!(inline.as_str(), r#"{"key":"k","n":1.423966195757457e-18}"#);
         let path = std::env::temp_dir().join(format!("credvault-cli-{}.json", std::process::id()));
         std::fs::write(&path, r#"{"password":"p"}"#).unwrap();
         let from_file = read_object(&format!("@{}", path.display()), "--data")
             .ok()
             .unwrap();
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(from_file["password"], "p");
+        assert_eq!(from_file.as_str(), r#"{"password":"p"}"#);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::auth::IdentityId;
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
 use crate::domain::{ActivityEntry, CredentialName, Timestamp};
-use crate::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore};
+use crate::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
 use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem};
 use std::time::Duration;
 
@@ -218,24 +218,44 @@ impl CredentialStore for DynamoStore {
         Ok(read.map(|(record, _)| record))
     }
 
-    async fn list(&self, identity: &IdentityId) -> Result<Vec<CredentialInfo>, DependencyError> {
-        // Summaries only, so the read units follow the listed fields and never `data`.
-        // Every page: an identity's summaries can pass the 1 MB page size.
-        let pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(TableLayout::identity_pk(identity)))
-            .expression_attribute_values(":prefix", s(TableLayout::SUMMARY_PREFIX))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(ddb_error)?;
-        pages.iter().map(info_from_item).collect()
+    async fn list(
+        &self,
+        identity: &IdentityId,
+        after: Option<&CredentialName>,
+        bound: ListBound,
+    ) -> Result<Vec<CredentialInfo>, DependencyError> {
+        // Summaries only, so the read units follow the listed fields and never `data`; page
+        // after page of the query (1 MB each), until the bound is reached.
+        let mut start = after.map(|name| key_item(TableLayout::summary_key(identity, name)));
+        let (mut listed, mut bytes) = (Vec::new(), 0);
+        loop {
+            let wanted = bound.items.saturating_sub(listed.len()).max(1);
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(TableLayout::identity_pk(identity)))
+                .expression_attribute_values(":prefix", s(TableLayout::SUMMARY_PREFIX))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
+                .send()
+                .await
+                .map_err(ddb_error)?;
+            for item in output.items() {
+                let info = info_from_item(item)?;
+                bytes += info.listed_size();
+                listed.push(info);
+                if listed.len() >= bound.items || bytes > bound.bytes {
+                    return Ok(listed);
+                }
+            }
+            match output.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(listed),
+            }
+        }
     }
 
     async fn delete(
@@ -298,9 +318,9 @@ mod tests {
             name: CredentialName::parse("github").unwrap(),
             credential_id: "cred_1".into(),
             kind: CredentialType::Login,
-            metadata: serde_json::json!({"uri": "https://github.com"})
-                .as_object()
-                .cloned(),
+            metadata: crate::domain::Metadata::from_stored(
+                r#"{"uri":"https://github.com"}"#.into(),
+            ),
             expires_at: None,
             created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
             last_used_at: None,

@@ -5,7 +5,7 @@ use super::layout::{TableLayout, attr};
 use crate::auth::IdentityId;
 use crate::crypto::Envelope;
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, CredentialType, Timestamp};
+use crate::domain::{CredentialName, CredentialType, Metadata, Timestamp};
 use crate::store::{CredentialInfo, CredentialRecord};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -100,11 +100,8 @@ fn plaintext_attributes(identity: &IdentityId, info: &CredentialInfo) -> Item {
         (attr::CREATED_AT.to_owned(), s(info.created_at.to_string())),
     ]);
     if let Some(metadata) = &info.metadata {
-        // JSON text keeps numbers, nulls and key order exactly as the caller sent them.
-        item.insert(
-            attr::METADATA.to_owned(),
-            s(serde_json::Value::Object(metadata.clone()).to_string()),
-        );
+        // The text as the caller sent it (compacted), which the envelope binds byte for byte.
+        item.insert(attr::METADATA.to_owned(), s(metadata.as_str()));
     }
     for (attribute, value) in [
         (attr::EXPIRES_AT, info.expires_at),
@@ -141,9 +138,9 @@ pub fn record_with_summary(
 pub fn info_from_item(item: &Item) -> Result<CredentialInfo, DependencyError> {
     let metadata = match item.get(attr::METADATA) {
         None => None,
-        Some(value) => match value.as_s().ok().map(|raw| serde_json::from_str(raw)) {
-            Some(Ok(serde_json::Value::Object(map))) => Some(map),
-            _ => return Err(malformed(attr::METADATA)),
+        Some(value) => match value.as_s().ok().cloned().and_then(Metadata::from_stored) {
+            Some(metadata) => Some(metadata),
+            None => return Err(malformed(attr::METADATA)),
         },
     };
     Ok(CredentialInfo {
@@ -192,9 +189,9 @@ mod tests {
                 name: CredentialName::parse("stripe").unwrap(),
                 credential_id: "cred_1".into(),
                 kind: CredentialType::ApiKey,
-                metadata: json!({"service": "stripe", "port": 5432, "none": null})
-                    .as_object()
-                    .cloned(),
+                metadata: Metadata::from_stored(
+                    json!({"service": "stripe", "port": 5432, "none": null}).to_string(),
+                ),
                 expires_at: Timestamp::parse("2030-01-01T00:00:00Z"),
                 created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
                 last_used_at: Timestamp::parse("2026-04-01T00:00:00Z"),
