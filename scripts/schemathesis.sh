@@ -50,8 +50,9 @@ PY
 
 # The statuses a valid request may get when it meets stored state the generator cannot know:
 # 404 (no such credential), 410 (an expired one, stored by an earlier case), and for the TOTP
-# and backup-code calls 400 (no seed on that credential, no backup code left). GET /v0/logs
-# answers 400 to a malformed pageToken, and any string is a schema-valid (opaque) token.
+# and backup-code calls 400 (no seed on that credential, no backup code left). GET /v0/logs and
+# GET /v0/vault answer 400 to a pageToken they did not give out, and any string of the token's
+# alphabet is a schema-valid (opaque) token.
 cat >"$work/schemathesis.toml" <<TOML
 hooks = "$work/hooks.py"
 # No state kept between runs (it would go to .schemathesis/ in the work tree).
@@ -62,7 +63,7 @@ headers = { Authorization = "Bearer \${KEY}" }
 expected-statuses = ["2XX", 401, 403, 404, 410, 429, "5XX"]
 
 [[operations]]
-include-operation-id = ["totpCode", "useBackupCode", "listLogs"]
+include-operation-id = ["totpCode", "useBackupCode", "listLogs", "listCredentials"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", 400, 401, 403, 404, 410, 429, "5XX"]
 TOML
 
