@@ -2,9 +2,10 @@
 //! replaced by the in-memory store and local keys (network time is not ours to measure here).
 //! Prints one line per operation: iterations, and nanoseconds per operation (median of runs).
 
-use credvault::auth::{ApiKey, IdentityId, Principal, Scope};
+use credvault::auth::{ApiKey, Principal};
 use credvault::crypto::{self, Binding, LocalKeyProvider};
 use credvault::domain::{CredentialName, CredentialType, NewCredential};
+use credvault::domain::{IdentityId, Scope};
 use credvault::store::MemoryStore;
 use credvault::vault::Vault;
 use std::hint::black_box;
@@ -90,25 +91,25 @@ fn main() {
         identity: identity.clone(),
         scopes: Scope::ALL.to_vec(),
     };
-    store.add_key(ApiKey::parse(KEY).unwrap().hash(), principal);
-    let vault = Vault::new(store, LocalKeyProvider::new());
+    store.insert_key(ApiKey::parse(KEY).unwrap().hash(), principal);
+    let service = credvault::http::Service::new(Vault::new(store, LocalKeyProvider::new()));
     measure("handler: PUT seed credential", budget, || {
         let response = runtime.block_on(credvault::http::handle(
-            &vault,
+            &service,
             event("PUT", "/v0/vault/stripe", Some(seed)),
         ));
         assert!(response.status().is_success());
     });
     measure("handler: GET seed credential", budget, || {
         let response = runtime.block_on(credvault::http::handle(
-            &vault,
+            &service,
             event("GET", "/v0/vault/stripe", None),
         ));
         assert!(response.status().is_success());
     });
     measure("handler: PUT 64 KiB credential", budget, || {
         let response = runtime.block_on(credvault::http::handle(
-            &vault,
+            &service,
             event("PUT", "/v0/vault/big", Some(&big)),
         ));
         assert!(response.status().is_success());

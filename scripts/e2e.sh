@@ -95,14 +95,14 @@ status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/stripe \
   -H "Authorization: Bearer $KEY" -d '{"type":"API_KEY","data":"sk_live_abc123"}')
 expect "bad body is 400" 400 "$status" "$out" 'b["error"] == "bad_request" and "sk_live" not in b["message"]'
 
-# Numbers that a parse and print of an f64 does not reproduce read back as they were sent
-# (compared as exact decimals), in metadata and in data.
-for number in 1.423966195757457e-18 2.0625462831823275e-13 2.2790121708605243e274 123456789012345678901234567890.5; do
+# Numbers that a parse and print of an f64 does not reproduce read back as they were sent, as
+# text (so 1.50 stays 1.50), in metadata and in data.
+for number in 1.423966195757457e-18 2.0625462831823275e-13 2.2790121708605243e274 123456789012345678901234567890.50; do
   sent="{\"type\":\"CUSTOM\",\"data\":{\"k\":\"v\",\"n\":$number},\"metadata\":{\"n\":$number}}"
   stored=$(curl -s -o /dev/null -w '%{http_code}' -X PUT $BASE/v0/vault/exact -H "Authorization: Bearer $KEY" -d "$sent")
   status=$(curl -s -o "$out" -w '%{http_code}' $BASE/v0/vault/exact -H "Authorization: Bearer $KEY")
   expect "$number stores ($stored) and reads back exactly" 200 "$status" "$out" \
-    "(lambda d: d(open(sys.argv[1]).read())['metadata'] == d('$sent')['metadata'] and d(open(sys.argv[1]).read())['data'] == d('$sent')['data'])(lambda t: json.loads(t, parse_float=__import__('decimal').Decimal))"
+    "open(sys.argv[1]).read().count('\"n\":$number') == 2"
 done
 
 # What the service logged: one access line per request, and no secret anywhere.

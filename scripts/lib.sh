@@ -26,9 +26,10 @@ wait_for_http() {
   done
 }
 
-# Starts moto server on 127.0.0.1:$1, logging to $2; sets MOTO_PID.
+# Starts moto server on 127.0.0.1:$1, logging to $2; sets MOTO_PID. (scripts/moto_server.py:
+# moto with two timing fixes, Nagle's algorithm and a transaction's rollback copy.)
 start_moto() {
-  moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+  python scripts/moto_server.py -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
   MOTO_PID=$!
   wait_for_http "http://127.0.0.1:$1/moto-api/" 60 "$MOTO_PID" || {
     echo "moto server did not start; see $2" >&2

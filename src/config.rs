@@ -23,6 +23,15 @@ pub struct Config {
     /// Which key-item MAC secret to trust (`KEY_MAC_GENERATION`, default 1): raising it
     /// after `credvault setup --generation N` retires every key minted before.
     pub key_mac_generation: u32,
+    /// Browser origins allowed to call `POST /mcp` (`MCP_ALLOWED_ORIGINS`, comma-separated,
+    /// exact match, default none).
+    pub mcp_allowed_origins: Vec<String>,
+    /// Requests one execution environment serves at once (`AWS_LAMBDA_MAX_CONCURRENCY`, set by
+    /// Lambda Managed Instances; default 1): above 1, a thread per vCPU.
+    pub max_concurrency: u32,
+    /// The log level for credvault's own lines (`RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, else
+    /// `info`); other crates stay capped at INFO whatever it says.
+    pub log_level: String,
 }
 
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 200;
@@ -78,6 +87,17 @@ impl Config {
             log_retention_days,
             table_name: required("TABLE_NAME")?,
             kms_key_id: required("KMS_KEY_ID")?,
+            mcp_allowed_origins: lookup("MCP_ALLOWED_ORIGINS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            max_concurrency: number("AWS_LAMBDA_MAX_CONCURRENCY", 1, 1024)?.max(1) as u32,
+            log_level: lookup("RUST_LOG")
+                .or_else(|| lookup("AWS_LAMBDA_LOG_LEVEL"))
+                .filter(|level| !level.trim().is_empty())
+                .unwrap_or_else(|| "info".to_owned()),
             rate_limit_per_minute,
         })
     }
@@ -150,6 +170,73 @@ mod tests {
         let mut vars = BASE.to_vec();
         vars.push(("PRINCIPAL_CACHE_SECONDS", "forever"));
         assert!(config(&vars).is_err());
+    }
+
+    #[test]
+    fn mcp_origins_are_a_trimmed_list_and_default_to_none() {
+        assert!(config(&BASE).unwrap().mcp_allowed_origins.is_empty());
+        let mut vars = BASE.to_vec();
+        vars.push((
+            "MCP_ALLOWED_ORIGINS",
+            " https://a.example/ ,,https://b.example",
+        ));
+        assert_eq!(
+            config(&vars).unwrap().mcp_allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+    }
+
+    #[test]
+    fn concurrency_defaults_to_one_and_must_be_a_count() {
+        let concurrency = |raw: Option<&str>| {
+            let mut vars = BASE.to_vec();
+            vars.extend(raw.map(|r| ("AWS_LAMBDA_MAX_CONCURRENCY", r)));
+            config(&vars).map(|c| c.max_concurrency)
+        };
+        assert_eq!(concurrency(None).unwrap(), 1);
+        assert_eq!(concurrency(Some("0")).unwrap(), 1);
+        assert_eq!(concurrency(Some("16")).unwrap(), 16);
+        for bad in ["-2", "many", "1025"] {
+            assert!(concurrency(Some(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_log_level_comes_from_rust_log_then_lambda() {
+        let level = |vars: &[(&str, &str)]| {
+            let mut all = BASE.to_vec();
+            all.extend_from_slice(vars);
+            config(&all).unwrap().log_level
+        };
+        assert_eq!(level(&[]), "info");
+        assert_eq!(level(&[("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]), "DEBUG");
+        assert_eq!(
+            level(&[("RUST_LOG", "warn"), ("AWS_LAMBDA_LOG_LEVEL", "DEBUG")]),
+            "warn"
+        );
+    }
+
+    #[test]
+    fn the_cache_uses_and_the_mac_generation_have_bounds() {
+        let with = |name: &'static str, raw: &'static str| {
+            let mut vars = BASE.to_vec();
+            vars.push((name, raw));
+            config(&vars)
+        };
+        assert_eq!(
+            with("DATA_KEY_CACHE_MAX_USES", "5")
+                .unwrap()
+                .data_key_cache_max_uses,
+            5
+        );
+        assert!(with("DATA_KEY_CACHE_MAX_USES", "1000001").is_err());
+        assert_eq!(
+            with("KEY_MAC_GENERATION", "7").unwrap().key_mac_generation,
+            7
+        );
+        assert!(with("KEY_MAC_GENERATION", "4294967296").is_err());
+        assert!(with("PRINCIPAL_CACHE_SECONDS", "3601").is_err());
+        assert!(with("DATA_KEY_CACHE_SECONDS", "3601").is_err());
     }
 
     #[test]

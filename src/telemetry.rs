@@ -1,6 +1,7 @@
 //! Structured JSON logs for CloudWatch.
 //!
-//! The level comes from `RUST_LOG`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`. Other
+//! The level comes from the configuration (`RUST_LOG`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`,
+//! else `info`). Other
 //! crates are capped at INFO whatever is asked: at DEBUG and TRACE the SDK and the runtime
 //! log wire payloads, and a KMS response carries a plaintext data key.
 
@@ -28,10 +29,8 @@ pub fn install_panic_hook() {
     }));
 }
 
-pub fn init() {
-    let level = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL"))
-        .unwrap_or_else(|_| "info".to_owned());
+/// JSON lines at `level` (an `EnvFilter` directive, `Config::log_level`) for credvault.
+pub fn init(level: &str) {
     let json = tracing_subscriber::fmt::layer()
         .json()
         .flatten_event(true)

@@ -2,9 +2,9 @@
 //! events, a client that sends them through the handler, the fixtures' keys, and an in-memory
 //! vault. Never part of the shipped function.
 
-use crate::auth::{ApiKey, IdentityId, Principal, Scope};
+use crate::auth::{ApiKey, Principal};
 use crate::crypto::{KeyProvider, LocalKeyProvider};
-use crate::domain::{Action, ActivityEntry, Caller, Channel, Timestamp};
+use crate::domain::{Action, ActivityEntry, Caller, Channel, IdentityId, Scope, Timestamp};
 use crate::store::{MemoryStore, VaultStore};
 use crate::vault::Vault;
 use lambda_http::http::{HeaderMap, StatusCode};
@@ -57,7 +57,7 @@ pub fn fixture_store() -> MemoryStore {
         (OTHER_IDENTITY_KEY, other, both),
     ] {
         let principal = Principal { identity, scopes };
-        store.add_key(ApiKey::parse(key).expect("a valid key").hash(), principal);
+        store.insert_key(ApiKey::parse(key).expect("a valid key").hash(), principal);
     }
     store
 }
@@ -153,6 +153,7 @@ pub struct Answer {
 /// otherwise: what handler-level and moto tests alike use.
 pub struct TestClient<'v, S, K> {
     vault: &'v Vault<S, K>,
+    service: crate::http::Service<S, K>,
     key: Option<String>,
 }
 
@@ -162,7 +163,23 @@ where
     K: KeyProvider + 'static,
 {
     pub fn new(vault: &'v Vault<S, K>) -> Self {
-        Self { vault, key: None }
+        Self {
+            vault,
+            service: crate::http::Service::new(vault.clone()),
+            key: None,
+        }
+    }
+
+    /// Sends through edges configured as `configure` says (allowed MCP origins...).
+    pub fn configured(self, configure: impl FnOnce(&mut crate::http::Service<S, K>)) -> Self {
+        let mut client = self;
+        configure(&mut client.service);
+        client
+    }
+
+    /// The vault this client sends to.
+    pub fn vault(&self) -> &'v Vault<S, K> {
+        self.vault
     }
 
     /// Sends as `key` from now on.
@@ -176,7 +193,7 @@ where
     pub async fn send(&self, request: Request) -> Answer {
         // On the heap, as in the function (which spawns it): a debug build's handler future
         // is larger than a test thread's stack.
-        let response = Box::pin(crate::http::handle(self.vault, request)).await;
+        let response = Box::pin(crate::http::handle(&self.service, request)).await;
         let (parts, body) = response.into_parts();
         let text = match body {
             Body::Text(text) => text,
@@ -256,3 +273,4 @@ pub fn assert_envelope(answer: &Answer, status: u16, code: &str) {
 
 mod aws_calls;
 pub use aws_calls::{AwsCall, AwsCalls};
+pub mod conformance;

@@ -1,14 +1,17 @@
 //! A panic below the handler answers the contract's 500 and logs no panic payload. In a test
 //! binary of its own: the panic hook is process-wide.
 
-use credvault::auth::{IdentityId, IdentityProfile, KeyDirectory, KeyHash, Principal};
+use credvault::auth::{KeyHash, Principal};
 use credvault::crypto::{LocalKeyProvider, NONCE_LEN};
 use credvault::dependency::DependencyError;
 use credvault::domain::{
-    ActivityEntry, ActivityStats, CredentialName, LogCursor, LogFilter, LogPage, RateWindow,
-    Timestamp,
+    ActivityEntry, ActivityStats, CredentialName, IdentityId, IdentityProfile, LogCursor,
+    LogFilter, LogPage, RateWindow, Timestamp,
 };
-use credvault::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore};
+use credvault::store::{
+    ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, IdentityDirectory,
+    IdentityRecord, IdentitySummary, KeyRecord, KeySummary, RegisterError,
+};
 use credvault::testing::*;
 use credvault::vault::Vault;
 use std::io::Write;
@@ -19,7 +22,7 @@ struct Exploding;
 
 const BOOM: &str = "boom while holding sk_live_PANIC_SECRET";
 
-impl KeyDirectory for Exploding {
+impl IdentityDirectory for Exploding {
     async fn principal_for(&self, _: &KeyHash) -> Result<Option<Principal>, DependencyError> {
         panic!("{BOOM}")
     }
@@ -27,6 +30,29 @@ impl KeyDirectory for Exploding {
         panic!("{BOOM}")
     }
     async fn profile(&self, _: &IdentityId) -> Result<Option<IdentityProfile>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn register(&self, _: &IdentityRecord, _: &KeyRecord) -> Result<(), RegisterError> {
+        panic!("{BOOM}")
+    }
+    async fn add_key(&self, _: &KeyRecord) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn keys_of(&self, _: &IdentityId) -> Result<Vec<KeySummary>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn revoke_key(
+        &self,
+        _: &IdentityId,
+        _: &str,
+        _: Timestamp,
+    ) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn revoke_identity(&self, _: &IdentityId, _: Timestamp) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn identities(&self) -> Result<Vec<IdentitySummary>, DependencyError> {
         panic!("{BOOM}")
     }
 }
@@ -131,11 +157,12 @@ async fn given_a_panicking_dependency_then_500_in_the_envelope_and_no_payload_in
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     credvault::telemetry::install_panic_hook();
-    let vault: &'static _ = Box::leak(Box::new(Vault::new(Exploding, LocalKeyProvider::new())));
+    let vault = Vault::new(Exploding, LocalKeyProvider::new());
+    let service: &'static _ = Box::leak(Box::new(credvault::http::Service::new(vault)));
 
     // WHEN a request reaches the table
     let request = api_event("GET", "/v0/vault", Some(WRITE_KEY), None);
-    let response = credvault::http::handle_isolated(vault, request).await;
+    let response = credvault::http::handle_isolated(service, request).await;
 
     // THEN the caller gets the contract's 500, and the logs say where but not what
     let (parts, body) = response.into_parts();

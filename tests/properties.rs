@@ -1,8 +1,8 @@
 //! Properties of the parsers and of the associated-data encoding, over generated input: no
 //! panic, no echo of what was sent, and no two bindings that share bytes.
 
-use credvault::auth::IdentityId;
 use credvault::crypto::{Binding, StoredFields};
+use credvault::domain::IdentityId;
 use credvault::domain::{CredentialName, CredentialType, NewCredential, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Map, Value};

@@ -3,7 +3,6 @@
 
 use crate::dependency::DependencyError;
 use crate::store::DynamoStore;
-use crate::store::dynamodb::build_error;
 use crate::store::layout::TableLayout;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -27,14 +26,20 @@ pub async fn ensure_table(store: &DynamoStore) -> Result<(), DependencyError> {
             .attribute_name(name)
             .attribute_type(ScalarAttributeType::S)
             .build()
-            .map_err(build_error)
+            .map_err(|e| DependencyError::Failed {
+                service: "DynamoDB",
+                detail: e.to_string(),
+            })
     };
     let key = |name: &str, kind| {
         KeySchemaElement::builder()
             .attribute_name(name)
             .key_type(kind)
             .build()
-            .map_err(build_error)
+            .map_err(|e| DependencyError::Failed {
+                service: "DynamoDB",
+                detail: e.to_string(),
+            })
     };
     client
         .create_table()

@@ -5,10 +5,21 @@
 //! function's memory (unwrapped by KMS once per cold start) and an operator's CLI; a table
 //! writer without that KMS right cannot produce a valid tag.
 
-use super::{IdentityId, KeyHash, Scope};
+use super::KeyHash;
+use crate::domain::{IdentityId, Scope};
 use aws_lc_rs::hmac;
 
 pub const KEY_MAC_SECRET_LEN: usize = 32;
+
+/// The KMS encryption context of the MAC secret's data key: no credential's context looks
+/// like it. The generation is configured outside the table (`KEY_MAC_GENERATION`), so a table
+/// writer who puts back an older wrapped secret makes it undecryptable, not trusted.
+pub fn key_mac_secret_context(generation: u32) -> std::collections::HashMap<String, String> {
+    std::collections::HashMap::from([
+        ("credvault:purpose".to_owned(), "key-mac".to_owned()),
+        ("credvault:generation".to_owned(), generation.to_string()),
+    ])
+}
 
 /// The HMAC key; never printed.
 pub struct KeyMac(hmac::Key);

@@ -1,18 +1,16 @@
-//! API keys, identities and scopes.
+//! API keys and the principals they authenticate.
 //!
 //! A key is `loid-` and 64 lowercase hex characters: 256 random bits, so one SHA-256 of it is
 //! enough to store (no slow hash needed), and the plaintext key is never stored anywhere.
 
 mod key_mac;
 
-pub use key_mac::{KEY_MAC_SECRET_LEN, KeyGrant, KeyMac};
+pub use key_mac::{KEY_MAC_SECRET_LEN, KeyGrant, KeyMac, key_mac_secret_context};
 
-use crate::dependency::DependencyError;
-use crate::domain::{RateWindow, Timestamp};
+use crate::domain::{IdentityId, Scope};
 use aws_lc_rs::digest::{SHA256, digest};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
-use std::future::Future;
 
 pub const KEY_PREFIX: &str = "loid-";
 const KEY_HEX_LEN: usize = 64;
@@ -81,77 +79,11 @@ impl KeyHash {
     }
 }
 
-/// Whose vault a request reaches. Opaque to callers; 1 to 64 of `a-z 0-9 _ -`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct IdentityId(String);
-
-impl IdentityId {
-    pub fn parse(raw: &str) -> Option<Self> {
-        let ok = (1..=64).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'));
-        ok.then(|| Self(raw.to_owned()))
-    }
-
-    pub fn generate() -> Result<Self, aws_lc_rs::error::Unspecified> {
-        crate::domain::random_id("idt_").map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for IdentityId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    VaultRead,
-    VaultWrite,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::VaultRead, Scope::VaultWrite];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::VaultRead => "vault:read",
-            Self::VaultWrite => "vault:write",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-}
-
 /// An authenticated caller: the identity a key belongs to and what the key may do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     pub identity: IdentityId,
     pub scopes: Vec<Scope>,
-}
-
-impl Principal {
-    pub fn require(&self, scope: Scope) -> Result<(), AuthError> {
-        if self.scopes.contains(&scope) {
-            Ok(())
-        } else {
-            Err(AuthError::MissingScope(scope))
-        }
-    }
-}
-
-/// What whoami shows of an identity besides its key's scopes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdentityProfile {
-    pub name: String,
-    pub created_at: Timestamp,
 }
 
 /// Each variant's message is the contract's, word for word.
@@ -165,29 +97,6 @@ pub enum AuthError {
     UnknownKey,
     #[error("Missing required scope: {}", .0.as_str())]
     MissingScope(Scope),
-}
-
-/// Where key hashes are resolved to principals (a revoked key resolves to `None`), and where
-/// each identity's requests are counted for the rate limit.
-pub trait KeyDirectory: Send + Sync {
-    fn principal_for(
-        &self,
-        key: &KeyHash,
-    ) -> impl Future<Output = Result<Option<Principal>, DependencyError>> + Send;
-
-    /// Counts one request of `identity` in `window` and returns the count so far, this one
-    /// included. Counts expire by themselves.
-    fn count_request(
-        &self,
-        identity: &IdentityId,
-        window: RateWindow,
-    ) -> impl Future<Output = Result<u64, DependencyError>> + Send;
-
-    /// The identity's name and creation time, for whoami.
-    fn profile(
-        &self,
-        identity: &IdentityId,
-    ) -> impl Future<Output = Result<Option<IdentityProfile>, DependencyError>> + Send;
 }
 
 #[cfg(test)]
@@ -253,12 +162,7 @@ mod tests {
 
     #[test]
     fn scope_messages_match_the_contract() {
-        let reader = Principal {
-            identity: IdentityId::parse("idt_a").unwrap(),
-            scopes: vec![Scope::VaultRead],
-        };
-        assert!(reader.require(Scope::VaultRead).is_ok());
-        let err = reader.require(Scope::VaultWrite).unwrap_err();
+        let err = AuthError::MissingScope(Scope::VaultWrite);
         assert_eq!(err.to_string(), "Missing required scope: vault:write");
     }
 }

@@ -16,9 +16,8 @@ pub use kms::KmsKeyProvider;
 #[cfg(any(test, feature = "test-util"))]
 pub use local::LocalKeyProvider;
 
-use crate::auth::IdentityId;
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, CredentialType, Timestamp};
+use crate::domain::{CredentialName, CredentialType, IdentityId, Timestamp};
 pub use aws_lc_rs::aead::NONCE_LEN;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, Nonce, RandomizedNonceKey};
 use secrecy::{ExposeSecret, SecretBox};

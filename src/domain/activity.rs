@@ -2,8 +2,7 @@
 //! edge ([`Caller`]), and how it ended ([`ActivityEntry`]). An entry never holds a secret:
 //! no `data`, no key, no code, no body; names are credential names, which are not secrets.
 
-use super::{CredentialName, Timestamp};
-use crate::auth::{IdentityId, Scope};
+use super::{CredentialName, IdentityId, Scope, Timestamp};
 
 /// One use case, as the log and the MCP tools name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,8 @@
 //! The vault's vocabulary: what a credential is, independent of HTTP and AWS.
 
 mod activity;
+mod data_rules;
+mod identity;
 pub mod json_text;
 mod kind;
 mod list_cursor;
@@ -18,6 +20,7 @@ pub use activity::{
     Action, ActivityEntry, ActivityStats, Caller, Category, Channel, DEFAULT_LOG_RETENTION_DAYS,
     LogFilter, LogPage, Outcome, Severity,
 };
+pub use identity::{IdentityId, IdentityProfile, Scope};
 pub use kind::CredentialType;
 pub use list_cursor::ListCursor;
 pub use log_cursor::LogCursor;

@@ -4,11 +4,12 @@
 //! serde's typed errors quote the offending value, and here that value may be a secret.
 //! Every message below names fields, never their contents.
 
-use super::json_text::{self, JsonKind};
-use super::{CredentialType, Metadata, SecretData, Timestamp, decode_totp_secret};
+use super::data_rules::check_data;
+use super::json_text::{self, CheckError, JsonKind};
+use super::{CredentialType, Metadata, SecretData, Timestamp};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
 /// The serialized size limits that keep one credential inside one DynamoDB item (400 KB):
@@ -64,8 +65,24 @@ impl NewCredential {
         // Fields are kept as raw text, borrowed from the body: no field is turned into a tree
         // of values before its size is known (a 2 MiB body of tiny values would otherwise
         // take over 100 MB of memory to be refused), and no copy of `data` is left unwiped.
-        let mut fields: BTreeMap<String, &RawValue> =
-            serde_json::from_slice(body).map_err(not_json)?;
+        let text = match std::str::from_utf8(body) {
+            Ok(text) => text,
+            // serde_json's own words for where the bytes stop being text.
+            Err(_) => {
+                serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(not_json)?;
+                return Err(invalid("Request body is not valid JSON: it is not UTF-8"));
+            }
+        };
+        let mut fields: BTreeMap<String, &RawValue> = BTreeMap::new();
+        for member in json_text::members(text).map_err(not_json)? {
+            // Readers disagree on which of two same-named fields counts: neither is taken.
+            if fields
+                .insert(member.name.into_owned(), member.value)
+                .is_some()
+            {
+                return Err(invalid("Request body gives a field twice"));
+            }
+        }
         // The unknown name itself is never quoted: a secret pasted as a key fits any length.
         if fields.keys().any(|k| !FIELDS.contains(&k.as_str())) {
             return Err(invalid(format!(
@@ -149,19 +166,11 @@ fn object_text(
     if json_text::kind(raw) != JsonKind::Object {
         return Err(invalid(wrong_kind));
     }
-    json_text::check(raw.get())
-        .map_err(|e| invalid(format!("Field `{name}` is not valid JSON: {e}")))?;
-    let text = json_text::compact(raw.get());
-    let members = json_text::members(&text)
-        .map_err(|e| invalid(format!("Field `{name}` is not valid JSON: {e}")))?;
-    let mut seen = HashSet::new();
-    if !members
-        .iter()
-        .all(|member| seen.insert(member.name.as_ref()))
-    {
-        return Err(invalid(format!("Field `{name}` names a member twice")));
-    }
-    Ok(Some(text))
+    json_text::check(raw.get()).map_err(|e| match e {
+        CheckError::Syntax(e) => invalid(format!("Field `{name}` is not valid JSON: {e}")),
+        strict => invalid(format!("Field `{name}` is refused: {strict}")),
+    })?;
+    Ok(Some(json_text::compact(raw.get())))
 }
 
 fn parse_data(kind: CredentialType, raw: Option<&RawValue>) -> Result<SecretData, BodyError> {
@@ -201,53 +210,6 @@ fn parse_expiry(value: Option<&Value>) -> Result<Option<Timestamp>, BodyError> {
             .ok_or_else(|| invalid(EXPIRY_MESSAGE)),
         Some(_) => Err(invalid("Field `expiresAt` must be a string or null")),
     }
-}
-
-/// The per-type rules of the contract: listed secret fields are strings where present,
-/// TOTP needs a base32 `secret`, backup-code lists are arrays of non-empty strings on any type,
-/// and any type may carry a base32 `totp`.
-fn check_data(kind: CredentialType, data: &SecretData) -> Result<(), BodyError> {
-    let is_base32 = |field: &str| {
-        data.expose_string(field)
-            .is_some_and(|s| decode_totp_secret(&s).is_some())
-    };
-    for &field in kind.string_fields() {
-        if data
-            .expose_member(field)
-            .is_some_and(|v| json_text::kind(v) != JsonKind::String)
-        {
-            return Err(invalid(format!("Field `data.{field}` must be a string")));
-        }
-    }
-    if kind == CredentialType::Totp && !is_base32("secret") {
-        return Err(invalid(
-            "Field `data.secret` is required for TOTP and must be a valid base32 string",
-        ));
-    }
-    // The backup endpoint and GET's masking work on any type that carries codes, so the
-    // rule holds for every type.
-    for list in ["backupCodes", "usedBackupCodes"] {
-        if data
-            .expose_member(list)
-            .is_some_and(|v| !is_list_of_codes(v))
-        {
-            return Err(invalid(format!(
-                "Field `data.{list}` must be an array of non-empty strings"
-            )));
-        }
-    }
-    if data.contains("totp") && !is_base32("totp") {
-        return Err(invalid("Field `data.totp` must be a valid base32 string"));
-    }
-    Ok(())
-}
-
-fn is_list_of_codes(value: &RawValue) -> bool {
-    serde_json::from_str::<Vec<&RawValue>>(value.get()).is_ok_and(|codes| {
-        codes
-            .iter()
-            .all(|c| json_text::kind(c) == JsonKind::String && c.get() != "\"\"")
-    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! One structured line per request, for CloudWatch. It names the route template, never a
 //! raw path, and never holds a body, a key or a header value.
 
-use crate::domain::{Action, CredentialName};
-use crate::vault::Call;
 use lambda_http::RequestExt;
 use lambda_http::http::{StatusCode, request::Parts};
 use lambda_http::request::RequestContext;
@@ -14,8 +12,6 @@ pub struct AccessLog {
     pub route: &'static str,
     pub identity: Option<String>,
     pub credential: Option<String>,
-    /// The authenticated request, so that one cut short by its deadline is still recorded.
-    pub recorded: Option<(Call, Action, Option<CredentialName>)>,
 }
 
 impl AccessLog {
@@ -25,7 +21,6 @@ impl AccessLog {
             route: "-",
             identity: None,
             credential: None,
-            recorded: None,
         }
     }
 

@@ -1,33 +1,51 @@
-//! The Lambda-facing edge: routes a request, authenticates it, parses it, calls the vault and
-//! shapes the answer. One access-log line per request; bodies are never logged.
+//! The Lambda-facing front door: decodes the body, routes to the REST or the MCP edge, gives
+//! each request its deadline, isolates panics, and writes one access-log line per request.
+//! Bodies are never logged.
 
 mod access_log;
-mod dispatch;
-mod error;
-mod query;
-mod route;
-pub(crate) mod views;
-
-pub use error::{ApiError, RETRY_AFTER_SECONDS};
-pub use route::Route;
 
 use crate::crypto::KeyProvider;
-use crate::dependency::DependencyError;
+use crate::rest::{self, Route};
 use crate::store::VaultStore;
-use crate::vault::{Vault, VaultError};
+use crate::vault::Vault;
+use crate::wire::{self, Failure, Served};
+use crate::{domain::CredentialName, mcp};
 use access_log::AccessLog;
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::http::Method;
+use lambda_http::http::request::Parts;
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde::Serialize;
 use std::time::Duration;
-use views::ErrorView;
 use zeroize::Zeroizing;
 
-/// Bodies over this are refused before they are parsed.
-pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// The vault and what its edges are configured with: everything a request is served from.
+pub struct Service<S, K> {
+    pub vault: Vault<S, K>,
+    /// Browser origins allowed to call `POST /mcp` (`MCP_ALLOWED_ORIGINS`).
+    pub mcp_allowed_origins: Vec<String>,
+}
+
+impl<S, K> Service<S, K> {
+    /// The vault behind edges with their defaults (no browser origin may call `/mcp`).
+    pub fn new(vault: Vault<S, K>) -> Self {
+        Self {
+            vault,
+            mcp_allowed_origins: Vec::new(),
+        }
+    }
+}
+
+const MCP_PATH: &str = "/mcp";
+
+/// The route a path reaches, as a template (what the access log names); `None`: unknown.
+pub fn template_of(path: &str) -> Option<&'static str> {
+    match path {
+        MCP_PATH => Some(MCP_PATH),
+        _ => Route::parse(path).map(|route| route.template()),
+    }
+}
 
 pub async fn handle<S: VaultStore + 'static, K: KeyProvider + 'static>(
-    vault: &Vault<S, K>,
+    service: &Service<S, K>,
     request: Request,
 ) -> Response<Body> {
     let mut log = AccessLog::start();
@@ -39,51 +57,62 @@ pub async fn handle<S: VaultStore + 'static, K: KeyProvider + 'static>(
         Body::Binary(bytes) => bytes,
         other => other.as_ref().to_vec(),
     });
-    let work = dispatch::dispatch(vault, &parts, &body, &mut log);
-    let outcome = match time_left(&parts) {
-        None => work.await,
-        // Every AWS call and the backup-code loop stop here, in time to answer in the
-        // envelope before Lambda kills the invocation (API Gateway would send a bare 5xx).
-        Some(budget) => match tokio::time::timeout(budget, work).await {
-            Ok(outcome) => outcome,
-            Err(_) => Err(record_timeout(vault, &log).await),
-        },
-    };
-    let (response, detail) = match outcome {
+    // Every AWS call and the backup-code loop stop here, in time to answer in the envelope
+    // before Lambda ends the invocation (API Gateway would send a bare 5xx).
+    let deadline = time_left(&parts).map(|left| tokio::time::Instant::now() + left);
+    let (response, detail) = match route(service, &parts, &body, deadline, &mut log).await {
         Ok(response) => (response, None),
-        Err(mut err) => {
-            let detail = err.detail.take();
-            (error_response(err), detail)
+        Err(mut failure) => {
+            let detail = failure.detail.take();
+            (wire::error_response(&failure), detail)
         }
     };
     log.write(&parts, response.status(), detail.as_deref());
     response
 }
 
-/// A request cut short still gets its activity entry, written within the margin kept for
-/// the answer (the use case's own entry never ran). The answer is the contract's 503.
-async fn record_timeout<S: VaultStore + 'static, K: KeyProvider + 'static>(
-    vault: &Vault<S, K>,
-    log: &AccessLog,
-) -> ApiError {
-    let detail = "the request ran out of time";
-    if let Some((call, action, target)) = &log.recorded {
-        let err = VaultError::Dependency(DependencyError::Unavailable {
-            service: "the request",
-            detail: detail.into(),
-        });
-        let entry = vault.reject(call, *action, target.as_ref(), err);
-        let _ = tokio::time::timeout(ANSWER_MARGIN / 2, entry).await;
-    }
-    ApiError::unavailable(detail.into())
+async fn route<S: VaultStore + 'static, K: KeyProvider + 'static>(
+    service: &Service<S, K>,
+    parts: &Parts,
+    body: &[u8],
+    deadline: Option<tokio::time::Instant>,
+    log: &mut AccessLog,
+) -> Result<Response<Body>, Failure> {
+    let path = match parts.extensions.raw_http_path() {
+        "" => parts.uri.path(),
+        raw => raw,
+    };
+    let served = if path == MCP_PATH {
+        log.route = MCP_PATH;
+        if parts.method != Method::POST {
+            return Err(Failure::method_not_allowed(&[Method::POST]));
+        }
+        let origins = &service.mcp_allowed_origins;
+        mcp::serve(&service.vault, origins, parts, body, deadline).await
+    } else {
+        let route = Route::parse(path).ok_or_else(Failure::not_found)?;
+        log.route = route.template();
+        if !route.allowed_methods().contains(&parts.method) {
+            return Err(Failure::method_not_allowed(route.allowed_methods()));
+        }
+        log.credential = route
+            .name_segment()
+            .and_then(|segment| CredentialName::from_path_segment(segment).ok())
+            .map(|name| name.to_string());
+        rest::serve(&service.vault, route, parts, body, deadline).await
+    };
+    let Served { identity, outcome } = served;
+    log.identity = identity;
+    outcome
 }
 
-/// Kept back from the invocation's deadline to write the answer and the access log.
+/// Kept back from the invocation's deadline to record the outcome (see
+/// `crate::vault::RECORD_MARGIN`), then write the answer and the access log.
 const ANSWER_MARGIN: Duration = Duration::from_millis(300);
 
 /// The time this request may still work, from the Lambda context's deadline; `None` outside
 /// Lambda (tests, tools, emulators), where nothing cuts the request short.
-fn time_left(parts: &lambda_http::http::request::Parts) -> Option<Duration> {
+fn time_left(parts: &Parts) -> Option<Duration> {
     let deadline = parts.extensions.lambda_context_ref()?.deadline;
     if deadline == 0 {
         return None;
@@ -100,73 +129,20 @@ fn time_left(parts: &lambda_http::http::request::Parts) -> Option<Duration> {
 /// [`handle`] in a task of its own: a panic anywhere below answers `500 internal_error` in the
 /// contract's envelope instead of failing the invocation (which API Gateway would turn into a
 /// bare 502), and the execution environment stays warm.
-pub async fn handle_isolated<S, K>(vault: &'static Vault<S, K>, request: Request) -> Response<Body>
+pub async fn handle_isolated<S, K>(
+    service: &'static Service<S, K>,
+    request: Request,
+) -> Response<Body>
 where
     S: VaultStore + 'static,
     K: KeyProvider + 'static,
 {
-    match tokio::spawn(handle(vault, request)).await {
+    match tokio::spawn(handle(service, request)).await {
         Ok(response) => response,
         Err(_) => {
             // The panic hook logged where; this line says what the caller got.
             tracing::error!(target: "credvault::access", status = 500, "request: the handler panicked");
-            error_response(ApiError::internal("the handler panicked".into()))
+            wire::error_response(&Failure::internal("the handler panicked".into()))
         }
     }
-}
-
-/// An answer in the contract's error shape, for edges that build their own.
-pub(crate) fn envelope(status: StatusCode, code: &'static str, message: &str) -> Response<Body> {
-    let view = ErrorView {
-        error: code,
-        message,
-        status: status.as_u16(),
-    };
-    json_response(status, &view)
-}
-
-fn error_response(err: ApiError) -> Response<Body> {
-    let envelope = ErrorView {
-        error: err.code,
-        message: &err.message,
-        status: err.status.as_u16(),
-    };
-    let mut response = json_response(err.status, &envelope);
-    if let Some(allowed) = err.allow {
-        let allow = allowed
-            .iter()
-            .map(Method::as_str)
-            .collect::<Vec<_>>()
-            .join(", ");
-        if let Ok(value) = HeaderValue::from_str(&allow) {
-            response.headers_mut().insert(header::ALLOW, value);
-        }
-    }
-    if err.status == StatusCode::UNAUTHORIZED {
-        // RFC 9110: a 401 names the scheme it wants; MCP clients read it too.
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"credvault\""),
-        );
-    }
-    if let Some(seconds) = err.retry_after {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
-}
-
-fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
-    // Serialising maps with string keys and plain structs cannot fail.
-    let mut response = Response::new(Body::Text(serde_json::to_string(body).unwrap_or_default()));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    // Answers may carry secrets: no cache along the way may keep them.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }

@@ -1,55 +1,53 @@
-//! A tool call's arguments, parsed into the request its REST twin would make. Store tools
+//! A tool call's arguments, parsed into the request its REST twin makes. Store tools
 //! build the same body a `PUT` carries and go through the same parser, so every rule of the
 //! contract holds on both edges. Messages name arguments, never their values.
 
-use super::tools::ToolSpec;
-use crate::domain::{Action, BodyError, CredentialName, ListCursor, NewCredential};
-use crate::vault::{ListQuery, MAX_LIST_PAGE, VaultError};
+use super::tools::{ToolInput, ToolSpec};
+use crate::domain::{Action, CredentialName, ListCursor, NewCredential};
+use crate::vault::{ListQuery, MAX_LIST_PAGE, Request, VaultError};
 use rmcp::model::JsonObject;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-/// What a tool call asks of the vault.
-pub enum ToolRequest {
-    /// identity_whoami.
-    Plain,
-    /// vault_list.
-    List(ListQuery),
-    /// vault_get, vault_totp, vault_delete, vault_totp_use_backup.
-    Named(CredentialName),
-    /// The store tools.
-    Store(CredentialName, NewCredential),
-}
-
-/// A refusal, with the credential name when it was valid (for the activity log).
-pub type Refusal = (Option<CredentialName>, VaultError);
-
-pub fn parse(spec: &ToolSpec, arguments: JsonObject) -> Result<ToolRequest, Refusal> {
+/// The request a tool call stands for: the same one its REST twin makes.
+pub fn parse(spec: &ToolSpec, arguments: JsonObject) -> Result<Request, VaultError> {
     let mut args = Arguments(arguments);
-    if spec.action == Action::IdentityWhoami {
-        args.finish(spec).map_err(|e| (None, e))?;
-        return Ok(ToolRequest::Plain);
+    match spec.input {
+        ToolInput::Nothing => {
+            args.finish(spec)?;
+            return Ok(Request::Whoami);
+        }
+        ToolInput::ListPage => {
+            let query = args.list_query()?;
+            args.finish(spec)?;
+            return Ok(Request::List(query));
+        }
+        ToolInput::Name
+        | ToolInput::Credential
+        | ToolInput::ApiKey
+        | ToolInput::Card
+        | ToolInput::ShippingAddress => {}
     }
-    if spec.action == Action::VaultList {
-        let query = args.list_query().map_err(|e| (None, e))?;
-        args.finish(spec).map_err(|e| (None, e))?;
-        return Ok(ToolRequest::List(query));
+    let name = args.name()?;
+    if spec.input != ToolInput::Name {
+        let body = store_body(spec, &mut args)?;
+        args.finish(spec)?;
+        let credential = NewCredential::from_json(body.as_bytes())?;
+        return Ok(Request::Store { name, credential });
     }
-    let name = args.name().map_err(|e| (None, e))?;
-    let parsed = if spec.action == Action::VaultStore {
-        store_body(spec, &mut args)
-            .and_then(|body| args.finish(spec).map(|()| body))
-            .and_then(|body| {
-                NewCredential::from_json(body.as_bytes()).map_err(|err| match err {
-                    BodyError::Invalid(message) => VaultError::BadInput(message),
-                    BodyError::TooLarge(message) => VaultError::TooLarge(message),
-                })
-            })
-            .map(|credential| ToolRequest::Store(name.clone(), credential))
-    } else {
-        args.finish(spec).map(|()| ToolRequest::Named(name.clone()))
-    };
-    parsed.map_err(|e| (Some(name), e))
+    args.finish(spec)?;
+    Ok(match spec.action {
+        Action::VaultGet => Request::Read(name),
+        Action::VaultDelete => Request::Delete(name),
+        Action::VaultTotp => Request::Totp(name),
+        Action::VaultTotpUseBackup => Request::UseBackupCode(name),
+        other => {
+            return Err(VaultError::Internal(format!(
+                "no tool runs {}",
+                other.as_str()
+            )));
+        }
+    })
 }
 
 struct Arguments(JsonObject);
@@ -79,10 +77,12 @@ impl Arguments {
     fn list_query(&mut self) -> Result<ListQuery, VaultError> {
         let limit = match self.0.remove("limit") {
             None | Some(Value::Null) => None,
+            // A whole number, however the client wrote it (`2` or `2.0`).
             Some(value) => Some(
                 value
-                    .as_u64()
-                    .and_then(|n| usize::try_from(n).ok())
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= MAX_LIST_PAGE as f64)
+                    .map(|n| n as usize)
                     .filter(|n| (1..=MAX_LIST_PAGE).contains(n))
                     .ok_or_else(|| {
                         bad(format!(
@@ -139,8 +139,8 @@ impl Arguments {
 
 /// The `PUT` body the tool stands for, serialised into a buffer wiped on drop.
 fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<String>, VaultError> {
-    let body = match spec.name {
-        "vault_store" => {
+    let body = match spec.input {
+        ToolInput::Credential => {
             let mut body = Map::new();
             for key in ["type", "data", "metadata", "expiresAt"] {
                 if let Some(value) = args.0.remove(key) {
@@ -149,13 +149,19 @@ fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<String>
             }
             body
         }
-        "vault_storeApiKey" => typed_body("API_KEY", api_key(args)?, args)?,
-        "vault_storeCard" => typed_body("CARD", card(args)?, args)?,
-        _ => typed_body(
+        ToolInput::ApiKey => typed_body("API_KEY", api_key(args)?, args)?,
+        ToolInput::Card => typed_body("CARD", card(args)?, args)?,
+        ToolInput::ShippingAddress => typed_body(
             "SHIPPING_ADDRESS",
             (shipping_address(args)?, Map::new()),
             args,
         )?,
+        ToolInput::Nothing | ToolInput::ListPage | ToolInput::Name => {
+            return Err(VaultError::Internal(format!(
+                "{} stores nothing",
+                spec.name
+            )));
+        }
     };
     // The map holds secrets: serialised straight into a buffer that is wiped on drop.
     Ok(crate::domain::serialize_wiped(&body))

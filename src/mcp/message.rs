@@ -8,8 +8,6 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Room for the largest tool call as clients send it: `data` (256 KiB serialized; the REST
 /// edge takes up to twice that as raw JSON, enough for non-ASCII text escaped as `\uXXXX`),
@@ -31,21 +29,6 @@ pub enum Message {
     /// Anything else (initialize, tools/list, ping, a notification, an unknown tool, a body
     /// rmcp will refuse).
     Protocol,
-}
-
-/// Set by a tool's use case when it runs, so that the edge records the message only when
-/// no use case did (the use case records every outcome of its own, refusals included).
-#[derive(Clone, Debug, Default)]
-pub struct ToolRan(Arc<AtomicBool>);
-
-impl ToolRan {
-    pub fn set(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-
-    pub fn get(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
 }
 
 /// The code of a JSON-RPC error answer (MCP sends those with HTTP 200), if it is one.

@@ -1,45 +1,117 @@
 //! The MCP edge: the vault as MCP tools over the Streamable HTTP transport at `POST /mcp`,
 //! served by the official Rust SDK (`rmcp`) in stateless mode with JSON answers, so one
 //! buffered Lambda response carries each JSON-RPC answer and any instance serves any request.
-//! The HTTP edge authenticates first; rmcp only ever sees authenticated requests.
+//! Each message is one vault session: the key is checked before rmcp sees anything, and every
+//! tool call runs through the session as its REST twin runs.
 
 mod arguments;
 mod message;
 mod server;
 mod tools;
 
-pub use message::{
-    MAX_MESSAGE_BYTES, MAX_MESSAGE_VALUES, Message, Oversized, ToolRan, inspect, rpc_error_code,
-};
+pub use message::{MAX_MESSAGE_BYTES, MAX_MESSAGE_VALUES, Message, Oversized, inspect};
 pub use tools::TOOLS;
 
 use crate::crypto::KeyProvider;
+use crate::domain::{Action, Channel};
 use crate::store::VaultStore;
-use crate::vault::{Call, Vault};
+use crate::vault::{Intent, Session, SessionEnd, Vault, VaultError};
+use crate::wire::{self, Failure, Served};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use lambda_http::http::request::Parts;
+use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use server::VaultTools;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
-/// Hands an authenticated request to rmcp and buffers its answer.
+/// `POST /mcp`: the Origin rule, then the key (in `Authorization: Bearer`, or bare in the
+/// `LOOMAL_API_KEY` / `MAILGENT_API_KEY` header the hosted product's MCP setup writes), then
+/// rmcp inside a vault session. A body too large to parse safely never reaches rmcp.
 pub async fn serve<S, K>(
     vault: &Vault<S, K>,
-    call: Call,
-    mut parts: Parts,
+    allowed_origins: &[String],
+    parts: &Parts,
     body: &[u8],
-) -> Response<Body>
+    deadline: Option<tokio::time::Instant>,
+) -> Served
 where
     S: VaultStore + 'static,
     K: KeyProvider + 'static,
 {
-    parts.extensions.insert(call);
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        let allowed = origin
+            .to_str()
+            .is_ok_and(|origin| origin_allowed(allowed_origins, origin));
+        if !allowed {
+            let refused = Failure::new(
+                crate::vault::ErrorKind::Forbidden,
+                "Origin not allowed for /mcp (set MCP_ALLOWED_ORIGINS)",
+            );
+            return Served {
+                identity: None,
+                outcome: Err(refused),
+            };
+        }
+    }
+    let bare = ["loomal_api_key", "mailgent_api_key"]
+        .iter()
+        .find_map(|name| parts.headers.get(*name).and_then(|v| v.to_str().ok()))
+        .map(|key| format!("Bearer {}", key.trim()));
+    let authorization = Zeroizing::new(wire::authorization(parts).map(str::to_owned).or(bare));
+    // What the body looks like only names the record of a refusal or of a message cut short
+    // by its deadline; whether a tool's use case ran is what rmcp did.
+    let peek = inspect(body)
+        .map(|message| match message {
+            Message::ToolCall { action, target } => Intent::new(action, target),
+            Message::Protocol => Intent::new(Action::McpSession, None),
+        })
+        .map_err(|oversized| VaultError::TooLarge(oversized.message()));
+    let caller = wire::caller(parts, Channel::Mcp);
+    let handled = vault
+        .session(
+            authorization.as_deref(),
+            caller,
+            deadline,
+            peek,
+            |session| answer(session, parts, body),
+        )
+        .await;
+    Served {
+        identity: handled.identity.map(|id| id.to_string()),
+        outcome: handled.result.map_err(Failure::from),
+    }
+}
+
+/// rmcp's answer to one message, with what the session records of it.
+async fn answer<S, K>(
+    session: Session<S, K>,
+    parts: &Parts,
+    body: &[u8],
+) -> SessionEnd<Response<Body>>
+where
+    S: VaultStore + 'static,
+    K: KeyProvider + 'static,
+{
+    let response = rmcp_answer(session, parts.clone(), body).await;
+    SessionEnd {
+        status: response.status().as_u16(),
+        rpc_error: message::rpc_error_code(&response),
+        answer: response,
+    }
+}
+
+async fn rmcp_answer<S, K>(session: Session<S, K>, parts: Parts, body: &[u8]) -> Response<Body>
+where
+    S: VaultStore + 'static,
+    K: KeyProvider + 'static,
+{
     let sent_json = parts
         .headers
-        .get(lambda_http::http::header::CONTENT_TYPE)
+        .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     let config = StreamableHttpServerConfig::default()
@@ -50,11 +122,10 @@ where
         // request that reached the function is API Gateway's (or make dev's) own.
         .disable_allowed_hosts()
         .with_max_request_body_bytes(MAX_MESSAGE_BYTES);
-    let vault = vault.clone();
     let service = StreamableHttpService::new(
         move || {
             Ok(VaultTools {
-                vault: vault.clone(),
+                session: session.clone(),
             })
         },
         Arc::new(NeverSessionManager::default()),
@@ -84,10 +155,9 @@ async fn buffered(
         Err(never) => match never {},
     };
     // Tool results carry secrets: no cache along the way may keep them.
-    parts.headers.insert(
-        lambda_http::http::header::CACHE_CONTROL,
-        lambda_http::http::HeaderValue::from_static("no-store"),
-    );
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let body = if bytes.is_empty() {
         Body::Empty
     } else {
@@ -105,57 +175,42 @@ fn parse_error() -> Response<Body> {
         "id": null,
         "error": {"code": -32700, "message": "Parse error: the body is not a JSON-RPC 2.0 message"},
     });
-    let mut response = Response::new(Body::Text(error.to_string()));
-    *response.status_mut() = lambda_http::http::StatusCode::BAD_REQUEST;
-    response.headers_mut().insert(
-        lambda_http::http::header::CONTENT_TYPE,
-        lambda_http::http::HeaderValue::from_static("application/json"),
-    );
-    response
+    wire::json_response(StatusCode::BAD_REQUEST, error.to_string())
 }
 
 fn is_json(parts: &lambda_http::http::response::Parts) -> bool {
     parts
         .headers
-        .get(lambda_http::http::header::CONTENT_TYPE)
+        .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
 /// rmcp's transport-level refusals (plain text) in the contract's envelope, with messages of
 /// our own: they describe the request's shape, never its content.
-fn transport_refusal(status: lambda_http::http::StatusCode) -> Response<Body> {
-    let (code, message) = match status.as_u16() {
+fn transport_refusal(status: StatusCode) -> Response<Body> {
+    use crate::vault::ErrorKind;
+    let (kind, message) = match status.as_u16() {
         406 => (
-            "not_acceptable",
+            ErrorKind::NotAcceptable,
             "MCP clients must accept application/json and text/event-stream",
         ),
-        413 => ("payload_too_large", "Request body is too large"),
+        413 => (ErrorKind::PayloadTooLarge, "Request body is too large"),
         415 => (
-            "unsupported_media_type",
+            ErrorKind::UnsupportedMediaType,
             "POST /mcp takes one JSON-RPC message as application/json",
         ),
-        405 => ("method_not_allowed", "Method not allowed"),
-        500.. => ("internal_error", "Internal server error"),
-        _ => ("bad_request", "Malformed MCP request"),
+        405 => (ErrorKind::MethodNotAllowed, "Method not allowed"),
+        500.. => (ErrorKind::Internal, "Internal server error"),
+        _ => (ErrorKind::BadRequest, "Malformed MCP request"),
     };
-    crate::http::envelope(status, code, message)
+    wire::error_response(&Failure::new(kind, message))
 }
 
-/// Whether a browser `Origin` may reach `/mcp`: only those listed in `MCP_ALLOWED_ORIGINS`
-/// (comma-separated, exact match), read once. MCP clients outside a browser send none; a
-/// page in a browser does, and by default none is allowed (the transport's DNS-rebinding rule).
-pub fn origin_allowed(origin: &str) -> bool {
-    static ALLOWED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    ALLOWED
-        .get_or_init(|| {
-            std::env::var("MCP_ALLOWED_ORIGINS")
-                .unwrap_or_default()
-                .split(',')
-                .map(|o| o.trim().trim_end_matches('/').to_owned())
-                .filter(|o| !o.is_empty())
-                .collect()
-        })
-        .iter()
-        .any(|allowed| allowed == origin.trim_end_matches('/'))
+/// Whether a browser `Origin` may reach `/mcp`: only those listed (`MCP_ALLOWED_ORIGINS`,
+/// exact match). MCP clients outside a browser send none; a page in a browser does, and by
+/// default none is allowed (the transport's DNS-rebinding rule).
+fn origin_allowed(allowed: &[String], origin: &str) -> bool {
+    let origin = origin.trim_end_matches('/');
+    allowed.iter().any(|allowed| allowed == origin)
 }

@@ -6,10 +6,28 @@ use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// One tool: its wire name, the use case it runs, and how a client should treat it.
+/// The shape of a tool's input: each has its JSON Schema (below) and its parser
+/// (`super::arguments`), matched exhaustively, so a new tool declares its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToolInput {
+    /// No arguments.
+    Nothing,
+    /// vault_list's optional `limit` and `pageToken`.
+    ListPage,
+    /// A credential `name` alone.
+    Name,
+    /// A `PUT` body's fields beside the `name`.
+    Credential,
+    ApiKey,
+    Card,
+    ShippingAddress,
+}
+
+/// One tool: its wire name, the use case it runs, its input, and how a client should treat it.
 pub struct ToolSpec {
     pub name: &'static str,
     pub action: Action,
+    pub input: ToolInput,
     title: &'static str,
     description: &'static str,
     read_only: bool,
@@ -25,8 +43,9 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_list",
         action: Action::VaultList,
+        input: ToolInput::ListPage,
         title: "Vault · List Credentials",
-        description: "List every credential in your vault: names, types, metadata and expiry. Never returns secret values; use vault_get for one credential's data.",
+        description: "List the credentials in your vault: names, types, metadata and expiry. Never returns secret values; use vault_get for one credential's data. Without arguments it answers the whole list (refused if it is over 512 KiB); with `limit` and then each answer's `nextPageToken` as `pageToken`, one page at a time.",
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -34,6 +53,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_get",
         action: Action::VaultGet,
+        input: ToolInput::Name,
         title: "Vault · Get Credential",
         description: "Retrieve one credential with its decrypted data (passwords, keys, tokens). TOTP seeds and unused backup codes are masked: use vault_totp for the current code and vault_totp_use_backup for a backup code. Each read is recorded in the activity log.",
         read_only: true,
@@ -43,6 +63,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_totp",
         action: Action::VaultTotp,
+        input: ToolInput::Name,
         title: "Vault · Get TOTP Code",
         description: "Generate the current 6-digit TOTP code of a credential that has a TOTP secret, with the seconds it stays valid ('remaining') and how many backup codes are left ('backupCodesRemaining').",
         read_only: true,
@@ -52,6 +73,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_store",
         action: Action::VaultStore,
+        input: ToolInput::Credential,
         title: "Vault · Store Credential",
         description: "Store a credential, encrypted, or replace the one of the same name whole. Prefer the typed helpers (vault_storeApiKey, vault_storeCard, vault_storeShippingAddress) when they fit. Secret fields go in 'data'; 'metadata' is stored in plaintext for display, so never put secrets there.",
         read_only: false,
@@ -61,6 +83,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_storeApiKey",
         action: Action::VaultStore,
+        input: ToolInput::ApiKey,
         title: "Vault · Store API Key",
         description: "Store an API_KEY credential: just 'secret' for single-key services (e.g. sk_live_...), or 'clientId' and 'secret' for client credentials. Replaces a credential of the same name.",
         read_only: false,
@@ -70,6 +93,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_storeCard",
         action: Action::VaultStore,
+        input: ToolInput::Card,
         title: "Vault · Store Card",
         description: "Store a payment card as an encrypted CARD credential (password-manager storage: the vault never charges it). Only the last four digits and the brand are kept in plaintext metadata.",
         read_only: false,
@@ -79,6 +103,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_storeShippingAddress",
         action: Action::VaultStore,
+        input: ToolInput::ShippingAddress,
         title: "Vault · Store Shipping Address",
         description: "Store a shipping or mailing address as an encrypted SHIPPING_ADDRESS credential.",
         read_only: false,
@@ -88,6 +113,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_delete",
         action: Action::VaultDelete,
+        input: ToolInput::Name,
         title: "Vault · Delete Credential",
         description: "Delete a credential from the vault. This cannot be undone.",
         read_only: false,
@@ -97,6 +123,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "vault_totp_use_backup",
         action: Action::VaultTotpUseBackup,
+        input: ToolInput::Name,
         title: "Vault · Use TOTP Backup Code",
         description: "Consume one single-use TOTP backup code and return it; it moves to data.usedBackupCodes. Use only when the live TOTP code cannot be used (clock skew, lost device): each call spends a code for good.",
         read_only: false,
@@ -106,6 +133,7 @@ pub const TOOLS: [ToolSpec; 10] = [
     ToolSpec {
         name: "identity_whoami",
         action: Action::IdentityWhoami,
+        input: ToolInput::Nothing,
         title: "Identity · Who Am I",
         description: "Get your agent identity: id, name, and the scopes of the key in use (which vault tools it may call).",
         read_only: true,
@@ -138,9 +166,9 @@ impl ToolSpec {
     fn input_schema(&self) -> Value {
         let name = json!({"type": "string", "description": NAME, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"});
         let text = |description: &str| json!({"type": "string", "description": description});
-        let (properties, required) = match self.name {
-            "identity_whoami" => (json!({}), vec![]),
-            "vault_list" => (
+        let (properties, required) = match self.input {
+            ToolInput::Nothing => (json!({}), vec![]),
+            ToolInput::ListPage => (
                 json!({
                     "limit": {"type": "integer", "minimum": 1, "maximum": crate::vault::MAX_LIST_PAGE,
                               "description": "Ask for one page of at most this many (default: the whole list)"},
@@ -148,10 +176,8 @@ impl ToolSpec {
                 }),
                 vec![],
             ),
-            "vault_get" | "vault_totp" | "vault_delete" | "vault_totp_use_backup" => {
-                (json!({"name": name}), vec!["name"])
-            }
-            "vault_store" => (
+            ToolInput::Name => (json!({"name": name}), vec!["name"]),
+            ToolInput::Credential => (
                 json!({
                     "name": name,
                     "type": {"type": "string", "description": "Credential type", "enum": crate::domain::CredentialType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>()},
@@ -161,13 +187,13 @@ impl ToolSpec {
                 }),
                 vec!["name", "type", "data"],
             ),
-            "vault_storeApiKey" => (
+            ToolInput::ApiKey => (
                 json!({"name": name, "secret": text("The API key or client secret"),
                        "clientId": text("Client id, for client-credential pairs (omit for single keys)"),
                        "expiresAt": text(EXPIRES)}),
                 vec!["name", "secret"],
             ),
-            "vault_storeCard" => (
+            ToolInput::Card => (
                 json!({"name": name, "cardholder": text("Cardholder name"), "number": text("Card number"),
                        "expMonth": text("Expiration month (MM)"), "expYear": text("Expiration year (YYYY)"),
                        "cvc": text("CVC / CVV"), "zip": text("Billing ZIP / postal code"),
@@ -175,7 +201,7 @@ impl ToolSpec {
                        "expiresAt": text(EXPIRES)}),
                 vec!["name", "cardholder", "number", "expMonth", "expYear", "cvc"],
             ),
-            _ => (
+            ToolInput::ShippingAddress => (
                 json!({"name": name, "recipient": text("Recipient name"), "line1": text("Address line 1"),
                        "line2": text("Address line 2"), "city": text("City"), "state": text("State or region"),
                        "postcode": text("Postcode / ZIP"), "country": text("Country code, ISO 3166-1 alpha-2 (e.g. US)"),

@@ -1,7 +1,7 @@
 use crate::domain::Action;
 use lambda_http::http::Method;
 
-/// The vault's routes, matched on the request path itself so the same handler works behind
+/// The REST routes, matched on the request path itself so the same handler works behind
 /// an HTTP API `$default` stage, a REST API stage, a Function URL and `cargo lambda watch`.
 /// Named routes carry the raw (still percent-encoded) name segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,8 +13,6 @@ pub enum Route<'a> {
     Whoami,
     Logs,
     LogStats,
-    /// The MCP edge: every tool behind one JSON-RPC endpoint.
-    Mcp,
 }
 
 impl<'a> Route<'a> {
@@ -23,7 +21,6 @@ impl<'a> Route<'a> {
             "/v0/whoami" => return Some(Self::Whoami),
             "/v0/logs" => return Some(Self::Logs),
             "/v0/logs/stats" => return Some(Self::LogStats),
-            "/mcp" => return Some(Self::Mcp),
             _ => {}
         }
         let rest = path.strip_prefix("/v0/vault")?;
@@ -50,7 +47,6 @@ impl<'a> Route<'a> {
             Self::Whoami => "/v0/whoami",
             Self::Logs => "/v0/logs",
             Self::LogStats => "/v0/logs/stats",
-            Self::Mcp => "/mcp",
         }
     }
 
@@ -60,14 +56,13 @@ impl<'a> Route<'a> {
                 &[Method::GET]
             }
             Self::Credential(_) => &[Method::GET, Method::PUT, Method::DELETE],
-            Self::TotpBackup(_) | Self::Mcp => &[Method::POST],
+            Self::TotpBackup(_) => &[Method::POST],
         }
     }
 
-    /// The use case an allowed method asks for; `None` for the MCP edge, where each tool
-    /// call names its own.
-    pub fn action(&self, method: &Method) -> Option<Action> {
-        let action = match (self, method) {
+    /// The use case an allowed method asks for.
+    pub fn action(&self, method: &Method) -> Action {
+        match (self, method) {
             (Self::List, _) => Action::VaultList,
             (Self::Credential(_), &Method::PUT) => Action::VaultStore,
             (Self::Credential(_), &Method::DELETE) => Action::VaultDelete,
@@ -77,15 +72,13 @@ impl<'a> Route<'a> {
             (Self::Whoami, _) => Action::IdentityWhoami,
             (Self::Logs, _) => Action::LogsList,
             (Self::LogStats, _) => Action::LogsStats,
-            (Self::Mcp, _) => return None,
-        };
-        Some(action)
+        }
     }
 
     pub fn name_segment(&self) -> Option<&'a str> {
         match *self {
             Self::Credential(name) | Self::Totp(name) | Self::TotpBackup(name) => Some(name),
-            Self::List | Self::Whoami | Self::Logs | Self::LogStats | Self::Mcp => None,
+            Self::List | Self::Whoami | Self::Logs | Self::LogStats => None,
         }
     }
 }
@@ -114,7 +107,6 @@ mod tests {
         assert_eq!(Route::parse("/v0/whoami"), Some(Route::Whoami));
         assert_eq!(Route::parse("/v0/logs"), Some(Route::Logs));
         assert_eq!(Route::parse("/v0/logs/stats"), Some(Route::LogStats));
-        assert_eq!(Route::parse("/mcp"), Some(Route::Mcp));
     }
 
     #[test]
@@ -131,6 +123,7 @@ mod tests {
             "/v0/vault/gh/backup",
             "/v0/whoami/",
             "/v0/logs/x",
+            "/mcp",
             "/mcp/",
             "/v0/mcp",
         ] {

@@ -1,21 +1,26 @@
 //! The persistence port: what the vault needs from a table, and two adapters for it.
 
+mod directory;
 pub(crate) mod dynamodb;
 #[cfg(any(test, feature = "test-util"))]
 mod memory;
 
+pub use directory::{
+    IdentityDirectory, IdentityRecord, IdentitySummary, KEY_ID_LEN, KeyRecord, KeySummary,
+    RegisterError,
+};
 pub use dynamodb::DynamoStore;
 pub use dynamodb::layout;
 pub use dynamodb::layout::TableLayout;
+pub use dynamodb::{SummaryRepair, repair_summaries};
 #[cfg(any(test, feature = "test-util"))]
 pub use memory::MemoryStore;
 
-use crate::auth::{IdentityId, KeyDirectory};
 use crate::crypto::{Binding, Envelope, NONCE_LEN, StoredFields};
 use crate::dependency::DependencyError;
 use crate::domain::{
-    ActivityEntry, ActivityStats, CredentialName, CredentialType, LogCursor, LogFilter, LogPage,
-    Metadata, Timestamp,
+    ActivityEntry, ActivityStats, CredentialName, CredentialType, IdentityId, LogCursor, LogFilter,
+    LogPage, Metadata, Timestamp,
 };
 use std::future::Future;
 
@@ -176,6 +181,6 @@ pub trait ActivityLog: Send + Sync {
 }
 
 /// Everything the vault needs of its table, as one bound.
-pub trait VaultStore: CredentialStore + KeyDirectory + ActivityLog {}
+pub trait VaultStore: CredentialStore + IdentityDirectory + ActivityLog {}
 
-impl<T: CredentialStore + KeyDirectory + ActivityLog> VaultStore for T {}
+impl<T: CredentialStore + IdentityDirectory + ActivityLog> VaultStore for T {}

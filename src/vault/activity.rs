@@ -1,9 +1,8 @@
 //! Who is calling, and what they did: whoami, the activity log and its statistics.
 
 use super::{Call, Vault, VaultError};
-use crate::auth::Scope;
 use crate::crypto::KeyProvider;
-use crate::domain::{Action, ActivityStats, LogCursor, LogFilter, LogPage, Timestamp};
+use crate::domain::{Action, ActivityStats, LogCursor, LogFilter, LogPage, Scope, Timestamp};
 use crate::store::VaultStore;
 
 /// The most entries one page of the log holds.
@@ -31,98 +30,84 @@ pub struct LogQuery {
 
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// The caller's identity and key scopes, with how much it has used the vault.
-    pub async fn whoami(&self, call: &Call) -> Result<Whoami, VaultError> {
-        let action = Action::IdentityWhoami;
-        let result = async {
-            let identity = &call.principal.identity;
-            let now = self.clock.now();
-            let reads = async {
-                let (profile, stats, last) = tokio::join!(
-                    self.store.profile(identity),
-                    self.store.stats(identity, self.retention_start(now), now),
-                    self.store.last_activity(identity),
-                );
-                Ok::<_, VaultError>((profile?, stats?, last?))
-            };
-            let (profile, stats, last) = self.admit(call, action, reads).await?;
-            let profile = profile.ok_or(VaultError::Internal("key without identity".into()))?;
-            self.record_success(call, action, None).await;
-            Ok(Whoami {
-                identity_id: identity.to_string(),
-                name: profile.name,
-                scopes: call.principal.scopes.clone(),
-                usage_count: stats.total,
-                last_used_at: last,
-                created_at: profile.created_at,
-            })
-        }
-        .await;
-        self.settle(call, action, None, result).await
+    pub(super) async fn whoami(&self, call: &Call) -> Result<Whoami, VaultError> {
+        let identity = &call.principal.identity;
+        let now = self.clock.now();
+        let reads = async {
+            let (profile, stats, last) = tokio::join!(
+                self.store.profile(identity),
+                self.store.stats(identity, self.retention_start(now), now),
+                self.store.last_activity(identity),
+            );
+            Ok::<_, VaultError>((profile?, stats?, last?))
+        };
+        let (profile, stats, last) = self.admit(call, reads).await?;
+        let profile = profile.ok_or(VaultError::Internal("key without identity".into()))?;
+        self.record_success(call, Action::IdentityWhoami, None)
+            .await;
+        Ok(Whoami {
+            identity_id: identity.to_string(),
+            name: profile.name,
+            scopes: call.principal.scopes.clone(),
+            usage_count: stats.total,
+            last_used_at: last,
+            created_at: profile.created_at,
+        })
     }
 
     /// One page of the caller's activity, newest first.
-    pub async fn activity(&self, call: &Call, query: &LogQuery) -> Result<LogPage, VaultError> {
-        let action = Action::LogsList;
-        let result = async {
-            let limit = query.limit.unwrap_or(DEFAULT_LOG_PAGE);
-            if !(1..=MAX_LOG_PAGE).contains(&limit) {
-                return Err(VaultError::BadInput(format!(
-                    "Query parameter `limit` must be between 1 and {MAX_LOG_PAGE}"
-                )));
-            }
-            let identity = &call.principal.identity;
-            let now = self.clock.now();
-            let window = (self.retention_start(now), now);
-            let page = async {
-                let page = self.store.entries(
-                    identity,
-                    &query.filter,
-                    limit,
-                    query.after.as_ref(),
-                    window,
-                );
-                Ok(page.await?)
-            };
-            let page = self.admit(call, action, page).await?;
-            self.record_success(call, action, None).await;
-            Ok(page)
+    pub(super) async fn activity(
+        &self,
+        call: &Call,
+        query: &LogQuery,
+    ) -> Result<LogPage, VaultError> {
+        let limit = query.limit.unwrap_or(DEFAULT_LOG_PAGE);
+        if !(1..=MAX_LOG_PAGE).contains(&limit) {
+            return Err(VaultError::BadInput(format!(
+                "Query parameter `limit` must be between 1 and {MAX_LOG_PAGE}"
+            )));
         }
-        .await;
-        self.settle(call, action, None, result).await
+        let identity = &call.principal.identity;
+        let now = self.clock.now();
+        let window = (self.retention_start(now), now);
+        let page = async {
+            let page =
+                self.store
+                    .entries(identity, &query.filter, limit, query.after.as_ref(), window);
+            Ok(page.await?)
+        };
+        let page = self.admit(call, page).await?;
+        self.record_success(call, Action::LogsList, None).await;
+        Ok(page)
     }
 
     /// Counts of the caller's retained activity.
-    pub async fn activity_stats(&self, call: &Call) -> Result<ActivityStats, VaultError> {
-        let action = Action::LogsStats;
-        let result = async {
-            let now = self.clock.now();
-            let identity = &call.principal.identity;
-            let stats = async {
-                Ok(self
-                    .store
-                    .stats(identity, self.retention_start(now), now)
-                    .await?)
-            };
-            let stats = self.admit(call, action, stats).await?;
-            self.record_success(call, action, None).await;
-            Ok(stats)
-        }
-        .await;
-        self.settle(call, action, None, result).await
+    pub(super) async fn activity_stats(&self, call: &Call) -> Result<ActivityStats, VaultError> {
+        let now = self.clock.now();
+        let identity = &call.principal.identity;
+        let stats = async {
+            Ok(self
+                .store
+                .stats(identity, self.retention_start(now), now)
+                .await?)
+        };
+        let stats = self.admit(call, stats).await?;
+        self.record_success(call, Action::LogsStats, None).await;
+        Ok(stats)
     }
 
     /// An MCP message no tool's use case recorded (initialize, tools/list, ping, a
     /// notification, an unknown tool, anything the transport refused): counted and recorded
     /// once, as `mcp_session`, with the HTTP status it was answered and the JSON-RPC error
     /// code if the answer was one. Past the rate limit, `RateLimited` (recorded as such).
-    pub async fn protocol_message(
+    pub(super) async fn protocol_message(
         &self,
         call: &Call,
         status: u16,
         rpc_error: Option<i64>,
     ) -> Result<(), VaultError> {
         let action = Action::McpSession;
-        let admitted = self.admit(call, action, async { Ok(()) }).await;
+        let admitted = self.admit(call, async { Ok(()) }).await;
         self.settle(call, action, None, admitted).await?;
         let refused = match status {
             400..=499 => Some("Malformed MCP request"),

@@ -1,20 +1,40 @@
-//! Admission: who is calling (authentication, scope) and whether they may call now (the
+//! Admission: who is calling (authentication), whether their key may ask for this at all
+//! (authorization: the one place scopes are checked), and whether they may call now (the
 //! per-identity rate limit).
 
 use super::{Vault, VaultError};
 use crate::auth::{ApiKey, AuthError, Principal};
 use crate::crypto::KeyProvider;
-use crate::domain::{Action, Caller, CredentialName, RateWindow};
+use crate::domain::{Action, Caller, RateWindow};
 use crate::store::VaultStore;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-/// An authenticated request: who, through which edge, and since when (for `durationMs`).
+/// An authenticated request: who, through which edge, since when (for `durationMs`), by
+/// when it must be answered, and whether its outcome has been recorded yet.
 #[derive(Clone, Debug)]
 pub struct Call {
     pub principal: Principal,
     pub caller: Caller,
     pub(super) started: Instant,
+    pub(super) deadline: Option<tokio::time::Instant>,
+    recorded: Arc<AtomicBool>,
+}
+
+impl Call {
+    pub(super) fn until(self, deadline: Option<tokio::time::Instant>) -> Self {
+        Self { deadline, ..self }
+    }
+
+    pub(super) fn mark_recorded(&self) {
+        self.recorded.store(true, Ordering::Release);
+    }
+
+    pub(super) fn was_recorded(&self) -> bool {
+        self.recorded.load(Ordering::Acquire)
+    }
 }
 
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
@@ -47,40 +67,34 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             principal,
             caller,
             started,
+            deadline: None,
+            recorded: Arc::default(),
         })
     }
 
-    /// Refuses a call outside the key's scopes before its input is read: a key that may not
+    /// Whether `principal` may ask for `action` at all: the scope it needs.
+    pub(super) fn permits(&self, principal: &Principal, action: Action) -> bool {
+        action
+            .scope()
+            .is_none_or(|scope| principal.scopes.contains(&scope))
+    }
+
+    /// Refuses a call its key may not make, or one from an identity this instance already
+    /// found over the rate limit this minute, before its input is read: a key that may not
     /// write gets 403 whatever its body holds, and no body is parsed for it.
-    pub async fn authorize(
-        &self,
-        call: &Call,
-        action: Action,
-        target: Option<&CredentialName>,
-    ) -> Result<(), VaultError> {
-        if let Some(scope) = action.scope()
-            && let Err(denied) = call.principal.require(scope)
+    pub(super) fn authorize(&self, call: &Call, action: Action) -> Result<(), VaultError> {
+        if !self.permits(&call.principal, action)
+            && let Some(scope) = action.scope()
         {
-            return Err(self.reject(call, action, target, denied.into()).await);
+            return Err(AuthError::MissingScope(scope).into());
         }
-        self.refuse_if_over_limit(call, action, target).await
-    }
-
-    /// Refuses at once (429, recorded like any refusal) an identity this instance found over
-    /// the rate limit this minute, before any of its input is read.
-    pub async fn refuse_if_over_limit(
-        &self,
-        call: &Call,
-        action: Action,
-        target: Option<&CredentialName>,
-    ) -> Result<(), VaultError> {
         match self.known_over_limit(call) {
+            Some(limited) => Err(limited),
             None => Ok(()),
-            Some(limited) => Err(self.reject(call, action, target, limited).await),
         }
     }
 
-    fn known_over_limit(&self, call: &Call) -> Option<VaultError> {
+    pub(super) fn known_over_limit(&self, call: &Call) -> Option<VaultError> {
         self.rate_limit?;
         let now = self.clock.now().unix_seconds();
         let window = RateWindow::containing(now);
@@ -91,18 +105,13 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             })
     }
 
-    /// Checks the scope `action` needs, then counts the request against the rate limit
-    /// while `first` (work that changes nothing: a read, or a fresh data key) runs, so the
-    /// count costs no round trip.
+    /// Counts the request against the rate limit while `first` (work that changes nothing:
+    /// a read, or a fresh data key) runs, so the count costs no round trip.
     pub(super) async fn admit<T>(
         &self,
         call: &Call,
-        action: Action,
         first: impl Future<Output = Result<T, VaultError>>,
     ) -> Result<T, VaultError> {
-        if let Some(scope) = action.scope() {
-            call.principal.require(scope)?;
-        }
         // Known over the limit: no count, and none of `first`'s work (a KMS data key).
         if let Some(limited) = self.known_over_limit(call) {
             return Err(limited);

@@ -2,6 +2,7 @@
 //! carries its entry in the same transaction; a failure writes the entry alone where the
 //! request had no write left to make.
 
+use super::entry::RECORD_MARGIN;
 use super::{Call, Vault, VaultError};
 use crate::auth::AuthError;
 use crate::crypto::KeyProvider;
@@ -47,7 +48,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
 
     /// Passes a use case's result through, recording a failure in the log. A refusal that
     /// came before the request was counted (scope, malformed input) is counted now, beside
-    /// the entry.
+    /// the entry. Past the call's deadline the entry gets [`RECORD_MARGIN`], then is given up.
     pub(super) async fn settle<T>(
         &self,
         call: &Call,
@@ -66,27 +67,21 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 | VaultError::BadInput(_)
                 | VaultError::TooLarge(_)
         );
-        if uncounted {
-            // The refusal stands whatever the count says.
-            let _ = tokio::join!(self.count(call), self.append(entry));
-        } else {
-            self.append(entry).await;
+        let record = async {
+            if uncounted {
+                // The refusal stands whatever the count says.
+                let _ = tokio::join!(self.count(call), self.append(entry));
+            } else {
+                self.append(entry).await;
+            }
+        };
+        match call.deadline {
+            Some(deadline) if deadline <= tokio::time::Instant::now() => {
+                let _ = tokio::time::timeout(RECORD_MARGIN, record).await;
+            }
+            _ => record.await,
         }
         Err(err)
-    }
-
-    /// Refuses a request the edge found malformed, recording it like any other outcome.
-    pub async fn reject(
-        &self,
-        call: &Call,
-        action: Action,
-        target: Option<&CredentialName>,
-        err: VaultError,
-    ) -> VaultError {
-        match self.settle::<()>(call, action, target, Err(err)).await {
-            Err(err) => err,
-            Ok(()) => VaultError::Internal("a rejection settled as a success".into()),
-        }
     }
 
     /// Writes an entry on its own. A lost entry of a request that changed nothing is

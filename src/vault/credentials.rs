@@ -85,18 +85,7 @@ pub struct Revealed {
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// Encrypts `data` under a fresh data key and replaces whatever had this name, whole,
     /// in one unconditional write that carries the activity entry.
-    pub async fn store(
-        &self,
-        call: &Call,
-        name: CredentialName,
-        credential: NewCredential,
-    ) -> Result<CredentialInfo, VaultError> {
-        let action = Action::VaultStore;
-        let result = self.store_sealed(call, &name, credential).await;
-        self.settle(call, action, Some(&name), result).await
-    }
-
-    async fn store_sealed(
+    pub(super) async fn store(
         &self,
         call: &Call,
         name: &CredentialName,
@@ -124,7 +113,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             )
             .await?)
         };
-        let envelope = self.admit(call, Action::VaultStore, sealed).await?;
+        let envelope = self.admit(call, sealed).await?;
         let record = CredentialRecord {
             identity: identity.clone(),
             info,
@@ -138,77 +127,73 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     }
 
     /// The credential with its data, TOTP seeds and backup codes masked; records the use.
-    pub async fn read(&self, call: &Call, name: &CredentialName) -> Result<Revealed, VaultError> {
+    pub(super) async fn read(
+        &self,
+        call: &Call,
+        name: &CredentialName,
+    ) -> Result<Revealed, VaultError> {
         let action = Action::VaultGet;
-        let result = async {
-            let (mut record, data) = self.open_live(call, action, name).await?;
-            record.info.last_used_at = Some(self.record_use(call, action, &record).await?);
-            let kind = record.info.kind;
-            Ok(Revealed {
-                has_totp: data.has_totp(kind),
-                data: data.masked(kind),
-                info: record.info,
-            })
-        }
-        .await;
-        self.settle(call, action, Some(name), result).await
+        let (mut record, data) = self.open_live(call, name).await?;
+        record.info.last_used_at = Some(self.record_use(call, action, &record).await?);
+        let kind = record.info.kind;
+        Ok(Revealed {
+            has_totp: data.has_totp(kind),
+            data: data.masked(kind),
+            info: record.info,
+        })
     }
 
     /// The caller's credentials, without data, in name order: all of them when no page was
     /// asked for (refused when they would not fit one answer), else one page.
-    pub async fn list(&self, call: &Call, query: &ListQuery) -> Result<CredentialPage, VaultError> {
-        let action = Action::VaultList;
-        let result = async {
-            let paged = query.limit.is_some() || query.after.is_some();
-            let limit = query.limit.unwrap_or(DEFAULT_LIST_PAGE);
-            if !(1..=MAX_LIST_PAGE).contains(&limit) {
-                return Err(VaultError::BadInput(format!(
-                    "`limit` must be a whole number from 1 to {MAX_LIST_PAGE}"
-                )));
-            }
-            let bound = ListBound {
-                // One more than the page, to tell whether the list goes on.
-                items: if paged { limit + 1 } else { usize::MAX },
-                bytes: LIST_PAGE_BYTES,
-            };
-            let after = query.after.as_ref().map(|cursor| &cursor.0);
-            let identity = &call.principal.identity;
-            let listing = async { Ok(self.store.list(identity, after, bound).await?) };
-            let listed = self.admit(call, action, listing).await?;
-            let page = CredentialPage::cut(listed, paged.then_some(limit))?;
-            self.record_success(call, action, None).await;
-            Ok(page)
+    pub(super) async fn list(
+        &self,
+        call: &Call,
+        query: &ListQuery,
+    ) -> Result<CredentialPage, VaultError> {
+        let paged = query.limit.is_some() || query.after.is_some();
+        let limit = query.limit.unwrap_or(DEFAULT_LIST_PAGE);
+        if !(1..=MAX_LIST_PAGE).contains(&limit) {
+            return Err(VaultError::BadInput(format!(
+                "`limit` must be a whole number from 1 to {MAX_LIST_PAGE}"
+            )));
         }
-        .await;
-        self.settle(call, action, None, result).await
+        let bound = ListBound {
+            // One more than the page, to tell whether the list goes on.
+            items: if paged { limit + 1 } else { usize::MAX },
+            bytes: LIST_PAGE_BYTES,
+        };
+        let after = query.after.as_ref().map(|cursor| &cursor.0);
+        let identity = &call.principal.identity;
+        let listing = async { Ok(self.store.list(identity, after, bound).await?) };
+        let listed = self.admit(call, listing).await?;
+        let page = CredentialPage::cut(listed, paged.then_some(limit))?;
+        self.record_success(call, Action::VaultList, None).await;
+        Ok(page)
     }
 
     /// Deletes the credential that has this name now, with its entry in the same write.
-    pub async fn delete(&self, call: &Call, name: &CredentialName) -> Result<(), VaultError> {
+    pub(super) async fn delete(
+        &self,
+        call: &Call,
+        name: &CredentialName,
+    ) -> Result<(), VaultError> {
         let action = Action::VaultDelete;
-        let result = async {
-            let identity = &call.principal.identity;
-            let mut found = self
-                .admit(call, action, async {
-                    Ok(self.store.get(identity, name).await?)
-                })
-                .await?;
-            for _ in 0..MAX_DELETE_ATTEMPTS {
-                let record = found.ok_or(VaultError::NotFound)?;
-                let id = &record.info.credential_id;
-                let entry = self
-                    .entry(call, action, Some(name), 204, None)
-                    .with_credential_id(id);
-                if self.store.delete(identity, name, id, &entry).await? {
-                    return Ok(());
-                }
-                // Replaced or deleted since the read: look again.
-                found = self.store.get(identity, name).await?;
+        let identity = &call.principal.identity;
+        let read = async { Ok(self.store.get(identity, name).await?) };
+        let mut found = self.admit(call, read).await?;
+        for _ in 0..MAX_DELETE_ATTEMPTS {
+            let record = found.ok_or(VaultError::NotFound)?;
+            let id = &record.info.credential_id;
+            let entry = self
+                .entry(call, action, Some(name), 204, None)
+                .with_credential_id(id);
+            if self.store.delete(identity, name, id, &entry).await? {
+                return Ok(());
             }
-            Err(VaultError::Contended)
+            // Replaced or deleted since the read: look again.
+            found = self.store.get(identity, name).await?;
         }
-        .await;
-        self.settle(call, action, Some(name), result).await
+        Err(VaultError::Contended)
     }
 
     /// Reads and decrypts a credential that exists and has not expired, counting the
@@ -216,15 +201,11 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     pub(super) async fn open_live(
         &self,
         call: &Call,
-        action: Action,
         name: &CredentialName,
     ) -> Result<(CredentialRecord, SecretData), VaultError> {
         let identity = &call.principal.identity;
         let read = async { Ok(self.store.get(identity, name).await?) };
-        let record = self
-            .admit(call, action, read)
-            .await?
-            .ok_or(VaultError::NotFound)?;
+        let record = self.admit(call, read).await?.ok_or(VaultError::NotFound)?;
         self.open(call, name, record).await
     }
 

@@ -1,7 +1,57 @@
+//! How a request fails: the use cases' error, the kind of failure it is, and the one table
+//! from kind to the contract's status and code that every edge renders from (the JSON
+//! envelope, an MCP tool error, an HTML page).
+
 use super::totp::MAX_BACKUP_ATTEMPTS;
 use crate::auth::AuthError;
 use crate::crypto::{OpenError, SealError};
 use crate::dependency::DependencyError;
+use crate::domain::BodyError;
+
+/// The kinds of failure the contract tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    NotAcceptable,
+    Gone,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Internal,
+    Unavailable,
+}
+
+impl ErrorKind {
+    /// The HTTP status and the `error` code of the contract's envelope.
+    pub const fn status_and_code(self) -> (u16, &'static str) {
+        match self {
+            Self::BadRequest => (400, "bad_request"),
+            Self::Unauthorized => (401, "unauthorized"),
+            Self::Forbidden => (403, "forbidden"),
+            Self::NotFound => (404, "not_found"),
+            Self::MethodNotAllowed => (405, "method_not_allowed"),
+            Self::NotAcceptable => (406, "not_acceptable"),
+            Self::Gone => (410, "expired"),
+            Self::PayloadTooLarge => (413, "payload_too_large"),
+            Self::UnsupportedMediaType => (415, "unsupported_media_type"),
+            Self::RateLimited => (429, "rate_limited"),
+            Self::Internal => (500, "internal_error"),
+            Self::Unavailable => (503, "service_unavailable"),
+        }
+    }
+
+    pub const fn status(self) -> u16 {
+        self.status_and_code().0
+    }
+
+    pub const fn code(self) -> &'static str {
+        self.status_and_code().1
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -17,9 +67,10 @@ pub enum VaultError {
     NotFound,
     #[error("Credential has expired")]
     Expired,
-    /// A request the credential cannot serve; the text is for the caller.
+    /// A well-formed request the credential cannot serve (no TOTP seed, no backup code
+    /// left): the contract's 400, with a text for the caller.
     #[error("{0}")]
-    Unprocessable(String),
+    Unsuitable(String),
     /// Too large to store: the text is for the caller.
     #[error("{0}")]
     TooLarge(String),
@@ -37,37 +88,63 @@ pub enum VaultError {
 }
 
 impl VaultError {
-    /// The HTTP status the contract gives this error; the log records it for every edge.
-    pub fn status(&self) -> u16 {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Auth(AuthError::MissingScope(_)) => 403,
-            Self::Auth(_) => 401,
-            Self::RateLimited { .. } => 429,
-            Self::BadInput(_) | Self::Unprocessable(_) => 400,
-            Self::NotFound => 404,
-            Self::Expired => 410,
-            Self::TooLarge(_) => 413,
-            Self::Dependency(DependencyError::Unavailable { .. }) | Self::Contended => 503,
+            Self::Auth(AuthError::MissingScope(_)) => ErrorKind::Forbidden,
+            Self::Auth(_) => ErrorKind::Unauthorized,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::BadInput(_) | Self::Unsuitable(_) => ErrorKind::BadRequest,
+            Self::NotFound => ErrorKind::NotFound,
+            Self::Expired => ErrorKind::Gone,
+            Self::TooLarge(_) => ErrorKind::PayloadTooLarge,
+            Self::Dependency(DependencyError::Unavailable { .. }) | Self::Contended => {
+                ErrorKind::Unavailable
+            }
             Self::Dependency(DependencyError::Failed { .. })
             | Self::Integrity(_)
-            | Self::Internal(_) => 500,
+            | Self::Internal(_) => ErrorKind::Internal,
         }
+    }
+
+    /// The HTTP status the contract gives this error; the log records it for every edge.
+    pub fn status(&self) -> u16 {
+        self.kind().status()
     }
 
     /// What a caller may read of it: the message, except for faults, whose text is internal.
     pub fn public_message(&self) -> String {
-        match self.status() {
-            500 => "Internal error".to_owned(),
-            503 => UNAVAILABLE_MESSAGE.to_owned(),
+        match self.kind() {
+            ErrorKind::Internal => "Internal error".to_owned(),
+            ErrorKind::Unavailable => UNAVAILABLE_MESSAGE.to_owned(),
             _ => self.to_string(),
+        }
+    }
+
+    /// Seconds the caller should wait before trying again (`Retry-After`), if it should.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            _ if self.kind() == ErrorKind::Unavailable => Some(RETRY_AFTER_SECONDS),
+            _ => None,
         }
     }
 }
 
-/// The 503 message: honest that a change may or may not have happened is not needed here,
-/// since every write commits whole or not at all and a retry is safe.
+/// How long a client should wait after a 503, in seconds.
+pub const RETRY_AFTER_SECONDS: u64 = 1;
+
+/// The 503 message: every write commits whole or not at all, so a retry is always safe.
 pub const UNAVAILABLE_MESSAGE: &str =
     "A dependency is unavailable or the request ran out of time; retry later.";
+
+impl From<BodyError> for VaultError {
+    fn from(err: BodyError) -> Self {
+        match err {
+            BodyError::Invalid(message) => Self::BadInput(message),
+            BodyError::TooLarge(message) => Self::TooLarge(message),
+        }
+    }
+}
 
 impl From<SealError> for VaultError {
     fn from(err: SealError) -> Self {
@@ -84,5 +161,40 @@ impl From<OpenError> for VaultError {
             OpenError::Dependency(err) => Self::Dependency(err),
             OpenError::Integrity(why) => Self::Integrity(why),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_the_contracts_status_and_code() {
+        let cases: [(VaultError, u16, &str); 8] = [
+            (AuthError::UnknownKey.into(), 401, "unauthorized"),
+            (
+                AuthError::MissingScope(crate::domain::Scope::VaultRead).into(),
+                403,
+                "forbidden",
+            ),
+            (VaultError::Unsuitable("x".into()), 400, "bad_request"),
+            (VaultError::Expired, 410, "expired"),
+            (VaultError::TooLarge("x".into()), 413, "payload_too_large"),
+            (
+                VaultError::RateLimited { retry_after: 3 },
+                429,
+                "rate_limited",
+            ),
+            (VaultError::Contended, 503, "service_unavailable"),
+            (VaultError::Integrity("x"), 500, "internal_error"),
+        ];
+        for (err, status, code) in cases {
+            assert_eq!((err.status(), err.kind().code()), (status, code), "{err:?}");
+        }
+        assert_eq!(VaultError::Contended.retry_after(), Some(1));
+        assert_eq!(
+            VaultError::Integrity("x").public_message(),
+            "Internal error"
+        );
     }
 }

@@ -1,14 +1,19 @@
 //! The use cases, free of HTTP and of AWS: who is calling, and what the vault does for them.
-//! Each one records its outcome in the activity log; see `audit` for how the entry rides
-//! with the write the request makes anyway.
+//! Every edge comes in through `entry` (one typed [`Request`] in, one [`Answer`] out), which
+//! authorizes in `admission` and records each outcome once; see `audit` for how the entry
+//! rides with the write the request makes anyway. `identities` manages identities and keys
+//! for operators.
 
 mod activity;
 mod admission;
 mod audit;
 mod credentials;
+mod entry;
 mod error;
+mod identities;
 mod over_limit;
 mod principal_cache;
+mod request;
 mod totp;
 
 pub use activity::{LogQuery, MAX_LOG_PAGE, Whoami};
@@ -16,7 +21,10 @@ pub use admission::Call;
 pub use credentials::{
     CredentialPage, DEFAULT_LIST_PAGE, LIST_PAGE_BYTES, ListQuery, MAX_LIST_PAGE, Revealed,
 };
-pub use error::{UNAVAILABLE_MESSAGE, VaultError};
+pub use entry::{Handled, RECORD_MARGIN, Session, SessionEnd};
+pub use error::{ErrorKind, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, VaultError};
+pub use identities::{Identities, NewIdentity, parse_scopes};
+pub use request::{Answer, Input, Intent, Request};
 pub use totp::{BackupAnswer, MAX_BACKUP_ATTEMPTS, TotpAnswer};
 
 use crate::clock::{Clock, SystemClock};

@@ -3,8 +3,7 @@
 //! their input (an MCP message included). Per instance: other instances still count for
 //! themselves, and the stored counter stays the authority.
 
-use crate::auth::IdentityId;
-use crate::domain::RateWindow;
+use crate::domain::{IdentityId, RateWindow};
 use std::collections::HashMap;
 use std::sync::Mutex;
 

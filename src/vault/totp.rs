@@ -49,42 +49,31 @@ impl std::fmt::Debug for BackupAnswer {
 
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// The current RFC 6238 code of the credential's seed; records the use.
-    pub async fn totp(&self, call: &Call, name: &CredentialName) -> Result<TotpAnswer, VaultError> {
-        let action = Action::VaultTotp;
-        let result = async {
-            let (record, data) = self.open_live(call, action, name).await?;
-            let secret = data.totp_secret(record.info.kind).ok_or_else(|| {
-                VaultError::Unprocessable("No TOTP secret found on this credential".into())
-            })?;
-            let algorithm =
-                totp_algorithm(record.info.metadata.as_ref()).map_err(VaultError::Unprocessable)?;
-            let now = self.clock.now().unix_seconds();
-            let answer = TotpAnswer {
-                code: totp_code(&secret, algorithm, TOTP_DIGITS, now),
-                remaining: totp_remaining(now),
-                backup_codes_remaining: data.backup_codes_remaining(),
-            };
-            self.record_use(call, action, &record).await?;
-            Ok(answer)
-        }
-        .await;
-        self.settle(call, action, Some(name), result).await
+    pub(super) async fn totp(
+        &self,
+        call: &Call,
+        name: &CredentialName,
+    ) -> Result<TotpAnswer, VaultError> {
+        let (record, data) = self.open_live(call, name).await?;
+        let secret = data.totp_secret(record.info.kind).ok_or_else(|| {
+            VaultError::Unsuitable("No TOTP secret found on this credential".into())
+        })?;
+        let algorithm =
+            totp_algorithm(record.info.metadata.as_ref()).map_err(VaultError::Unsuitable)?;
+        let now = self.clock.now().unix_seconds();
+        let answer = TotpAnswer {
+            code: totp_code(&secret, algorithm, TOTP_DIGITS, now),
+            remaining: totp_remaining(now),
+            backup_codes_remaining: data.backup_codes_remaining(),
+        };
+        self.record_use(call, Action::VaultTotp, &record).await?;
+        Ok(answer)
     }
 
     /// Moves the first unused backup code to the used ones and returns it. The write is
     /// conditional on the item being unchanged since it was read, so two callers never get
     /// the same code; a loser re-reads and tries the next.
-    pub async fn use_backup_code(
-        &self,
-        call: &Call,
-        name: &CredentialName,
-    ) -> Result<BackupAnswer, VaultError> {
-        let action = Action::VaultTotpUseBackup;
-        let result = self.spend_backup_code(call, name).await;
-        self.settle(call, action, Some(name), result).await
-    }
-
-    async fn spend_backup_code(
+    pub(super) async fn use_backup_code(
         &self,
         call: &Call,
         name: &CredentialName,
@@ -92,7 +81,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let action = Action::VaultTotpUseBackup;
         let identity = &call.principal.identity;
         let read = async { Ok(self.store.get(identity, name).await?) };
-        let mut found = self.admit(call, action, read).await?;
+        let mut found = self.admit(call, read).await?;
         // One data key for every attempt (same identity and name, so the same context):
         // contention costs DynamoDB rounds, never a KMS call per round.
         let mut data_key = None;
@@ -101,7 +90,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 .open(call, name, found.ok_or(VaultError::NotFound)?)
                 .await?;
             let (code, data, remaining) = data.with_backup_code_used().ok_or_else(|| {
-                VaultError::Unprocessable("No backup codes remaining on this credential".into())
+                VaultError::Unsuitable("No backup codes remaining on this credential".into())
             })?;
             let now = self.clock.now();
             let expected = record.envelope.nonce;

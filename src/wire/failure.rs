@@ -1,18 +1,15 @@
-use crate::auth::AuthError;
-use crate::domain::{BodyError, InvalidName};
-use crate::vault::VaultError;
-use lambda_http::http::{Method, StatusCode};
+//! A refusal as every edge renders it: its kind (status and code from the one table in
+//! `crate::vault::ErrorKind`), the message a caller may read, and what only the log sees.
 
-/// How long a client should wait after a 503, in seconds.
-pub const RETRY_AFTER_SECONDS: u64 = 1;
+use super::views::ErrorView;
+use crate::vault::{ErrorKind, VaultError};
+use lambda_http::http::Method;
 
-/// An error as the contract shapes it: `{ "error", "message", "status" }`, plus what the log
-/// needs and the caller must not see.
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+pub struct Failure {
+    pub kind: ErrorKind,
     pub message: String,
+    /// The methods a path takes, for a 405's `Allow`.
     pub allow: Option<&'static [Method]>,
     /// Seconds for `Retry-After` (429 and 503).
     pub retry_after: Option<u64>,
@@ -20,11 +17,10 @@ pub struct ApiError {
     pub detail: Option<String>,
 }
 
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+impl Failure {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
-            status,
-            code,
+            kind,
             message: message.into(),
             allow: None,
             retry_after: None,
@@ -32,107 +28,50 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-
+    /// An unknown route.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found")
-    }
-
-    pub fn credential_not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Credential not found")
+        Self::new(ErrorKind::NotFound, "Not found")
     }
 
     pub fn method_not_allowed(allowed: &'static [Method]) -> Self {
-        let mut err = Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Method not allowed on this path",
-        );
-        err.allow = Some(allowed);
-        err
+        Self {
+            allow: Some(allowed),
+            ..Self::new(
+                ErrorKind::MethodNotAllowed,
+                "Method not allowed on this path",
+            )
+        }
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
-    }
-
-    pub fn payload_too_large(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
-    }
-
-    pub fn unavailable(detail: String) -> Self {
-        let mut err = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
-            crate::vault::UNAVAILABLE_MESSAGE,
-        );
-        err.retry_after = Some(RETRY_AFTER_SECONDS);
-        err.detail = Some(detail);
-        err
-    }
-
+    /// A fault of ours: the caller reads only that it happened.
     pub fn internal(detail: String) -> Self {
-        let mut err = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Internal error",
-        );
-        err.detail = Some(detail);
-        err
+        Self {
+            detail: Some(detail),
+            ..Self::new(ErrorKind::Internal, "Internal error")
+        }
     }
-}
 
-impl From<AuthError> for ApiError {
-    fn from(err: AuthError) -> Self {
-        match err {
-            AuthError::MissingScope(_) => {
-                Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string())
-            }
-            _ => Self::new(StatusCode::UNAUTHORIZED, "unauthorized", err.to_string()),
+    /// The contract's envelope of this refusal.
+    pub fn envelope(&self) -> ErrorView<'_> {
+        ErrorView {
+            error: self.kind.code(),
+            message: &self.message,
+            status: self.kind.status(),
         }
     }
 }
 
-impl From<BodyError> for ApiError {
-    fn from(err: BodyError) -> Self {
-        match err {
-            BodyError::Invalid(message) => Self::bad_request(message),
-            BodyError::TooLarge(message) => Self::payload_too_large(message),
-        }
-    }
-}
-
-impl From<InvalidName> for ApiError {
-    fn from(err: InvalidName) -> Self {
-        Self::bad_request(err.to_string())
-    }
-}
-
-impl From<VaultError> for ApiError {
+impl From<VaultError> for Failure {
     fn from(err: VaultError) -> Self {
-        use crate::dependency::DependencyError::*;
-        match err {
-            VaultError::Auth(auth) => auth.into(),
-            VaultError::RateLimited { retry_after } => {
-                let mut limited = Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    err.to_string(),
-                );
-                limited.retry_after = Some(retry_after);
-                limited
-            }
-            VaultError::NotFound => Self::credential_not_found(),
-            VaultError::BadInput(message) => Self::bad_request(message),
-            VaultError::TooLarge(message) => Self::payload_too_large(message),
-            VaultError::Expired => Self::new(StatusCode::GONE, "expired", err.to_string()),
-            VaultError::Unprocessable(message) => Self::bad_request(message),
-            VaultError::Dependency(dep @ Unavailable { .. }) => Self::unavailable(dep.to_string()),
-            VaultError::Contended => Self::unavailable(err.to_string()),
-            VaultError::Dependency(dep @ Failed { .. }) => Self::internal(dep.to_string()),
-            VaultError::Integrity(_) | VaultError::Internal(_) => Self::internal(err.to_string()),
+        let kind = err.kind();
+        let detail =
+            matches!(kind, ErrorKind::Internal | ErrorKind::Unavailable).then(|| err.to_string());
+        Self {
+            kind,
+            message: err.public_message(),
+            allow: None,
+            retry_after: err.retry_after(),
+            detail,
         }
     }
 }

@@ -106,8 +106,13 @@ fn literal(text: &str, style: u8) -> String {
     }
 }
 
+/// Any characters, control characters included, in either escape style.
 pub fn string() -> impl Strategy<Value = String> {
-    (any::<String>(), 0u8..2).prop_map(|(text, style)| literal(&text, style))
+    let text = prop_oneof![
+        any::<String>(),
+        prop::collection::vec(any::<char>(), 0..24).prop_map(String::from_iter),
+    ];
+    (text, 0u8..2).prop_map(|(text, style)| literal(&text, style))
 }
 
 /// Any value, nested up to six levels here (see [`deep`] for more).
@@ -162,7 +167,13 @@ pub fn exact_body() -> impl Strategy<Value = (CredentialType, Json, Option<Json>
         .collect();
     let data = members(prop_oneof![4 => value(), 1 => deep()]);
     let metadata = prop::option::of(members(value()).prop_map(Json::Object));
-    let space = prop_oneof![Just(""), Just(" "), Just("\n  "), Just("\t")];
+    let space = prop_oneof![
+        Just(""),
+        Just(" "),
+        Just("\n  "),
+        Just("\t"),
+        Just("\r\n \t")
+    ];
     (prop::sample::select(kinds), data, metadata, space).prop_filter_map(
         "no member left",
         |(kind, members, metadata, space)| {

@@ -156,21 +156,59 @@ async fn numbers_and_escapes_read_back_as_they_were_written() {
 }
 
 #[tokio::test]
-async fn a_member_named_twice_is_refused() {
+async fn a_member_named_twice_anywhere_is_refused() {
     let vault = memory_vault();
     for body in [
         r#"{"type":"CUSTOM","data":{"a":1,"a":2}}"#,
+        r#"{"type":"CUSTOM","data":{"a":1,"\u0061":2}}"#,
+        r#"{"type":"CUSTOM","data":{"o":[{"k":"x","k":"y"}]}}"#,
         r#"{"type":"CUSTOM","data":{"a":1},"metadata":{"m":1,"m":1}}"#,
+        r#"{"type":"CUSTOM","data":{"a":1},"data":{"b":2}}"#,
     ] {
         let request = api_event("PUT", "/v0/vault/twice", Some(WRITE_KEY), Some(body));
         let answer = writer(&vault).send(request).await;
         assert_envelope(&answer, 400, "bad_request");
-        assert!(
-            answer.json["message"]
-                .as_str()
-                .unwrap()
-                .contains("names a member twice")
-        );
+        let message = answer.json["message"].as_str().unwrap();
+        assert!(message.contains("twice"), "{body}: {message}");
     }
     assert!(vault.store_port().is_empty());
+}
+
+#[tokio::test]
+async fn members_named_with_escapes_are_masked_like_the_plain_names() {
+    let vault = memory_vault();
+    let body = r#"{"type":"LOGIN","data":{"password":"p","\u0074otp":"JBSWY3DPEHPK3PXP","backup\u0043odes":["c-1"]}}"#;
+    let request = api_event("PUT", "/v0/vault/escaped", Some(WRITE_KEY), Some(body));
+    assert_eq!(writer(&vault).send(request).await.status, 200);
+    let read = writer(&vault)
+        .request("GET", "/v0/vault/escaped", None)
+        .await;
+    assert!(
+        !read.text.contains("JBSWY3DPEHPK3PXP") && !read.text.contains("c-1"),
+        "{}",
+        read.text
+    );
+    assert_eq!(read.json["hasTOTP"], true);
+    let code = writer(&vault)
+        .request("POST", "/v0/vault/escaped/totp/backup", None)
+        .await;
+    assert_eq!(code.json["code"], "c-1");
+}
+
+#[tokio::test]
+async fn an_mcp_answer_carries_the_exact_text_beside_its_structured_copy() {
+    // GIVEN numbers no double holds exactly, stored over REST
+    let vault = memory_vault();
+    let data = r#"{"big":123456789012345678901234567890,"p":1.50,"e":"\u00e9"}"#;
+    let body = format!(r#"{{"type":"CUSTOM","data":{data}}}"#);
+    let request = api_event("PUT", "/v0/vault/exact", Some(WRITE_KEY), Some(&body));
+    assert_eq!(writer(&vault).send(request).await.status, 200);
+    // WHEN an MCP client reads it
+    let result = writer(&vault)
+        .call_tool("vault_get", json!({"name": "exact"}))
+        .await;
+    // THEN the text block holds the data as written; the structured copy is its parse
+    let text = result["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains(data), "{text}");
+    assert_eq!(result["structuredContent"]["data"]["p"], 1.5);
 }

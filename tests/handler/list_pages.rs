@@ -61,18 +61,30 @@ async fn pages_walk_the_list_in_name_order_and_a_bare_call_gets_it_whole() {
 
 #[tokio::test]
 async fn at_the_byte_boundary_a_bare_call_is_refused_and_recorded_and_pages_still_work() {
-    // GIVEN credentials with the largest metadata: as many as one answer holds, then one more
-    let big = json!({"m": "x".repeat(MAX_METADATA_BYTES - 8)});
-    let fitting = LIST_PAGE_BYTES / (MAX_METADATA_BYTES + 256 + 3);
+    // GIVEN sixteen credentials whose listed sizes (256 + name + metadata text) add up to the
+    // answer's budget exactly
+    const FITTING: usize = 16;
+    let metadata_text = LIST_PAGE_BYTES / FITTING - 256 - "c00".len();
+    let big = json!({"m": "x".repeat(metadata_text - r#"{"m":""}"#.len())});
+    assert_eq!(big.to_string().len(), metadata_text);
+    assert!(metadata_text <= MAX_METADATA_BYTES);
     let vault = memory_vault();
-    store_many(&vault, fitting, &big).await;
+    store_many(&vault, FITTING, &big).await;
     let client = writer(&vault);
     let whole = client.request("GET", "/v0/vault", None).await;
-    assert_eq!(whole.status, 200);
-    assert_eq!(whole.json["count"], fitting);
-    assert!(whole.text.len() < 2 * LIST_PAGE_BYTES);
+    assert_eq!(whole.status, 200, "exactly the budget fits");
+    assert_eq!(whole.json["count"], FITTING);
+    assert!(
+        whole.text.len() < LIST_PAGE_BYTES,
+        "the estimate covers the answer"
+    );
 
-    store_many(&vault, fitting + 1, &big).await;
+    // WHEN one more, however small, is stored
+    let small = json!({"type": "CUSTOM", "data": {"k": 1}});
+    assert_eq!(
+        client.put(&format!("c{FITTING:02}"), &small).await.status,
+        200
+    );
     let refused = client.request("GET", "/v0/vault", None).await;
     assert_envelope(&refused, 400, "bad_request");
     assert!(
@@ -88,12 +100,12 @@ async fn at_the_byte_boundary_a_bare_call_is_refused_and_recorded_and_pages_stil
     );
 
     let first = client.request("GET", "/v0/vault?limit=1000", None).await;
-    assert_eq!(first.json["count"], fitting, "cut by bytes, not by limit");
+    assert_eq!(first.json["count"], FITTING, "cut by bytes, not by limit");
     let token = first.json["nextPageToken"].as_str().unwrap();
     let rest = client
         .request("GET", &format!("/v0/vault?pageToken={token}"), None)
         .await;
-    assert_eq!(names(&rest.json), [format!("c{fitting:02}")]);
+    assert_eq!(names(&rest.json), [format!("c{FITTING:02}")]);
     assert!(rest.json["nextPageToken"].is_null());
 }
 

@@ -4,6 +4,7 @@
 
 mod activity;
 mod backup_scope;
+mod conformance;
 mod deadline;
 mod exactness;
 mod faults;

@@ -4,8 +4,9 @@
 use crate::stack::{Item, Stack};
 use aws_sdk_dynamodb::types::AttributeValue;
 use credvault::admin;
-use credvault::auth::{ApiKey, Scope};
+use credvault::auth::ApiKey;
 use credvault::domain::CredentialName;
+use credvault::domain::Scope;
 use credvault::store::TableLayout;
 use credvault::testing::*;
 use serde_json::json;
@@ -50,11 +51,7 @@ async fn widened_scopes_are_refused() {
 #[tokio::test]
 async fn a_revoked_key_stays_revoked_when_its_mark_is_deleted() {
     let stack = Stack::start().await;
-    assert!(
-        admin::revoke_identity(&stack.store, &stack.identity)
-            .await
-            .unwrap()
-    );
+    assert!(stack.identities().revoke(&stack.identity).await.unwrap());
     let key = TableLayout::api_key_key(&stack.write_key.hash());
     let mut item = stack.item(key).await.expect("the item");
     assert!(!item.contains_key("mac"), "revocation drops the tag");
@@ -70,12 +67,12 @@ async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
         .writer()
         .put("stripe", &json!({"type": "API_KEY", "data": {"key": "k"}}))
         .await;
-    let second = admin::add_key(&stack.store, &stack.mac, &stack.identity, &Scope::ALL, None)
+    let (second, _) = stack
+        .identities()
+        .add_key(&stack.identity, &Scope::ALL, None)
         .await
         .unwrap();
-    let keys = admin::list_keys(&stack.store, &stack.identity)
-        .await
-        .unwrap();
+    let keys = stack.identities().keys(&stack.identity).await.unwrap();
     assert_eq!(keys.len(), 2);
     let first_id = keys
         .iter()
@@ -84,7 +81,9 @@ async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
         .key_id
         .clone();
     assert!(
-        admin::revoke_key(&stack.store, &stack.identity, &first_id)
+        stack
+            .identities()
+            .revoke_key(&stack.identity, &first_id)
             .await
             .unwrap()
     );
@@ -94,13 +93,11 @@ async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
         .await;
     assert_eq!(answer.status, 200, "the credentials stay: {}", answer.text);
     // A revoked identity gets no new key.
+    assert!(stack.identities().revoke(&stack.identity).await.unwrap());
     assert!(
-        admin::revoke_identity(&stack.store, &stack.identity)
-            .await
-            .unwrap()
-    );
-    assert!(
-        admin::add_key(&stack.store, &stack.mac, &stack.identity, &Scope::ALL, None)
+        stack
+            .identities()
+            .add_key(&stack.identity, &Scope::ALL, None)
             .await
             .is_err()
     );
@@ -186,7 +183,8 @@ async fn an_older_mac_secret_put_back_does_not_unwrap_under_the_current_generati
     // GIVEN generation 2 in force, and a table writer who saved generation 1's wrapped secret
     let stack = Stack::start().await;
     let keys = credvault::crypto::KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS);
-    admin::ensure_key_mac_secret(&stack.store, &keys, 2)
+    let now = credvault::domain::Timestamp::now();
+    admin::ensure_key_mac_secret(&stack.store, &keys, 2, now)
         .await
         .unwrap();
     let old = stack
@@ -201,6 +199,6 @@ async fn an_older_mac_secret_put_back_does_not_unwrap_under_the_current_generati
     );
     stack.put_raw(replayed).await;
     // THEN the next cold start cannot unwrap it: it fails closed instead of trusting old keys
-    let loaded = admin::load_key_mac(&stack.store, &keys, crate::stack::KMS_ALIAS, 2).await;
+    let loaded = credvault::startup::unwrap_key_mac(&stack.store, &keys, 2).await;
     assert!(loaded.is_err());
 }

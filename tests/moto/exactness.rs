@@ -90,4 +90,21 @@ async fn pages_walk_the_table_in_name_order() {
     // THEN every one comes once, in order, and none of the other identity's
     let want: Vec<String> = (0..7).map(|i| format!("p{i}")).collect();
     assert_eq!(seen, want);
+    // A page may start after a name that is not (or no longer) there.
+    let gone = credvault::domain::CredentialName::parse("p3a").unwrap();
+    let token = credvault::domain::ListCursor(gone).to_token();
+    let page = client
+        .request(
+            "GET",
+            &format!("/v0/vault?limit=10&pageToken={token}"),
+            None,
+        )
+        .await;
+    let after: Vec<&str> = page.json["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(after, ["p4", "p5", "p6"]);
 }

@@ -4,6 +4,7 @@
 mod activity;
 mod attacks;
 mod capacity;
+mod conformance;
 mod exactness;
 mod round_trips;
 mod stack;

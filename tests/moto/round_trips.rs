@@ -186,14 +186,16 @@ async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_i
 #[tokio::test]
 async fn a_warm_read_skips_the_key_lookup_and_kms_and_a_warm_store_is_two_in_sequence() {
     let stack = Stack::start().await;
-    let keys = credvault::crypto::CachingKeyProvider::new(
-        KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS),
-        std::time::Duration::from_secs(300),
-        1000,
-    );
-    let vault = Vault::new(stack.store.clone(), keys)
-        .with_rate_limit(Some(1000))
-        .with_principal_cache(std::time::Duration::from_secs(30));
+    // The function as deployed: its caches on (their defaults), and a rate limit.
+    let config = crate::stack::config(&[
+        ("RATE_LIMIT_PER_MINUTE", "1000"),
+        ("PRINCIPAL_CACHE_SECONDS", "30"),
+        ("DATA_KEY_CACHE_SECONDS", "300"),
+    ]);
+    let vault = credvault::startup::build(&config, stack.clients())
+        .await
+        .unwrap()
+        .vault;
     let writer = TestClient::new(&vault).with_key(stack.write_key.expose());
     let login = json!({"type": "LOGIN", "data": {"password": "p"}});
     assert_eq!(writer.put("polled", &login).await.status, 200);

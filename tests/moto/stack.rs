@@ -5,13 +5,17 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::config::Credentials;
 use credvault::admin;
-use credvault::auth::{ApiKey, IdentityId, KeyMac, Scope};
-use credvault::crypto::KmsKeyProvider;
+use credvault::auth::{ApiKey, KeyMac};
+use credvault::clock::{Clock, SystemClock};
+use credvault::config::Config;
+use credvault::crypto::{CachingKeyProvider, KmsKeyProvider};
+use credvault::domain::{IdentityId, Scope};
+use credvault::startup::{self, AwsClients, FunctionVault};
 use credvault::store::DynamoStore;
 use credvault::testing::{AwsCalls, TestClient};
+use credvault::vault::{Identities, NewIdentity};
 
 pub type Item = std::collections::HashMap<String, AttributeValue>;
-use credvault::vault::Vault;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -99,7 +103,9 @@ pub struct Stack {
     pub aws: SdkConfig,
     pub store: DynamoStore,
     pub kms: aws_sdk_kms::Client,
-    pub vault: Vault<DynamoStore, KmsKeyProvider>,
+    /// The function's vault, wired by `startup::build` with the rate limit and the caches
+    /// off (tests that need them build their own).
+    pub vault: FunctionVault,
     pub identity: IdentityId,
     pub write_key: ApiKey,
     pub read_key: ApiKey,
@@ -109,15 +115,41 @@ pub struct Stack {
     pub mac: Arc<KeyMac>,
 }
 
+/// The function's configuration against this stack: `vars` over the defaults, with the rate
+/// limit and the caches off unless `vars` turns them on.
+pub fn config(vars: &[(&str, &str)]) -> Config {
+    let mut all = vec![
+        ("TABLE_NAME", TABLE),
+        ("KMS_KEY_ID", KMS_ALIAS),
+        ("RATE_LIMIT_PER_MINUTE", "0"),
+        ("PRINCIPAL_CACHE_SECONDS", "0"),
+        ("DATA_KEY_CACHE_SECONDS", "0"),
+    ];
+    all.extend_from_slice(vars);
+    Config::from_lookup(|name| {
+        all.iter()
+            .rev()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .expect("a valid configuration")
+}
+
 impl Stack {
+    /// On the heap: a debug build's wiring future is large, and test threads' stacks small.
     pub async fn start() -> Self {
+        Box::pin(Self::wire()).await
+    }
+
+    async fn wire() -> Self {
         let moto = Moto::start();
         let aws = moto.sdk_config().await;
         let calls = AwsCalls::default();
         let dynamodb = aws_sdk_dynamodb::config::Builder::from(&aws)
             .interceptor(calls.clone())
             .build();
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb), TABLE);
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(dynamodb);
+        let store = DynamoStore::new(dynamodb.clone(), TABLE);
         admin::ensure_table(&store).await.expect("table");
         let kms = aws_sdk_kms::config::Builder::from(&aws)
             .interceptor(calls.clone())
@@ -127,22 +159,32 @@ impl Stack {
             .await
             .expect("kms key");
         let keys = KmsKeyProvider::new(kms.clone(), KMS_ALIAS);
-        admin::ensure_key_mac_secret(&store, &keys, 1)
+        admin::ensure_key_mac_secret(&store, &keys, 1, SystemClock.now())
             .await
             .expect("key-MAC secret");
         let mac = Arc::new(
-            admin::load_key_mac(&store, &keys, KMS_ALIAS, 1)
+            startup::unwrap_key_mac(&store, &keys, 1)
                 .await
                 .expect("key MAC"),
         );
         let store = store.with_key_mac(Arc::clone(&mac));
-        let writer = admin::create_identity(&store, &mac, "writer", &Scope::ALL, None)
+        let identities = Identities::new(&store, &SystemClock);
+        let writer = identities
+            .create("writer", &Scope::ALL, None)
             .await
             .expect("identity");
-        let reader = admin::create_identity(&store, &mac, "reader", &[Scope::VaultRead], None)
+        let reader = identities
+            .create("reader", &[Scope::VaultRead], None)
             .await
             .expect("identity");
-        let vault = Vault::new(store.clone(), keys);
+        let clients = AwsClients {
+            dynamodb,
+            kms: kms.clone(),
+        };
+        let vault = startup::build(&config(&[]), clients)
+            .await
+            .expect("the function's wiring")
+            .vault;
         Self {
             _moto: moto,
             aws,
@@ -157,15 +199,29 @@ impl Stack {
         }
     }
 
+    /// The AWS clients of this stack, counted like the stack's own.
+    pub fn clients(&self) -> AwsClients {
+        AwsClients {
+            dynamodb: self.store.client().clone(),
+            kms: self.kms.clone(),
+        }
+    }
+
+    /// The identity use cases on this stack's table, as an operator runs them.
+    pub fn identities(&self) -> Identities<'_, DynamoStore> {
+        Identities::new(&self.store, &SystemClock)
+    }
+
     /// Another identity with both scopes, for isolation tests.
-    pub async fn other_identity(&self) -> admin::NewIdentity {
-        admin::create_identity(&self.store, &self.mac, "other", &Scope::ALL, None)
+    pub async fn other_identity(&self) -> NewIdentity {
+        self.identities()
+            .create("other", &Scope::ALL, None)
             .await
             .expect("identity")
     }
 
     /// A client sending through the handler as the writer.
-    pub fn writer(&self) -> TestClient<'_, DynamoStore, KmsKeyProvider> {
+    pub fn writer(&self) -> TestClient<'_, DynamoStore, CachingKeyProvider<KmsKeyProvider>> {
         TestClient::new(&self.vault).with_key(self.write_key.expose())
     }
 

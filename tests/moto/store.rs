@@ -4,7 +4,6 @@ use crate::stack::{Item, Stack, TABLE};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_kms::primitives::Blob;
-use credvault::admin;
 use credvault::crypto::{self, KmsKeyProvider, OpenError};
 use credvault::domain::CredentialName;
 use credvault::store::{DynamoStore, TableLayout};
@@ -201,7 +200,7 @@ async fn open_as(
     let record = record_from_item(item).unwrap();
     let keys = KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS);
     let (identity, name) = (
-        credvault::auth::IdentityId::parse(identity).unwrap(),
+        credvault::domain::IdentityId::parse(identity).unwrap(),
         CredentialName::parse(name).unwrap(),
     );
     // The record's own binding, moved to where the test says it sits.
@@ -348,14 +347,10 @@ async fn given_kms_unreachable_when_storing_then_503_with_retry_after_and_nothin
 async fn a_key_registers_once_and_never_moves_to_another_identity() {
     let stack = Stack::start().await;
     let pinned = credvault::auth::ApiKey::parse(stack.write_key.expose()).unwrap();
-    let again = credvault::admin::create_identity(
-        &stack.store,
-        &stack.mac,
-        "thief",
-        &credvault::auth::Scope::ALL,
-        Some(pinned),
-    )
-    .await;
+    let again = stack
+        .identities()
+        .create("thief", &credvault::domain::Scope::ALL, Some(pinned))
+        .await;
     assert!(
         again.is_err(),
         "a second registration of the same key must fail"
@@ -394,11 +389,7 @@ async fn a_revoked_identitys_keys_stop_working_on_the_next_request() {
             .is_ok()
     );
 
-    assert!(
-        admin::revoke_identity(&stack.store, &stack.identity)
-            .await
-            .unwrap()
-    );
+    assert!(stack.identities().revoke(&stack.identity).await.unwrap());
 
     let err = stack
         .vault
@@ -406,7 +397,7 @@ async fn a_revoked_identitys_keys_stop_working_on_the_next_request() {
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "Invalid API key");
-    let listed = admin::list_identities(&stack.store).await.unwrap();
+    let listed = stack.identities().list().await.unwrap();
     let me = listed
         .iter()
         .find(|i| i.identity_id == stack.identity.as_str())
@@ -422,6 +413,6 @@ async fn a_revoked_identitys_keys_stop_working_on_the_next_request() {
             .await
             .is_ok()
     );
-    let nobody = credvault::auth::IdentityId::parse("idt_nobody").unwrap();
-    assert!(!admin::revoke_identity(&stack.store, &nobody).await.unwrap());
+    let nobody = credvault::domain::IdentityId::parse("idt_nobody").unwrap();
+    assert!(!stack.identities().revoke(&nobody).await.unwrap());
 }

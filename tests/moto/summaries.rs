@@ -3,9 +3,9 @@
 
 use crate::stack::Stack;
 use aws_sdk_dynamodb::types::AttributeValue;
-use credvault::admin;
 use credvault::domain::CredentialName;
 use credvault::store::TableLayout;
+use credvault::store::repair_summaries;
 use serde_json::json;
 
 #[tokio::test]
@@ -51,8 +51,8 @@ async fn setup_brings_every_summary_in_line_with_its_credential_once() {
     let listed = || async { stack.writer().request("GET", "/v0/vault", None).await };
     assert_eq!(listed().await.json["count"], 2);
     // WHEN setup repairs, twice
-    let first = admin::repair_summaries(&stack.store).await.expect("repair");
-    let second = admin::repair_summaries(&stack.store).await.expect("repair");
+    let first = repair_summaries(&stack.store).await.expect("repair");
+    let second = repair_summaries(&stack.store).await.expect("repair");
     // THEN the first wrote two summaries, removed one and left the copy; the second only
     // left the copy again
     assert_eq!((first.written, first.removed, first.skipped), (2, 1, 1));

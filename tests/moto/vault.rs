@@ -339,7 +339,7 @@ async fn every_endpoint_works_on_the_real_sdk_path() {
 
 #[tokio::test]
 async fn the_rate_limit_counts_atomically_in_the_table() {
-    use credvault::auth::KeyDirectory;
+    use credvault::store::IdentityDirectory;
     let stack = Stack::start().await;
     // The counter itself: one atomic ADD per request, per identity and minute.
     for expected in 1..=3 {

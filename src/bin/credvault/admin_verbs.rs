@@ -3,16 +3,20 @@
 
 use crate::args::{IdentityVerb, KeyVerb, TableArgs};
 use crate::{Failure, print_json};
-use credvault::admin::{self, AdminError};
-use credvault::auth::{ApiKey, IdentityId, KeyMac};
+use credvault::admin;
+use credvault::auth::ApiKey;
+use credvault::clock::{Clock, SystemClock};
 use credvault::crypto::KmsKeyProvider;
 use credvault::dependency::load_sdk_config;
-use credvault::store::DynamoStore;
+use credvault::domain::IdentityId;
+use credvault::startup;
+use credvault::store::{DynamoStore, SummaryRepair, repair_summaries};
+use credvault::vault::{Identities, parse_scopes};
+use std::sync::Arc;
 
 struct Operator {
     store: DynamoStore,
     keys: KmsKeyProvider,
-    kms_key: String,
     generation: u32,
 }
 
@@ -22,18 +26,15 @@ impl Operator {
         Self {
             store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table),
             keys: KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), &table.kms_key),
-            kms_key: table.kms_key,
             generation: table.key_mac_generation,
         }
     }
 
-    /// The key-item MAC: only an operator who may unwrap it can mint working keys.
-    async fn key_mac(&self) -> Result<KeyMac, Failure> {
-        Ok(
-            admin::load_key_mac(&self.store, &self.keys, &self.kms_key, self.generation)
-                .await
-                .map_err(AdminError::from)?,
-        )
+    /// The table with the key-item MAC: only an operator who may unwrap it mints working
+    /// keys. Reading and revoking need no MAC.
+    async fn minting(&self) -> Result<DynamoStore, Failure> {
+        let mac = startup::unwrap_key_mac(&self.store, &self.keys, self.generation).await?;
+        Ok(self.store.clone().with_key_mac(Arc::new(mac)))
     }
 }
 
@@ -54,17 +55,18 @@ fn shown_once() {
 
 pub async fn run_identity(table: TableArgs, verb: IdentityVerb) -> Result<(), Failure> {
     let operator = Operator::new(table).await;
-    let store = &operator.store;
+    let identities = Identities::new(&operator.store, &SystemClock);
     match verb {
         IdentityVerb::Create {
             name,
             scopes,
             with_key,
         } => {
-            let scopes = admin::parse_scopes(&scopes)?;
-            let mac = operator.key_mac().await?;
-            let created =
-                admin::create_identity(store, &mac, &name, &scopes, pinned(with_key)?).await?;
+            let scopes = parse_scopes(&scopes)?;
+            let store = operator.minting().await?;
+            let created = Identities::new(&store, &SystemClock)
+                .create(&name, &scopes, pinned(with_key)?)
+                .await?;
             let scope_names: Vec<_> = scopes.iter().map(|s| s.as_str()).collect();
             print_json(&serde_json::json!({
                 "identityId": created.identity.as_str(),
@@ -75,15 +77,11 @@ pub async fn run_identity(table: TableArgs, verb: IdentityVerb) -> Result<(), Fa
             shown_once();
         }
         IdentityVerb::List => {
-            let identities = admin::list_identities(store)
-                .await
-                .map_err(AdminError::from)?;
-            print_json(&serde_json::to_value(identities).unwrap_or_default());
+            let listed = identities.list().await?;
+            print_json(&serde_json::to_value(listed).unwrap_or_default());
         }
         IdentityVerb::Revoke { identity_id: raw } => {
-            let revoked = admin::revoke_identity(store, &identity_id(&raw)?)
-                .await
-                .map_err(AdminError::from)?;
+            let revoked = identities.revoke(&identity_id(&raw)?).await?;
             if !revoked {
                 return Err(Failure::Local(format!("no identity {raw}")));
             }
@@ -95,45 +93,33 @@ pub async fn run_identity(table: TableArgs, verb: IdentityVerb) -> Result<(), Fa
 }
 
 async fn run_key(operator: &Operator, verb: KeyVerb) -> Result<(), Failure> {
-    let store = &operator.store;
+    let identities = Identities::new(&operator.store, &SystemClock);
     match verb {
         KeyVerb::Add {
             identity_id: raw,
             scopes,
             with_key,
         } => {
-            let scopes = admin::parse_scopes(&scopes)?;
-            let mac = operator.key_mac().await?;
+            let scopes = parse_scopes(&scopes)?;
             let identity = identity_id(&raw)?;
-            let key = admin::add_key(store, &mac, &identity, &scopes, pinned(with_key)?)
-                .await
-                .map_err(AdminError::from)?;
-            let keys = admin::list_keys(store, &identity)
-                .await
-                .map_err(AdminError::from)?;
-            let key_id = keys
-                .iter()
-                .map(|k| k.key_id.clone())
-                .find(|id| key.hash().as_str().starts_with(id.as_str()))
-                .unwrap_or_default();
+            let store = operator.minting().await?;
+            let (key, key_id) = Identities::new(&store, &SystemClock)
+                .add_key(&identity, &scopes, pinned(with_key)?)
+                .await?;
             print_json(&serde_json::json!({
                 "identityId": raw, "keyId": key_id, "apiKey": key.expose(),
             }));
             shown_once();
         }
         KeyVerb::List { identity_id: raw } => {
-            let keys = admin::list_keys(store, &identity_id(&raw)?)
-                .await
-                .map_err(AdminError::from)?;
+            let keys = identities.keys(&identity_id(&raw)?).await?;
             print_json(&serde_json::to_value(keys).unwrap_or_default());
         }
         KeyVerb::Revoke {
             identity_id: raw,
             key_id,
         } => {
-            let revoked = admin::revoke_key(store, &identity_id(&raw)?, &key_id)
-                .await
-                .map_err(AdminError::from)?;
+            let revoked = identities.revoke_key(&identity_id(&raw)?, &key_id).await?;
             if !revoked {
                 return Err(Failure::Local(format!("{raw} has no key {key_id}")));
             }
@@ -148,14 +134,11 @@ async fn run_key(operator: &Operator, verb: KeyVerb) -> Result<(), Failure> {
 /// brought in line with it.
 pub async fn setup(table: TableArgs) -> Result<(), Failure> {
     let operator = Operator::new(table).await;
-    admin::ensure_key_mac_secret(&operator.store, &operator.keys, operator.generation)
-        .await
-        .map_err(AdminError::from)?;
+    let now = SystemClock.now();
+    admin::ensure_key_mac_secret(&operator.store, &operator.keys, operator.generation, now).await?;
     eprintln!("credvault: the key-item MAC secret is in place");
-    let repair = admin::repair_summaries(&operator.store)
-        .await
-        .map_err(AdminError::from)?;
-    if repair != admin::SummaryRepair::default() {
+    let repair = repair_summaries(&operator.store).await?;
+    if repair != SummaryRepair::default() {
         eprintln!(
             "credvault: list summaries: {} written, {} of deleted credentials removed, {} items \
              left as they are (malformed, misplaced, or written meanwhile: run setup again)",
@@ -170,17 +153,11 @@ pub async fn setup_local(table: TableArgs, kms_alias: String) -> Result<(), Fail
     let generation = table.key_mac_generation;
     let aws = load_sdk_config().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table);
-    admin::ensure_table(&store)
-        .await
-        .map_err(AdminError::from)?;
+    admin::ensure_table(&store).await?;
     let kms = aws_sdk_kms::Client::new(&aws);
-    let key_arn = admin::ensure_kms_key(&kms, &kms_alias)
-        .await
-        .map_err(AdminError::from)?;
+    let key_arn = admin::ensure_kms_key(&kms, &kms_alias).await?;
     let keys = KmsKeyProvider::new(kms, &kms_alias);
-    admin::ensure_key_mac_secret(&store, &keys, generation)
-        .await
-        .map_err(AdminError::from)?;
+    admin::ensure_key_mac_secret(&store, &keys, generation, SystemClock.now()).await?;
     print_json(&serde_json::json!({
         "table": store.table(), "kmsKeyArn": key_arn, "kmsAlias": kms_alias,
     }));

@@ -14,8 +14,9 @@ use args::{ApiArgs, Cli, Command, LogsVerb, VaultVerb};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use client::{ApiClient, CallError};
-use credvault::admin::AdminError;
+use credvault::dependency::DependencyError;
 use credvault::domain::json_text;
+use credvault::vault::VaultError;
 use secrecy::SecretString;
 use serde_json::Value;
 use std::io::{IsTerminal, Read};
@@ -27,8 +28,14 @@ pub enum Failure {
     Call(CallError),
 }
 
-impl From<AdminError> for Failure {
-    fn from(err: AdminError) -> Self {
+impl From<VaultError> for Failure {
+    fn from(err: VaultError) -> Self {
+        Self::Local(err.to_string())
+    }
+}
+
+impl From<DependencyError> for Failure {
+    fn from(err: DependencyError) -> Self {
         Self::Local(err.to_string())
     }
 }

@@ -10,11 +10,11 @@ use super::{
     DynamoStore, build_error, cancelled_by_condition, cancelled_by_conflict, ddb_error,
     transaction_error,
 };
-use crate::auth::IdentityId;
+
 use crate::dependency::DependencyError;
 use crate::domain::{
-    Action, ActivityEntry, ActivityStats, Category, LogCursor, LogFilter, LogPage, Outcome,
-    Severity, Timestamp,
+    Action, ActivityEntry, ActivityStats, Category, IdentityId, LogCursor, LogFilter, LogPage,
+    Outcome, Severity, Timestamp,
 };
 use crate::store::ActivityLog;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};

@@ -8,10 +8,10 @@ use super::item::{
 };
 use super::layout::{TableLayout, attr};
 use super::{DynamoStore, applied, build_error, ddb_error};
-use crate::auth::IdentityId;
+
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
-use crate::domain::{ActivityEntry, CredentialName, Timestamp};
+use crate::domain::{ActivityEntry, CredentialName, IdentityId, Timestamp};
 use crate::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
 use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem};
 use std::time::Duration;

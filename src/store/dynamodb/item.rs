@@ -2,10 +2,10 @@
 //! reach it through `credvault::testing`.
 
 use super::layout::{TableLayout, attr};
-use crate::auth::IdentityId;
+
 use crate::crypto::Envelope;
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, CredentialType, Metadata, Timestamp};
+use crate::domain::{CredentialName, CredentialType, IdentityId, Metadata, Timestamp};
 use crate::store::{CredentialInfo, CredentialRecord};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -12,8 +12,8 @@
 //! | log entry   | `LOG#<identity>`    | `<unix ms, 13 digits>#<log id>` |
 //! | day counts  | `STATS#<identity>`  | `<YYYY-MM-DD>` |
 
-use crate::auth::{IdentityId, KeyHash};
-use crate::domain::{CredentialName, RateWindow, Timestamp};
+use crate::auth::KeyHash;
+use crate::domain::{CredentialName, IdentityId, RateWindow, Timestamp};
 
 pub struct TableLayout;
 
@@ -92,6 +92,7 @@ pub mod attr {
     pub const KMS_KEY_ID: &str = "kmsKeyId";
     pub const ENCRYPTED_DATA_KEY: &str = "encryptedDataKey";
     pub const NONCE: &str = "nonce";
+    /// A credential's sealed `data`; on the MAC secret's item, the wrapped secret.
     pub const CIPHERTEXT: &str = "ciphertext";
     pub const SCOPES: &str = "scopes";
     pub const REVOKED_AT: &str = "revokedAt";

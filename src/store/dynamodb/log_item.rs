@@ -3,11 +3,11 @@
 
 use super::item::{Item, key_item, malformed, n, s, text};
 use super::layout::{TableLayout, attr};
-use crate::auth::IdentityId;
+
 use crate::dependency::DependencyError;
 use crate::domain::{
-    Action, ActivityEntry, Caller, Category, Channel, CredentialName, LogCursor, Outcome, Severity,
-    Timestamp,
+    Action, ActivityEntry, Caller, Category, Channel, CredentialName, IdentityId, LogCursor,
+    Outcome, Severity, Timestamp,
 };
 
 pub(super) fn entry_item(entry: &ActivityEntry) -> Item {

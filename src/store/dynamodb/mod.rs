@@ -1,12 +1,18 @@
 //! The DynamoDB adapter: the credential store and the key directory over one table whose
-//! layout is in [`layout`]. Operator tasks on the same table live in `crate::admin`.
+//! layout is in [`layout`], with the operator tasks on it (the key-MAC secret item, the
+//! summary repair).
 
 mod activity;
+mod config;
 mod credentials;
+mod identities;
 pub(crate) mod item;
 mod keys;
 pub mod layout;
 mod log_item;
+mod repair;
+
+pub use repair::{SummaryRepair, repair_summaries};
 
 use crate::dependency::DependencyError;
 use aws_sdk_dynamodb::Client;
@@ -40,6 +46,30 @@ impl DynamoStore {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Every item matching `filter`, across all scan pages: an operator's task, never the
+    /// function's (its role may not scan).
+    pub(crate) async fn scan_all(
+        &self,
+        filter: &str,
+        values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
+    ) -> Result<Vec<item::Item>, DependencyError> {
+        let mut scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(filter)
+            .consistent_read(true);
+        for (name, value) in values {
+            scan = scan.expression_attribute_values(name, value);
+        }
+        scan.into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(ddb_error)
     }
 
     pub fn table(&self) -> &str {

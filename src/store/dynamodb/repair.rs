@@ -3,17 +3,13 @@
 //! version without them), disagreeing (edited in the table, or left by an older version
 //! still serving during an upgrade), or orphaned (their credential deleted by such a version).
 
-use super::identities::scan_all;
-use crate::auth::IdentityId;
+use super::item::{Item, b, info_from_item, key_item, malformed, s, summary_to_item, text};
+use super::layout::{TableLayout, attr};
+use super::{
+    DynamoStore, build_error, cancelled_by_condition, cancelled_by_conflict, transaction_error,
+};
 use crate::dependency::DependencyError;
-use crate::store::DynamoStore;
-use crate::store::dynamodb::item::{
-    Item, b, info_from_item, key_item, malformed, s, summary_to_item, text,
-};
-use crate::store::dynamodb::{
-    build_error, cancelled_by_condition, cancelled_by_conflict, transaction_error,
-};
-use crate::store::layout::{TableLayout, attr};
+use crate::domain::IdentityId;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 use std::collections::HashMap;
 
@@ -40,15 +36,15 @@ type Place = (String, String);
 /// write racing with the repair is never undone. One Scan of the table: an operator's task,
 /// never the function's (its role may not scan).
 pub async fn repair_summaries(store: &DynamoStore) -> Result<SummaryRepair, DependencyError> {
-    let items = scan_all(
-        store,
-        "begins_with(sk, :credential) OR begins_with(sk, :summary)",
-        vec![
-            (":credential", s(TableLayout::CREDENTIAL_PREFIX)),
-            (":summary", s(TableLayout::SUMMARY_PREFIX)),
-        ],
-    )
-    .await?;
+    let items = store
+        .scan_all(
+            "begins_with(sk, :credential) OR begins_with(sk, :summary)",
+            vec![
+                (":credential", s(TableLayout::CREDENTIAL_PREFIX)),
+                (":summary", s(TableLayout::SUMMARY_PREFIX)),
+            ],
+        )
+        .await?;
     let mut credentials: HashMap<Place, &Item> = HashMap::new();
     let mut summaries: HashMap<Place, &Item> = HashMap::new();
     for item in &items {

@@ -1,11 +1,14 @@
 use super::dynamodb::item;
 use super::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
-use crate::auth::{IdentityId, IdentityProfile, KeyDirectory, KeyHash, Principal};
+mod directory;
+
+use super::{IdentityRecord, KeyRecord};
+use crate::auth::{KeyHash, Principal};
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
 use crate::domain::{
-    ActivityEntry, ActivityStats, Category, CredentialName, LogCursor, LogFilter, LogPage, Outcome,
-    RateWindow, Timestamp,
+    ActivityEntry, ActivityStats, Category, CredentialName, IdentityId, LogCursor, LogFilter,
+    LogPage, Outcome, Timestamp,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -14,8 +17,10 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Default)]
 pub struct MemoryStore {
     credentials: Mutex<BTreeMap<(IdentityId, CredentialName), CredentialRecord>>,
-    keys: Mutex<HashMap<KeyHash, Principal>>,
-    profiles: Mutex<HashMap<IdentityId, IdentityProfile>>,
+    /// Each key, and when it was revoked.
+    keys: Mutex<HashMap<KeyHash, (KeyRecord, Option<Timestamp>)>>,
+    /// Each identity, and when it was revoked.
+    identities: Mutex<HashMap<IdentityId, (IdentityRecord, Option<Timestamp>)>>,
     requests: Mutex<HashMap<(IdentityId, u64), u64>>,
     log: Mutex<Vec<ActivityEntry>>,
 }
@@ -43,15 +48,25 @@ impl MemoryStore {
         Self::default()
     }
 
-    pub fn add_key(&self, key: KeyHash, principal: Principal) {
-        let profile = IdentityProfile {
+    /// Registers `principal`'s identity (named after its id) if new, and a key for it: the
+    /// fixtures' keys.
+    pub fn insert_key(&self, key: KeyHash, principal: Principal) {
+        let created_at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or_else(Timestamp::now);
+        let identity = IdentityRecord {
+            identity: principal.identity.clone(),
             name: principal.identity.to_string(),
-            created_at: Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or_else(Timestamp::now),
+            created_at,
         };
-        lock(&self.profiles)
+        lock(&self.identities)
             .entry(principal.identity.clone())
-            .or_insert(profile);
-        lock(&self.keys).insert(key, principal);
+            .or_insert((identity, None));
+        let record = KeyRecord {
+            hash: key.clone(),
+            identity: principal.identity,
+            scopes: principal.scopes,
+            created_at,
+        };
+        lock(&self.keys).insert(key, (record, None));
     }
 
     pub fn len(&self) -> usize {
@@ -243,31 +258,5 @@ impl ActivityLog for MemoryStore {
             .filter(|e| &e.identity == identity)
             .map(|e| e.created_at)
             .max())
-    }
-}
-
-impl KeyDirectory for MemoryStore {
-    async fn principal_for(&self, key: &KeyHash) -> Result<Option<Principal>, DependencyError> {
-        Ok(lock(&self.keys).get(key).cloned())
-    }
-
-    async fn count_request(
-        &self,
-        identity: &IdentityId,
-        window: RateWindow,
-    ) -> Result<u64, DependencyError> {
-        let mut requests = lock(&self.requests);
-        let count = requests
-            .entry((identity.clone(), window.index()))
-            .or_insert(0);
-        *count += 1;
-        Ok(*count)
-    }
-
-    async fn profile(
-        &self,
-        identity: &IdentityId,
-    ) -> Result<Option<IdentityProfile>, DependencyError> {
-        Ok(lock(&self.profiles).get(identity).cloned())
     }
 }

@@ -1,0 +1,88 @@
+"""moto server, as `make dev` and the end-to-end run start it, with two fixes to its timing and
+none to its behaviour:
+
+- its HTTP server writes headers and body apart; with Nagle's algorithm on, each AWS call
+  waits out the client's delayed ACK (40 ms), which AWS itself never adds;
+- TransactWriteItems deep-copies the whole table once per item of the transaction, to roll
+  back on failure: a cost that grows with the table (the activity log fills it), which
+  DynamoDB does not have. Here the copy shares every item the transaction does not name and
+  deep-copies the ones it does, so a rollback restores exactly what a full copy would.
+
+Usage: python scripts/moto_server.py -H 127.0.0.1 -p PORT
+"""
+
+import copy
+import socketserver
+import sys
+import threading
+from collections import defaultdict
+
+import moto.dynamodb.models as models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+from moto.server import main
+
+socketserver.StreamRequestHandler.disable_nagle_algorithm = True
+
+# The keys the transaction in progress names, per table, for the copy below.
+_named = threading.local()
+
+
+def _named_keys(transact_items):
+    keys = defaultdict(list)
+    for item in transact_items:
+        _, op = next(iter(item.items()))
+        key = op.get("Key") or op.get("Item") or {}
+        keys[op.get("TableName")].append(key)
+    return keys
+
+
+class _CopyNamedItems:
+    """Stands in for `copy` inside moto's DynamoDB models: a table is copied with its item
+    maps rebuilt and only the named items deep-copied; anything else as `copy` would."""
+
+    @staticmethod
+    def deepcopy(value, *args):
+        if not isinstance(value, Table):
+            return copy.deepcopy(value, *args)
+        snapshot = copy.copy(value)
+        snapshot.items = defaultdict(
+            dict, {h: (dict(r) if isinstance(r, dict) else r) for h, r in value.items.items()}
+        )
+        for key in getattr(_named, "keys", {}).get(value.name, []):
+            hash_value = key.get(value.hash_key_attr)
+            if hash_value is None:
+                continue
+            hash_key = DynamoType(hash_value)
+            if value.range_key_attr:
+                range_value = key.get(value.range_key_attr)
+                row = value.items.get(hash_key)
+                if range_value is not None and isinstance(row, dict):
+                    range_key = DynamoType(range_value)
+                    if range_key in row:
+                        snapshot.items[hash_key][range_key] = copy.deepcopy(row[range_key])
+            elif hash_key in value.items:
+                snapshot.items[hash_key] = copy.deepcopy(value.items[hash_key])
+        return snapshot
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+
+_original = DynamoDBBackend.transact_write_items
+
+
+def _transact_write_items(self, transact_items):
+    _named.keys = _named_keys(transact_items)
+    try:
+        return _original(self, transact_items)
+    finally:
+        _named.keys = {}
+
+
+models.copy = _CopyNamedItems()
+DynamoDBBackend.transact_write_items = _transact_write_items
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,138 @@
+//! Identities and their keys, managed over the directory port: what an operator does with
+//! the CLI (with the table's and the KMS key's AWS rights; nothing here authorizes), and what
+//! platform keys will do through the vault. Keys are minted here, shown once, and only their
+//! hash is stored.
+
+use super::VaultError;
+use crate::auth::ApiKey;
+use crate::clock::Clock;
+use crate::domain::{IdentityId, Scope};
+use crate::store::{
+    IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary, RegisterError,
+};
+
+/// A freshly minted identity. The key is shown once and only its hash is stored.
+#[derive(Debug)]
+pub struct NewIdentity {
+    pub identity: IdentityId,
+    pub api_key: ApiKey,
+}
+
+/// The identity use cases over a directory, reading the time from a clock.
+pub struct Identities<'a, D> {
+    directory: &'a D,
+    clock: &'a dyn Clock,
+}
+
+fn rng_failed<E>(_: E) -> VaultError {
+    VaultError::Internal("the system random generator failed".into())
+}
+
+/// Parses `vault:read,vault:write`.
+pub fn parse_scopes(raw: &str) -> Result<Vec<Scope>, VaultError> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            Scope::parse(s).ok_or_else(|| {
+                VaultError::BadInput(format!(
+                    "unknown scope {s:?}; known: vault:read, vault:write"
+                ))
+            })
+        })
+        .collect()
+}
+
+impl<'a, D: IdentityDirectory> Identities<'a, D> {
+    pub fn new(directory: &'a D, clock: &'a dyn Clock) -> Self {
+        Self { directory, clock }
+    }
+
+    /// An identity holding `scopes`, and one API key for it, registered together. `pinned`
+    /// fixes the key (`make dev`'s `CREDVAULT_API_KEY`); otherwise a random one is minted.
+    pub async fn create(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+        pinned: Option<ApiKey>,
+    ) -> Result<NewIdentity, VaultError> {
+        let api_key = match pinned {
+            Some(key) => key,
+            None => ApiKey::generate().map_err(rng_failed)?,
+        };
+        let identity = IdentityId::generate().map_err(rng_failed)?;
+        let created_at = self.clock.now();
+        let record = IdentityRecord {
+            identity: identity.clone(),
+            name: name.to_owned(),
+            created_at,
+        };
+        let key = KeyRecord {
+            hash: api_key.hash(),
+            identity: identity.clone(),
+            scopes: scopes.to_vec(),
+            created_at,
+        };
+        match self.directory.register(&record, &key).await {
+            Ok(()) => Ok(NewIdentity { identity, api_key }),
+            Err(RegisterError::KeyTaken) => Err(VaultError::BadInput(
+                "this API key is already registered".into(),
+            )),
+            Err(RegisterError::Dependency(err)) => Err(err.into()),
+        }
+    }
+
+    /// Adds a key to a live identity: the key and its short id.
+    pub async fn add_key(
+        &self,
+        identity: &IdentityId,
+        scopes: &[Scope],
+        pinned: Option<ApiKey>,
+    ) -> Result<(ApiKey, String), VaultError> {
+        let api_key = match pinned {
+            Some(key) => key,
+            None => ApiKey::generate().map_err(rng_failed)?,
+        };
+        let key = KeyRecord {
+            hash: api_key.hash(),
+            identity: identity.clone(),
+            scopes: scopes.to_vec(),
+            created_at: self.clock.now(),
+        };
+        if !self.directory.add_key(&key).await? {
+            return Err(VaultError::BadInput(
+                "no such live identity (missing or revoked), or the key is already registered"
+                    .into(),
+            ));
+        }
+        Ok((api_key, key.key_id()))
+    }
+
+    pub async fn keys(&self, identity: &IdentityId) -> Result<Vec<KeySummary>, VaultError> {
+        Ok(self.directory.keys_of(identity).await?)
+    }
+
+    /// Revokes one key by its short id; `false` when the identity has none such.
+    pub async fn revoke_key(
+        &self,
+        identity: &IdentityId,
+        key_id: &str,
+    ) -> Result<bool, VaultError> {
+        Ok(self
+            .directory
+            .revoke_key(identity, key_id, self.clock.now())
+            .await?)
+    }
+
+    /// Revokes the identity and every key of it; `false` when there is no such identity.
+    pub async fn revoke(&self, identity: &IdentityId) -> Result<bool, VaultError> {
+        Ok(self
+            .directory
+            .revoke_identity(identity, self.clock.now())
+            .await?)
+    }
+
+    pub async fn list(&self) -> Result<Vec<IdentitySummary>, VaultError> {
+        Ok(self.directory.identities().await?)
+    }
+}
