@@ -87,11 +87,9 @@ fn main() {
     });
 
     let store = MemoryStore::new();
-    let principal = Principal {
-        identity: identity.clone(),
-        scopes: Scope::ALL.to_vec(),
-    };
-    store.insert_key(ApiKey::parse(KEY).unwrap().hash(), principal);
+    let principal = Principal::of_identity(identity.clone(), Scope::ALL.to_vec());
+    let org = credvault::domain::OrgId::default_org();
+    store.insert_key(ApiKey::parse(KEY).unwrap().hash(), principal, &org);
     let service = credvault::http::Service::new(Vault::new(store, LocalKeyProvider::new()));
     measure("handler: PUT seed credential", budget, || {
         let response = runtime.block_on(credvault::http::handle(

@@ -37,6 +37,9 @@ credvault=${CARGO_TARGET_DIR:-target}/debug/credvault
 setup=$("$credvault" setup-local --table "$TABLE_NAME" --kms-alias "$KMS_ALIAS")
 identity=$("$credvault" identity create --table "$TABLE_NAME" --kms-key "$KMS_ALIAS" --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
 API_KEY=$(json_field apiKey <<<"$identity")
+# A platform key of its own organisation: an orchestrator's, making identities for sub-agents.
+platform=$("$credvault" platform-key create --table "$TABLE_NAME" --kms-key "$KMS_ALIAS" ${CREDVAULT_PLATFORM_KEY:+--with-key "$CREDVAULT_PLATFORM_KEY"})
+PLATFORM_KEY=$(json_field platformKey <<<"$platform")
 
 # DEV_RELOAD=0 (set by make e2e) serves one build throughout: a file written into the tree
 # mid-run (by a test tool, an editor) would otherwise restart the function under a request.
@@ -59,6 +62,7 @@ cat <<MSG
 credvault is running.
   base URL   http://127.0.0.1:$PORT
   API key    $API_KEY   (identity $(json_field identityId <<<"$identity"), vault:read + vault:write)
+  platform   $PLATFORM_KEY   (organisation $(json_field orgId <<<"$platform"): makes identities)
   AWS        moto at $AWS_ENDPOINT_URL, table $TABLE_NAME, key $KMS_ALIAS ($(json_field kmsKeyArn <<<"$setup"))
   logs       $LOG_DIR
 
@@ -76,8 +80,13 @@ MCP (Streamable HTTP) at http://127.0.0.1:$PORT/mcp, for example:
   Claude Desktop: see "MCP" in README.md (it bridges to a URL with npx mcp-remote)
 
 Or with the CLI:
-  export CREDVAULT_API_URL=http://127.0.0.1:$PORT CREDVAULT_API_KEY=$API_KEY
+  export CREDVAULT_API_URL=http://127.0.0.1:$PORT CREDVAULT_API_KEY=$API_KEY CREDVAULT_PLATFORM_KEY=$PLATFORM_KEY
   $credvault vault list
+  $credvault supervisor create --name researcher --scopes vault:read
+
+Operator verbs (identity, platform-key) work on moto's table with:
+  export TABLE_NAME=$TABLE_NAME KMS_KEY_ID=$KMS_ALIAS AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_REGION=$AWS_REGION AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+  $credvault identity list
 
 Ctrl-C stops everything this started.
 MSG

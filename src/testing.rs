@@ -4,7 +4,9 @@
 
 use crate::auth::{ApiKey, Principal};
 use crate::crypto::{KeyProvider, LocalKeyProvider};
-use crate::domain::{Action, ActivityEntry, Caller, Channel, IdentityId, Scope, Timestamp};
+use crate::domain::{
+    Action, ActivityEntry, Caller, Channel, IdentityId, OrgId, Scope, Subject, Timestamp,
+};
 use crate::store::{MemoryStore, VaultStore};
 use crate::vault::Vault;
 use lambda_http::http::{HeaderMap, StatusCode};
@@ -22,9 +24,18 @@ pub const READ_KEY: &str = "loid-b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b
 /// `vault:write` only.
 pub const WRITE_ONLY_KEY: &str =
     "loid-d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
-/// Both scopes, for another identity.
+/// Both scopes, for another identity (of another organisation).
 pub const OTHER_IDENTITY_KEY: &str =
     "loid-e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5";
+/// A platform key of the fixture identity's organisation, holding both scopes.
+pub const PLATFORM_KEY: &str =
+    "mgpk-f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6";
+/// A platform key of the same organisation that holds `vault:read` only (its ceiling).
+pub const PLATFORM_READ_KEY: &str =
+    "lopk-a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7";
+/// A platform key of the other identity's organisation.
+pub const OTHER_PLATFORM_KEY: &str =
+    "mgpk-b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8b8";
 
 /// Secrets the fixtures send, which no answer or log may ever contain.
 pub const FIXTURE_SECRETS: [&str; 4] = [
@@ -40,6 +51,15 @@ pub fn fixture_identity() -> IdentityId {
     IdentityId::parse("idt_fixture").expect("a valid id")
 }
 
+/// The fixture identity's organisation, and the other identity's.
+pub fn fixture_org() -> OrgId {
+    OrgId::parse("org_fixture").expect("a valid id")
+}
+
+pub fn other_org() -> OrgId {
+    OrgId::parse("org_other").expect("a valid id")
+}
+
 /// A vault on the in-memory store and local keys, knowing the fixtures' keys.
 pub fn memory_vault() -> MemoryVault {
     Vault::new(fixture_store(), LocalKeyProvider::new())
@@ -50,14 +70,58 @@ pub fn fixture_store() -> MemoryStore {
     let store = MemoryStore::new();
     let other = IdentityId::parse("idt_other").expect("a valid id");
     let both = vec![Scope::VaultRead, Scope::VaultWrite];
-    for (key, identity, scopes) in [
-        (WRITE_KEY, fixture_identity(), both.clone()),
-        (READ_KEY, fixture_identity(), vec![Scope::VaultRead]),
-        (WRITE_ONLY_KEY, fixture_identity(), vec![Scope::VaultWrite]),
-        (OTHER_IDENTITY_KEY, other, both),
-    ] {
-        let principal = Principal { identity, scopes };
-        store.insert_key(ApiKey::parse(key).expect("a valid key").hash(), principal);
+    let read = vec![Scope::VaultRead];
+    let keys = [
+        (
+            WRITE_KEY,
+            Subject::Identity(fixture_identity()),
+            both.clone(),
+            fixture_org(),
+        ),
+        (
+            READ_KEY,
+            Subject::Identity(fixture_identity()),
+            read.clone(),
+            fixture_org(),
+        ),
+        (
+            WRITE_ONLY_KEY,
+            Subject::Identity(fixture_identity()),
+            vec![Scope::VaultWrite],
+            fixture_org(),
+        ),
+        (
+            OTHER_IDENTITY_KEY,
+            Subject::Identity(other),
+            both.clone(),
+            other_org(),
+        ),
+        (
+            PLATFORM_KEY,
+            Subject::Org(fixture_org()),
+            both.clone(),
+            fixture_org(),
+        ),
+        (
+            PLATFORM_READ_KEY,
+            Subject::Org(fixture_org()),
+            read,
+            fixture_org(),
+        ),
+        (
+            OTHER_PLATFORM_KEY,
+            Subject::Org(other_org()),
+            both,
+            other_org(),
+        ),
+    ];
+    for (key, subject, scopes, org) in keys {
+        let principal = Principal { subject, scopes };
+        store.insert_key(
+            ApiKey::parse(key).expect("a valid key").hash(),
+            principal,
+            &org,
+        );
     }
     store
 }
@@ -130,7 +194,7 @@ pub fn test_entry(identity: &IdentityId) -> ActivityEntry {
     let id = crate::domain::random_id("log_").expect("the system CSPRNG");
     ActivityEntry::new(
         id,
-        identity.clone(),
+        Subject::Identity(identity.clone()),
         Action::VaultGet,
         None,
         200,

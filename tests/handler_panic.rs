@@ -6,11 +6,11 @@ use credvault::crypto::{LocalKeyProvider, NONCE_LEN};
 use credvault::dependency::DependencyError;
 use credvault::domain::{
     ActivityEntry, ActivityStats, CredentialName, IdentityId, IdentityProfile, LogCursor,
-    LogFilter, LogPage, RateWindow, Timestamp,
+    LogFilter, LogPage, OrgId, RateWindow, Subject, Timestamp,
 };
 use credvault::store::{
-    ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, IdentityDirectory,
-    IdentityRecord, IdentitySummary, KeyRecord, KeySummary, RegisterError,
+    ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, IdentityChange,
+    IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary, RegisterError,
 };
 use credvault::testing::*;
 use credvault::vault::Vault;
@@ -26,7 +26,7 @@ impl IdentityDirectory for Exploding {
     async fn principal_for(&self, _: &KeyHash) -> Result<Option<Principal>, DependencyError> {
         panic!("{BOOM}")
     }
-    async fn count_request(&self, _: &IdentityId, _: RateWindow) -> Result<u64, DependencyError> {
+    async fn count_request(&self, _: &Subject, _: RateWindow) -> Result<u64, DependencyError> {
         panic!("{BOOM}")
     }
     async fn profile(&self, _: &IdentityId) -> Result<Option<IdentityProfile>, DependencyError> {
@@ -38,12 +38,12 @@ impl IdentityDirectory for Exploding {
     async fn add_key(&self, _: &KeyRecord) -> Result<bool, DependencyError> {
         panic!("{BOOM}")
     }
-    async fn keys_of(&self, _: &IdentityId) -> Result<Vec<KeySummary>, DependencyError> {
+    async fn keys_of(&self, _: &Subject) -> Result<Vec<KeySummary>, DependencyError> {
         panic!("{BOOM}")
     }
     async fn revoke_key(
         &self,
-        _: &IdentityId,
+        _: &Subject,
         _: &str,
         _: Timestamp,
     ) -> Result<bool, DependencyError> {
@@ -53,6 +53,41 @@ impl IdentityDirectory for Exploding {
         panic!("{BOOM}")
     }
     async fn identities(&self) -> Result<Vec<IdentitySummary>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn register_platform_key(&self, _: &KeyRecord) -> Result<(), RegisterError> {
+        panic!("{BOOM}")
+    }
+    async fn live_keys(&self, _: &IdentityId) -> Result<Vec<KeyRecord>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn identity_in(
+        &self,
+        _: &OrgId,
+        _: &IdentityId,
+    ) -> Result<Option<IdentityRecord>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn identities_of(
+        &self,
+        _: &OrgId,
+        _: Option<&IdentityId>,
+        _: usize,
+    ) -> Result<Vec<IdentityRecord>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn change_identity(
+        &self,
+        _: &IdentityRecord,
+        _: &IdentityChange,
+    ) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn delete_identity(
+        &self,
+        _: &IdentityRecord,
+        _: Timestamp,
+    ) -> Result<bool, DependencyError> {
         panic!("{BOOM}")
     }
 }
@@ -111,7 +146,7 @@ impl ActivityLog for Exploding {
     }
     async fn entries(
         &self,
-        _: &IdentityId,
+        _: &Subject,
         _: &LogFilter,
         _: usize,
         _: Option<&LogCursor>,
@@ -121,13 +156,13 @@ impl ActivityLog for Exploding {
     }
     async fn stats(
         &self,
-        _: &IdentityId,
+        _: &Subject,
         _: Timestamp,
         _: Timestamp,
     ) -> Result<ActivityStats, DependencyError> {
         panic!("{BOOM}")
     }
-    async fn last_activity(&self, _: &IdentityId) -> Result<Option<Timestamp>, DependencyError> {
+    async fn last_activity(&self, _: &Subject) -> Result<Option<Timestamp>, DependencyError> {
         panic!("{BOOM}")
     }
 }

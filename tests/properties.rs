@@ -143,16 +143,14 @@ proptest! {
 }
 
 #[test]
-fn nesting_as_deep_as_the_parser_allows_is_kept() {
-    // serde_json refuses past 128 levels; data at 120 below the body is accepted whole.
-    let mut inner = "1".to_owned();
-    for _ in 0..120 {
-        inner = format!("[{inner}]");
-    }
-    let body = format!(r#"{{"type":"CUSTOM","data":{{"deep":{inner}}}}}"#);
-    let parsed = NewCredential::from_json(body.as_bytes()).expect("accepted");
+fn nesting_as_deep_as_the_vault_keeps_is_kept_and_deeper_refused() {
+    // `data` itself is the first level; 63 arrays inside it make 64.
+    let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let body = |depth: usize| format!(r#"{{"type":"CUSTOM","data":{{"deep":{}}}}}"#, nested(depth));
+    let kept = NewCredential::from_json(body(63).as_bytes()).expect("accepted");
     assert_eq!(
-        parsed.data.expose_bytes(),
-        format!(r#"{{"deep":{inner}}}"#).as_bytes()
+        kept.data.expose_bytes(),
+        format!(r#"{{"deep":{}}}"#, nested(63)).as_bytes()
     );
+    assert!(NewCredential::from_json(body(64).as_bytes()).is_err());
 }

@@ -3,10 +3,12 @@
 //! table could otherwise mint a key, widen one, or revive one. Each key item therefore carries
 //! an HMAC-SHA256 over what it grants, under a secret that exists in plaintext only in the
 //! function's memory (unwrapped by KMS once per cold start) and an operator's CLI; a table
-//! writer without that KMS right cannot produce a valid tag.
+//! writer without that KMS right cannot produce a valid tag. Identity items carry one too,
+//! over the organisation they belong to: a table writer cannot move an identity into another
+//! organisation, whose platform keys would then manage it.
 
 use super::KeyHash;
-use crate::domain::{IdentityId, Scope};
+use crate::domain::{IdentityId, OrgId, Scope, Subject};
 use aws_lc_rs::hmac;
 
 pub const KEY_MAC_SECRET_LEN: usize = 32;
@@ -30,33 +32,80 @@ impl std::fmt::Debug for KeyMac {
     }
 }
 
-/// What a key item grants: every field the tag covers.
+/// What a tag covers, as bytes no two different claims share.
+pub trait Claims {
+    fn canonical(&self) -> Vec<u8>;
+}
+
+/// A domain tag, then each part length-prefixed.
+fn encode(domain: &[u8], parts: &[&str]) -> Vec<u8> {
+    let mut bytes = domain.to_vec();
+    for part in parts {
+        bytes.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(part.as_bytes());
+    }
+    bytes
+}
+
+/// What a key item grants: every field the tag covers. An identity key's subject is its
+/// identity; a platform key's, its organisation.
 #[derive(Clone, Copy)]
 pub struct KeyGrant<'a> {
     pub hash: &'a KeyHash,
-    pub identity: &'a IdentityId,
+    pub subject: &'a Subject,
     pub scopes: &'a [Scope],
     pub created_at: &'a str,
 }
 
-impl KeyGrant<'_> {
-    /// A domain tag, then each field length-prefixed; scopes sorted, so order never matters.
+impl Claims for KeyGrant<'_> {
+    /// Scopes sorted, so order never matters. Identity keys keep the first layout, so keys
+    /// minted before platform keys existed still verify; platform keys have a domain of their
+    /// own, so neither kind's tag ever stands for the other.
     fn canonical(&self) -> Vec<u8> {
         let mut scopes: Vec<&str> = self.scopes.iter().map(|s| s.as_str()).collect();
         scopes.sort_unstable();
         scopes.dedup();
         let scopes = scopes.join(",");
-        let mut bytes = b"credvault:key-item:v1".to_vec();
-        for part in [
-            self.hash.as_str(),
-            self.identity.as_str(),
-            scopes.as_str(),
-            self.created_at,
-        ] {
-            bytes.extend_from_slice(&(part.len() as u32).to_be_bytes());
-            bytes.extend_from_slice(part.as_bytes());
-        }
-        bytes
+        let domain: &[u8] = match self.subject {
+            Subject::Identity(_) => b"credvault:key-item:v1",
+            Subject::Org(_) => b"credvault:platform-key:v1",
+        };
+        encode(
+            domain,
+            &[
+                self.hash.as_str(),
+                self.subject.as_str(),
+                &scopes,
+                self.created_at,
+            ],
+        )
+    }
+}
+
+/// What an identity item claims: the organisation it belongs to, and the scopes its keys
+/// are made with (a rotation gives the new key these).
+#[derive(Clone, Copy)]
+pub struct IdentityClaims<'a> {
+    pub identity: &'a IdentityId,
+    pub org: &'a OrgId,
+    pub scopes: &'a [Scope],
+    pub created_at: &'a str,
+}
+
+impl Claims for IdentityClaims<'_> {
+    fn canonical(&self) -> Vec<u8> {
+        let mut scopes: Vec<&str> = self.scopes.iter().map(|s| s.as_str()).collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        encode(
+            b"credvault:identity-item:v1",
+            &[
+                self.identity.as_str(),
+                self.org.as_str(),
+                &scopes.join(","),
+                self.created_at,
+            ],
+        )
     }
 }
 
@@ -65,34 +114,35 @@ impl KeyMac {
         Self(hmac::Key::new(hmac::HMAC_SHA256, secret))
     }
 
-    pub fn tag(&self, grant: &KeyGrant<'_>) -> Vec<u8> {
-        hmac::sign(&self.0, &grant.canonical()).as_ref().to_vec()
+    pub fn tag(&self, claims: &impl Claims) -> Vec<u8> {
+        hmac::sign(&self.0, &claims.canonical()).as_ref().to_vec()
     }
 
-    /// Constant-time comparison of a stored tag with the one the grant should have.
-    pub fn verify(&self, grant: &KeyGrant<'_>, tag: &[u8]) -> bool {
-        hmac::verify(&self.0, &grant.canonical(), tag).is_ok()
+    /// Constant-time comparison of a stored tag with the one the claims should have.
+    pub fn verify(&self, claims: &impl Claims, tag: &[u8]) -> bool {
+        hmac::verify(&self.0, &claims.canonical(), tag).is_ok()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::KeyKind;
 
     #[test]
     fn any_change_to_a_grant_breaks_its_tag() {
         let mac = KeyMac::from_secret(&[7; KEY_MAC_SECRET_LEN]);
-        let hash = KeyHash("ab".repeat(32));
-        let other_hash = KeyHash("cd".repeat(32));
+        let hash = KeyHash::from_stored(KeyKind::Identity, &"ab".repeat(32));
+        let other_hash = KeyHash::from_stored(KeyKind::Identity, &"cd".repeat(32));
         let (alice, bob) = (
-            IdentityId::parse("idt_alice").unwrap(),
-            IdentityId::parse("idt_bob").unwrap(),
+            Subject::Identity(IdentityId::parse("idt_alice").unwrap()),
+            Subject::Identity(IdentityId::parse("idt_bob").unwrap()),
         );
         let read = [Scope::VaultRead];
         let both = [Scope::VaultWrite, Scope::VaultRead];
         let grant = KeyGrant {
             hash: &hash,
-            identity: &alice,
+            subject: &alice,
             scopes: &read,
             created_at: "2026-01-01T00:00:00Z",
         };
@@ -104,7 +154,7 @@ mod tests {
                 ..grant
             },
             KeyGrant {
-                identity: &bob,
+                subject: &bob,
                 ..grant
             },
             KeyGrant {
@@ -130,5 +180,39 @@ mod tests {
         assert_eq!(mac.tag(&a), mac.tag(&b));
         assert!(!KeyMac::from_secret(&[8; KEY_MAC_SECRET_LEN]).verify(&grant, &tag));
         assert_eq!(format!("{mac:?}"), "KeyMac([REDACTED])");
+    }
+
+    #[test]
+    fn the_kinds_of_claims_never_stand_for_one_another() {
+        let mac = KeyMac::from_secret(&[7; KEY_MAC_SECRET_LEN]);
+        let hash = KeyHash::from_stored(KeyKind::Identity, &"ab".repeat(32));
+        // The same text as an identity and as an organisation: still two different tags.
+        let org = Subject::Org(OrgId::parse("org_x").unwrap());
+        let platform = KeyGrant {
+            hash: &hash,
+            subject: &org,
+            scopes: &[Scope::VaultRead],
+            created_at: "2026-01-01T00:00:00Z",
+        };
+        let identity = IdentityId::parse("idt_x").unwrap();
+        let org_id = OrgId::parse("org_x").unwrap();
+        let claims = IdentityClaims {
+            identity: &identity,
+            org: &org_id,
+            scopes: &[Scope::VaultRead],
+            created_at: "2026-01-01T00:00:00Z",
+        };
+        assert_ne!(mac.tag(&platform), mac.tag(&claims));
+        let moved = OrgId::parse("org_y").unwrap();
+        let elsewhere = IdentityClaims {
+            org: &moved,
+            ..claims
+        };
+        assert!(!mac.verify(&elsewhere, &mac.tag(&claims)));
+        let widened = IdentityClaims {
+            scopes: &Scope::ALL,
+            ..claims
+        };
+        assert!(!mac.verify(&widened, &mac.tag(&claims)));
     }
 }

@@ -1,96 +1,9 @@
 //! The activity log's vocabulary: what was asked (an [`Action`]), by whom and through which
 //! edge ([`Caller`]), and how it ended ([`ActivityEntry`]). An entry never holds a secret:
-//! no `data`, no key, no code, no body; names are credential names, which are not secrets.
+//! no `data`, no key, no code, no body; targets are credential names and identity ids, which
+//! are not secrets.
 
-use super::{CredentialName, IdentityId, Scope, Timestamp};
-
-/// One use case, as the log and the MCP tools name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    VaultStore,
-    VaultGet,
-    VaultList,
-    VaultDelete,
-    VaultTotp,
-    VaultTotpUseBackup,
-    IdentityWhoami,
-    LogsList,
-    LogsStats,
-    /// An MCP message that is no tool call: initialize, tools/list, ping, a notification.
-    McpSession,
-}
-
-impl Action {
-    pub const ALL: [Action; 10] = [
-        Self::VaultStore,
-        Self::VaultGet,
-        Self::VaultList,
-        Self::VaultDelete,
-        Self::VaultTotp,
-        Self::VaultTotpUseBackup,
-        Self::IdentityWhoami,
-        Self::LogsList,
-        Self::LogsStats,
-        Self::McpSession,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::VaultStore => "vault_store",
-            Self::VaultGet => "vault_get",
-            Self::VaultList => "vault_list",
-            Self::VaultDelete => "vault_delete",
-            Self::VaultTotp => "vault_totp",
-            Self::VaultTotpUseBackup => "vault_totp_use_backup",
-            Self::IdentityWhoami => "identity_whoami",
-            Self::LogsList => "logs_list",
-            Self::LogsStats => "logs_stats",
-            Self::McpSession => "mcp_session",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == raw)
-    }
-
-    /// The scope it needs; `None`: any valid key.
-    pub fn scope(self) -> Option<Scope> {
-        match self {
-            // A backup code is a use of a secret, like a TOTP code: read, not write (a
-            // deposit-only key must not collect codes).
-            Self::VaultGet | Self::VaultList | Self::VaultTotp | Self::VaultTotpUseBackup => {
-                Some(Scope::VaultRead)
-            }
-            Self::VaultStore | Self::VaultDelete => Some(Scope::VaultWrite),
-            Self::IdentityWhoami | Self::LogsList | Self::LogsStats | Self::McpSession => None,
-        }
-    }
-
-    fn category(self) -> Category {
-        match self {
-            Self::IdentityWhoami | Self::LogsList | Self::LogsStats | Self::McpSession => {
-                Category::Identity
-            }
-            _ => Category::Vault,
-        }
-    }
-
-    fn describe(self, target: Option<&CredentialName>) -> String {
-        let name = target.map_or("", CredentialName::as_str);
-        match self {
-            Self::VaultStore => format!("Stored credential {name}"),
-            Self::VaultGet => format!("Read credential {name}"),
-            Self::VaultList => "Listed credentials".to_owned(),
-            Self::VaultDelete => format!("Deleted credential {name}"),
-            Self::VaultTotp => format!("Generated a TOTP code for {name}"),
-            Self::VaultTotpUseBackup => format!("Used a backup code of {name}"),
-            Self::IdentityWhoami => "Read the identity".to_owned(),
-            Self::LogsList => "Listed the activity log".to_owned(),
-            Self::LogsStats => "Read activity statistics".to_owned(),
-            Self::McpSession => "MCP session message".to_owned(),
-        }
-    }
-}
+use super::{Action, CredentialName, IdentityId, Subject, Timestamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Category {
@@ -159,17 +72,51 @@ pub struct Caller {
     pub user_agent: String,
 }
 
-/// One recorded request.
+/// What a request was about: a credential of the caller's vault, or (for a platform key) an
+/// identity of its organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Credential(CredentialName),
+    Identity(IdentityId),
+}
+
+impl Target {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Credential(name) => name.as_str(),
+            Self::Identity(identity) => identity.as_str(),
+        }
+    }
+
+    /// `credential` or `identity`, as the log's `targetType` says.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Credential(_) => "credential",
+            Self::Identity(_) => "identity",
+        }
+    }
+
+    pub fn credential(&self) -> Option<&CredentialName> {
+        match self {
+            Self::Credential(name) => Some(name),
+            Self::Identity(_) => None,
+        }
+    }
+}
+
+/// One recorded request, in the log of its subject: the identity of an identity key, the
+/// organisation of a platform key (and, for a platform call on an identity, that identity's
+/// log too).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivityEntry {
     pub id: String,
-    pub identity: IdentityId,
+    pub subject: Subject,
     pub action: Action,
     pub category: Category,
     pub outcome: Outcome,
     pub severity: Severity,
     pub description: String,
-    pub target: Option<CredentialName>,
+    pub target: Option<Target>,
     pub credential_id: Option<String>,
     pub http_status: u16,
     pub caller: Caller,
@@ -187,9 +134,9 @@ impl ActivityEntry {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: String,
-        identity: IdentityId,
+        subject: Subject,
         action: Action,
-        target: Option<CredentialName>,
+        target: Option<Target>,
         http_status: u16,
         message: Option<&str>,
         caller: Caller,
@@ -217,7 +164,7 @@ impl ActivityEntry {
         }
         Self {
             id,
-            identity,
+            subject,
             action,
             category,
             outcome,
@@ -251,6 +198,11 @@ impl ActivityEntry {
             expires_at: self.created_at.days_after(days),
             ..self
         }
+    }
+
+    /// The same entry, in another subject's log (a platform call, in its target identity's).
+    pub fn for_subject(self, subject: Subject) -> Self {
+        Self { subject, ..self }
     }
 
     pub fn with_credential_id(self, credential_id: &str) -> Self {
@@ -302,9 +254,9 @@ mod tests {
     fn entry(status: u16, message: Option<&str>) -> ActivityEntry {
         ActivityEntry::new(
             "log_1".into(),
-            IdentityId::parse("idt_a").unwrap(),
+            Subject::Identity(IdentityId::parse("idt_a").unwrap()),
             Action::VaultGet,
-            CredentialName::parse("stripe").ok(),
+            CredentialName::parse("stripe").ok().map(Target::Credential),
             status,
             message,
             Caller {
@@ -344,9 +296,6 @@ mod tests {
 
     #[test]
     fn wire_names_round_trip_and_filters_match() {
-        for action in Action::ALL {
-            assert_eq!(Action::parse(action.as_str()), Some(action));
-        }
         assert_eq!(Outcome::parse("denied"), Some(Outcome::Denied));
         assert_eq!(Severity::parse("info"), None);
         let filter = LogFilter {

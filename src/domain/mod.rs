@@ -1,8 +1,10 @@
 //! The vault's vocabulary: what a credential is, independent of HTTP and AWS.
 
+mod action;
 mod activity;
 mod data_rules;
 mod identity;
+mod identity_request;
 pub mod json_text;
 mod kind;
 mod list_cursor;
@@ -16,11 +18,13 @@ mod time;
 mod totp;
 mod totp_secret;
 
+pub use action::Action;
 pub use activity::{
-    Action, ActivityEntry, ActivityStats, Caller, Category, Channel, DEFAULT_LOG_RETENTION_DAYS,
-    LogFilter, LogPage, Outcome, Severity,
+    ActivityEntry, ActivityStats, Caller, Category, Channel, DEFAULT_LOG_RETENTION_DAYS, LogFilter,
+    LogPage, Outcome, Severity, Target,
 };
-pub use identity::{IdentityId, IdentityProfile, Scope};
+pub use identity::{IdentityId, IdentityProfile, KeyKind, OrgId, Scope, Subject, UNSERVED_SCOPES};
+pub use identity_request::{IdentityUpdate, MAX_IDENTITY_NAME, NewIdentitySpec, generated_name};
 pub use kind::CredentialType;
 pub use list_cursor::ListCursor;
 pub use log_cursor::LogCursor;

@@ -95,11 +95,15 @@ async fn route<S: VaultStore + 'static, K: KeyProvider + 'static>(
         if !route.allowed_methods().contains(&parts.method) {
             return Err(Failure::method_not_allowed(route.allowed_methods()));
         }
-        log.credential = route
-            .name_segment()
-            .and_then(|segment| CredentialName::from_path_segment(segment).ok())
-            .map(|name| name.to_string());
-        rest::serve(&service.vault, route, parts, body, deadline).await
+        let served = rest::serve(&service.vault, route, parts, body, deadline).await;
+        // Named only for a caller whose key was known, as before anything was read.
+        if served.identity.is_some() {
+            log.credential = route
+                .name_segment()
+                .and_then(|segment| CredentialName::from_path_segment(segment).ok())
+                .map(|name| name.to_string());
+        }
+        served
     };
     let Served { identity, outcome } = served;
     log.identity = identity;

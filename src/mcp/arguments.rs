@@ -22,6 +22,11 @@ pub fn parse(spec: &ToolSpec, arguments: JsonObject) -> Result<Request, VaultErr
             args.finish(spec)?;
             return Ok(Request::List(query));
         }
+        ToolInput::IdentityPage
+        | ToolInput::IdentityId
+        | ToolInput::NewIdentity
+        | ToolInput::Rename
+        | ToolInput::Rescope => return super::platform_arguments::parse(spec, args.0),
         ToolInput::Name
         | ToolInput::Credential
         | ToolInput::ApiKey
@@ -156,7 +161,14 @@ fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<String>
             (shipping_address(args)?, Map::new()),
             args,
         )?,
-        ToolInput::Nothing | ToolInput::ListPage | ToolInput::Name => {
+        ToolInput::Nothing
+        | ToolInput::ListPage
+        | ToolInput::Name
+        | ToolInput::IdentityPage
+        | ToolInput::IdentityId
+        | ToolInput::NewIdentity
+        | ToolInput::Rename
+        | ToolInput::Rescope => {
             return Err(VaultError::Internal(format!(
                 "{} stores nothing",
                 spec.name

@@ -3,7 +3,7 @@
 //! message as a tree of values several times over (serde's untagged and flattened enums), so
 //! the number of values bounds its memory as much as the bytes do.
 
-use crate::domain::{Action, CredentialName};
+use crate::domain::{Action, CredentialName, IdentityId, Target};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -24,7 +24,7 @@ pub enum Message {
     /// `tools/call` of a known tool, as far as a quick look tells.
     ToolCall {
         action: Action,
-        target: Option<CredentialName>,
+        target: Option<Target>,
     },
     /// Anything else (initialize, tools/list, ping, a notification, an unknown tool, a body
     /// rmcp will refuse).
@@ -83,13 +83,17 @@ pub fn inspect(body: &[u8]) -> Result<Message, Oversized> {
     struct Params<'a> {
         #[serde(borrow)]
         name: Option<Cow<'a, str>>,
+        /// Read apart: arguments that do not parse (a member named twice) still leave the
+        /// tool known, so the refusal is recorded under it.
         #[serde(borrow)]
-        arguments: Option<Arguments<'a>>,
+        arguments: Option<&'a serde_json::value::RawValue>,
     }
     #[derive(Deserialize)]
     struct Arguments<'a> {
         #[serde(borrow)]
         name: Option<Cow<'a, str>>,
+        #[serde(borrow, rename = "identityId")]
+        identity_id: Option<Cow<'a, str>>,
     }
     let Ok(peek) = serde_json::from_slice::<Peek<'_>>(body) else {
         return Ok(Message::Protocol);
@@ -104,9 +108,17 @@ pub fn inspect(body: &[u8]) -> Result<Message, Oversized> {
         None => Message::Protocol,
         Some(spec) => Message::ToolCall {
             action: spec.action,
-            target: params
-                .and_then(|p| p.arguments?.name)
-                .and_then(|name| CredentialName::parse(&name).ok()),
+            target: params.and_then(|p| p.arguments).and_then(|raw| {
+                let arguments: Arguments<'_> = serde_json::from_str(raw.get()).ok()?;
+                let credential = arguments
+                    .name
+                    .as_deref()
+                    .and_then(|n| CredentialName::parse(n).ok());
+                let identity = arguments.identity_id.as_deref().and_then(IdentityId::parse);
+                credential
+                    .map(Target::Credential)
+                    .or(identity.map(Target::Identity))
+            }),
         },
     })
 }
@@ -197,7 +209,7 @@ mod tests {
             message,
             Message::ToolCall {
                 action: Action::VaultGet,
-                target: CredentialName::parse("stripe").ok(),
+                target: CredentialName::parse("stripe").ok().map(Target::Credential),
             }
         );
     }

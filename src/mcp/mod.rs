@@ -6,16 +6,21 @@
 
 mod arguments;
 mod message;
+mod platform_arguments;
+mod platform_tools;
+mod prompts;
 mod server;
 mod tools;
 
 pub use message::{MAX_MESSAGE_BYTES, MAX_MESSAGE_VALUES, Message, Oversized, inspect};
+pub use platform_tools::PLATFORM_TOOLS;
 pub use tools::TOOLS;
 
 use crate::crypto::KeyProvider;
+use crate::domain::json_text::CheckError;
 use crate::domain::{Action, Channel};
 use crate::store::VaultStore;
-use crate::vault::{Intent, Session, SessionEnd, Vault, VaultError};
+use crate::vault::{Intent, Peeked, Session, SessionEnd, Vault, VaultError};
 use crate::wire::{self, Failure, Served};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -62,27 +67,40 @@ where
         .find_map(|name| parts.headers.get(*name).and_then(|v| v.to_str().ok()))
         .map(|key| format!("Bearer {}", key.trim()));
     let authorization = Zeroizing::new(wire::authorization(parts).map(str::to_owned).or(bare));
-    // What the body looks like only names the record of a refusal or of a message cut short
-    // by its deadline; whether a tool's use case ran is what rmcp did.
-    let peek = inspect(body)
-        .map(|message| match message {
-            Message::ToolCall { action, target } => Intent::new(action, target),
-            Message::Protocol => Intent::new(Action::McpSession, None),
-        })
-        .map_err(|oversized| VaultError::TooLarge(oversized.message()));
     let caller = wire::caller(parts, Channel::Mcp);
     let handled = vault
         .session(
             authorization.as_deref(),
             caller,
             deadline,
-            peek,
+            || peek(body),
             |session| answer(session, parts, body),
         )
         .await;
     Served {
         identity: handled.identity.map(|id| id.to_string()),
         outcome: handled.result.map_err(Failure::from),
+    }
+}
+
+/// What the body looks like, once the key is known: it only names the record of a refusal
+/// or of a message cut short by its deadline; whether a tool's use case ran is what rmcp did.
+/// A message too large to parse safely, or one that names a member twice anywhere (readers
+/// disagree on which counts: REST refuses the same), never reaches rmcp.
+fn peek(body: &[u8]) -> Peeked {
+    let session = Intent::new(Action::McpSession, None);
+    let intent = match inspect(body) {
+        Ok(Message::ToolCall { action, target }) => Intent::new(action, target),
+        Ok(Message::Protocol) => session,
+        Err(oversized) => return Err((session, VaultError::TooLarge(oversized.message()))),
+    };
+    let text = std::str::from_utf8(body).ok();
+    match text.map(crate::domain::json_text::check) {
+        Some(Err(CheckError::Syntax(_))) | None | Some(Ok(())) => Ok(intent),
+        Some(Err(refused)) => Err((
+            intent,
+            VaultError::BadInput(format!("MCP message is refused: {refused}")),
+        )),
     }
 }
 

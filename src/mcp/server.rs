@@ -1,16 +1,17 @@
 //! The MCP server's handler: lists the tools the caller's key may use and runs each through
 //! the vault's one entry, as its REST twin runs, recorded with `channel: "mcp"`.
 
-use super::arguments;
-use super::tools::{TOOLS, ToolSpec};
+use super::tools::ToolSpec;
+use super::{arguments, prompts};
 use crate::crypto::KeyProvider;
-use crate::domain::CredentialName;
+use crate::domain::{CredentialName, IdentityId, KeyKind, Target};
 use crate::store::VaultStore;
 use crate::vault::{Answer, Intent, Session, VaultError};
 use crate::wire::{self, Failure};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -24,7 +25,24 @@ pub struct VaultTools<S, K> {
 
 impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultTools<S, K> {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        // Platform keys get the identity tools only, as the hosted product's platform mode
+        // serves them (no prompts); identity keys, the vault's tools and prompts.
+        if self.session.principal().kind() == KeyKind::Platform {
+            return ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+                .with_server_info(Implementation::new(
+                    "credvault-platform",
+                    env!("CARGO_PKG_VERSION"),
+                ))
+                .with_instructions(
+                    "Manage your organisation's agent identities: create one per sub-agent \
+                     (its key is shown once), change its scopes, rotate its key, delete it.",
+                );
+        }
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("credvault", env!("CARGO_PKG_VERSION")))
             .with_instructions(
                 "A credential vault for this agent's identity. Read secrets with vault_get, TOTP \
@@ -33,13 +51,38 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultT
             )
     }
 
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        match self.session.principal().kind() {
+            KeyKind::Identity => Ok(ListPromptsResult::with_all_items(prompts::list())),
+            KeyKind::Platform => Err(ErrorData::method_not_found::<
+                rmcp::model::ListPromptsRequestMethod,
+            >()),
+        }
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        if self.session.principal().kind() == KeyKind::Platform {
+            return Err(ErrorData::method_not_found::<
+                rmcp::model::GetPromptRequestMethod,
+            >());
+        }
+        Ok(prompts::get(&request.name, request.arguments.as_ref())?.into())
+    }
+
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = TOOLS
-            .iter()
+        let tools = ToolSpec::all()
             .filter(|spec| self.session.permits(spec.action))
             .map(ToolSpec::tool)
             .collect();
@@ -56,10 +99,17 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultT
         let spec = ToolSpec::find(&request.name)
             .ok_or_else(|| ErrorData::invalid_params("Unknown tool", None))?;
         let arguments = request.arguments.unwrap_or_default();
-        let target = arguments
+        let credential = arguments
             .get("name")
             .and_then(Value::as_str)
             .and_then(|name| CredentialName::parse(name).ok());
+        let identity = arguments
+            .get("identityId")
+            .and_then(Value::as_str)
+            .and_then(IdentityId::parse);
+        let target = credential
+            .map(Target::Credential)
+            .or(identity.map(Target::Identity));
         let intent = Intent::new(spec.action, target);
         let input = Box::new(move || arguments::parse(spec, arguments));
         // rmcp runs a call in a task of its own: when the HTTP request is dropped the token
@@ -86,10 +136,17 @@ fn tool_result(answer: &Answer) -> CallToolResult {
         (Answer::Deleted(name), None) => {
             json!({"name": name.as_str(), "deleted": true}).to_string()
         }
+        (Answer::IdentityDeleted(identity), None) => {
+            json!({"identityId": identity.as_str(), "deleted": true}).to_string()
+        }
         (_, None) => "{}".to_owned(),
     };
-    let value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    let mut result = CallToolResult::structured(value);
+    // The structured copy only when the text parses (data nested past the parser's depth
+    // would not): a null would break clients that check the result's schema.
+    let mut result = match serde_json::from_str::<Value>(&text) {
+        Ok(value) => CallToolResult::structured(value),
+        Err(_) => CallToolResult::success(Vec::new()),
+    };
     result.content = vec![ContentBlock::text(text)];
     result
 }

@@ -1,6 +1,7 @@
 //! The vault's MCP tools, named and shaped as the hosted product's own MCP server names them,
 //! each with a JSON Schema input, a description written for a model, and annotations.
 
+use super::platform_tools;
 use crate::domain::Action;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
@@ -21,6 +22,16 @@ pub enum ToolInput {
     ApiKey,
     Card,
     ShippingAddress,
+    /// identities_list's optional `limit` (and credvault's `pageToken`).
+    IdentityPage,
+    /// An `identityId` alone.
+    IdentityId,
+    /// identities_create's optional `purpose`, `name`, `emailName`, `scopes`.
+    NewIdentity,
+    /// identities_update's `identityId` and `name`.
+    Rename,
+    /// identities_update_scopes' `identityId`, `addScopes`, `removeScopes`.
+    Rescope,
 }
 
 /// One tool: its wire name, the use case it runs, its input, and how a client should treat it.
@@ -28,11 +39,11 @@ pub struct ToolSpec {
     pub name: &'static str,
     pub action: Action,
     pub input: ToolInput,
-    title: &'static str,
-    description: &'static str,
-    read_only: bool,
-    destructive: bool,
-    idempotent: bool,
+    pub(super) title: &'static str,
+    pub(super) description: &'static str,
+    pub(super) read_only: bool,
+    pub(super) destructive: bool,
+    pub(super) idempotent: bool,
 }
 
 const NAME: &str = "Credential name: 1 to 128 of A-Z a-z 0-9 . _ -, starting with a letter or digit (e.g. 'stripe', 'github-2fa')";
@@ -143,8 +154,13 @@ pub const TOOLS: [ToolSpec; 10] = [
 ];
 
 impl ToolSpec {
+    /// Every tool: the vault's (for identity keys) and the platform's (for platform keys).
+    pub fn all() -> impl Iterator<Item = &'static ToolSpec> {
+        TOOLS.iter().chain(platform_tools::PLATFORM_TOOLS.iter())
+    }
+
     pub fn find(name: &str) -> Option<&'static ToolSpec> {
-        TOOLS.iter().find(|t| t.name == name)
+        Self::all().find(|t| t.name == name)
     }
 
     /// The tool as `tools/list` shows it.
@@ -201,6 +217,11 @@ impl ToolSpec {
                        "expiresAt": text(EXPIRES)}),
                 vec!["name", "cardholder", "number", "expMonth", "expYear", "cvc"],
             ),
+            ToolInput::IdentityPage => platform_tools::identity_page(),
+            ToolInput::IdentityId => platform_tools::identity_id(),
+            ToolInput::NewIdentity => platform_tools::new_identity(),
+            ToolInput::Rename => platform_tools::rename(),
+            ToolInput::Rescope => platform_tools::rescope(),
             ToolInput::ShippingAddress => (
                 json!({"name": name, "recipient": text("Recipient name"), "line1": text("Address line 1"),
                        "line2": text("Address line 2"), "city": text("City"), "state": text("State or region"),

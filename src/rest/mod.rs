@@ -1,17 +1,17 @@
 //! The REST edge: a routed request becomes one [`Intent`] and, once the vault has authorized
 //! it, one parsed [`Request`]; the vault's [`Answer`] becomes the contract's JSON.
 
+mod platform;
 mod query;
 mod route;
 
 pub use route::Route;
 
 use crate::crypto::KeyProvider;
-use crate::domain::{Action, Channel, CredentialName, InvalidName, NewCredential};
+use crate::domain::{Action, Channel, CredentialName, InvalidName, KeyKind, NewCredential, Target};
 use crate::store::VaultStore;
-use crate::vault::{Answer, Intent, Request, Vault, VaultError};
+use crate::vault::{Answer, Input, Intent, Request, Vault, VaultError};
 use crate::wire::{self, Failure, Served};
-use lambda_http::http::StatusCode;
 use lambda_http::http::request::Parts;
 use lambda_http::{Body, Response};
 
@@ -28,8 +28,16 @@ pub async fn serve<S: VaultStore, K: KeyProvider>(
 ) -> Served {
     let action = route.action(&parts.method);
     let name = route.name_segment().map(CredentialName::from_path_segment);
-    let target = name.as_ref().and_then(|name| name.as_ref().ok()).cloned();
-    let input = Box::new(move || parse(action, name, parts, body));
+    let identity = route.identity_segment().map(platform::identity_of);
+    let target = match (&name, &identity) {
+        (Some(Ok(name)), _) => Some(Target::Credential(name.clone())),
+        (_, Some(Some(identity))) => Some(Target::Identity(identity.clone())),
+        _ => None,
+    };
+    let input: Input<'_> = match action.key_kind() {
+        Some(KeyKind::Platform) => Box::new(move || platform::parse(action, identity, parts, body)),
+        _ => Box::new(move || parse(action, name, parts, body)),
+    };
     let caller = wire::caller(parts, Channel::Rest);
     let handled = vault
         .handle(
@@ -80,18 +88,22 @@ fn parse(
         Action::IdentityWhoami => Request::Whoami,
         Action::LogsList => Request::Logs(query::log_query(parts).map_err(VaultError::BadInput)?),
         Action::LogsStats => Request::Stats,
-        Action::McpSession => {
-            return Err(VaultError::Internal("an MCP message routed as REST".into()));
+        other => {
+            return Err(VaultError::Internal(format!(
+                "{} routed as a vault call",
+                other.as_str()
+            )));
         }
     })
 }
 
 fn render(answer: Answer) -> Response<Body> {
+    let status = wire::answer_status(&answer);
     match wire::answer_json(&answer) {
-        Some(text) => wire::json_response(StatusCode::OK, text),
+        Some(text) => wire::json_response(status, text),
         None => {
             let mut response = Response::new(Body::Empty);
-            *response.status_mut() = StatusCode::NO_CONTENT;
+            *response.status_mut() = status;
             response
         }
     }

@@ -18,21 +18,27 @@ const PARAMETERS: [&str; 6] = [
 
 /// `GET /v0/vault`: `limit` and `pageToken`, both optional (none asks for the whole list).
 pub fn list_query(parts: &Parts) -> Result<ListQuery, String> {
-    let mut query = ListQuery::default();
-    let Some(params) = parts.extensions.query_string_parameters_ref() else {
-        return Ok(query);
+    let (limit, token) = page_query(parts, MAX_LIST_PAGE)?;
+    let after = match token {
+        None => None,
+        Some(token) => Some(ListCursor::from_token(&token).ok_or(NOT_OUR_TOKEN)?),
     };
-    known(params, &["limit", "pageToken"])?;
-    if let Some(raw) = one(params, "limit")? {
-        query.limit = Some(limit(raw, MAX_LIST_PAGE)?);
-    }
-    if let Some(token) = one(params, "pageToken")? {
-        query.after = Some(ListCursor::from_token(token).ok_or(NOT_OUR_TOKEN)?);
-    }
-    Ok(query)
+    Ok(ListQuery { limit, after })
 }
 
-const NOT_OUR_TOKEN: &str = "Query parameter `pageToken` is not a token this API gave out";
+pub const NOT_OUR_TOKEN: &str = "Query parameter `pageToken` is not a token this API gave out";
+
+/// A list's `limit` (1 to `max`) and `pageToken` (as sent), both optional.
+pub fn page_query(parts: &Parts, max: usize) -> Result<(Option<usize>, Option<String>), String> {
+    let Some(params) = parts.extensions.query_string_parameters_ref() else {
+        return Ok((None, None));
+    };
+    known(params, &["limit", "pageToken"])?;
+    let limit = one(params, "limit")?
+        .map(|raw| limit(raw, max))
+        .transpose()?;
+    Ok((limit, one(params, "pageToken")?.map(str::to_owned)))
+}
 
 /// Refuses a parameter not in `names`, naming the known ones (never the one sent).
 fn known(params: &QueryMap, names: &[&str]) -> Result<(), String> {

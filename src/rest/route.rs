@@ -13,6 +13,10 @@ pub enum Route<'a> {
     Whoami,
     Logs,
     LogStats,
+    /// A platform key's: its organisation's identities, one of them, one's key rotation.
+    PlatformIdentities,
+    PlatformIdentity(&'a str),
+    PlatformRotateKey(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -21,7 +25,17 @@ impl<'a> Route<'a> {
             "/v0/whoami" => return Some(Self::Whoami),
             "/v0/logs" => return Some(Self::Logs),
             "/v0/logs/stats" => return Some(Self::LogStats),
+            "/v0/platform/identities" => return Some(Self::PlatformIdentities),
             _ => {}
+        }
+        if let Some(rest) = path.strip_prefix("/v0/platform/identities/") {
+            let mut segments = rest.split('/');
+            let id = segments.next()?;
+            return match (segments.next(), segments.next()) {
+                (None, _) => Some(Self::PlatformIdentity(id)),
+                (Some("rotate-key"), None) => Some(Self::PlatformRotateKey(id)),
+                _ => None,
+            };
         }
         let rest = path.strip_prefix("/v0/vault")?;
         if rest.is_empty() {
@@ -47,6 +61,9 @@ impl<'a> Route<'a> {
             Self::Whoami => "/v0/whoami",
             Self::Logs => "/v0/logs",
             Self::LogStats => "/v0/logs/stats",
+            Self::PlatformIdentities => "/v0/platform/identities",
+            Self::PlatformIdentity(_) => "/v0/platform/identities/{identityId}",
+            Self::PlatformRotateKey(_) => "/v0/platform/identities/{identityId}/rotate-key",
         }
     }
 
@@ -56,7 +73,9 @@ impl<'a> Route<'a> {
                 &[Method::GET]
             }
             Self::Credential(_) => &[Method::GET, Method::PUT, Method::DELETE],
-            Self::TotpBackup(_) => &[Method::POST],
+            Self::TotpBackup(_) | Self::PlatformRotateKey(_) => &[Method::POST],
+            Self::PlatformIdentities => &[Method::GET, Method::POST],
+            Self::PlatformIdentity(_) => &[Method::GET, Method::PATCH, Method::DELETE],
         }
     }
 
@@ -72,13 +91,27 @@ impl<'a> Route<'a> {
             (Self::Whoami, _) => Action::IdentityWhoami,
             (Self::Logs, _) => Action::LogsList,
             (Self::LogStats, _) => Action::LogsStats,
+            (Self::PlatformIdentities, &Method::POST) => Action::IdentitiesCreate,
+            (Self::PlatformIdentities, _) => Action::IdentitiesList,
+            (Self::PlatformIdentity(_), &Method::PATCH) => Action::IdentitiesUpdate,
+            (Self::PlatformIdentity(_), &Method::DELETE) => Action::IdentitiesDelete,
+            (Self::PlatformIdentity(_), _) => Action::IdentitiesGet,
+            (Self::PlatformRotateKey(_), _) => Action::IdentitiesRotateKey,
         }
     }
 
     pub fn name_segment(&self) -> Option<&'a str> {
         match *self {
             Self::Credential(name) | Self::Totp(name) | Self::TotpBackup(name) => Some(name),
-            Self::List | Self::Whoami | Self::Logs | Self::LogStats => None,
+            _ => None,
+        }
+    }
+
+    /// The raw (still percent-encoded) identity id segment of a platform route.
+    pub fn identity_segment(&self) -> Option<&'a str> {
+        match *self {
+            Self::PlatformIdentity(id) | Self::PlatformRotateKey(id) => Some(id),
+            _ => None,
         }
     }
 }
@@ -107,6 +140,18 @@ mod tests {
         assert_eq!(Route::parse("/v0/whoami"), Some(Route::Whoami));
         assert_eq!(Route::parse("/v0/logs"), Some(Route::Logs));
         assert_eq!(Route::parse("/v0/logs/stats"), Some(Route::LogStats));
+        assert_eq!(
+            Route::parse("/v0/platform/identities"),
+            Some(Route::PlatformIdentities)
+        );
+        assert_eq!(
+            Route::parse("/v0/platform/identities/idt_1"),
+            Some(Route::PlatformIdentity("idt_1"))
+        );
+        assert_eq!(
+            Route::parse("/v0/platform/identities/idt_1/rotate-key"),
+            Some(Route::PlatformRotateKey("idt_1"))
+        );
     }
 
     #[test]
@@ -123,6 +168,9 @@ mod tests {
             "/v0/vault/gh/backup",
             "/v0/whoami/",
             "/v0/logs/x",
+            "/v0/platform",
+            "/v0/platform/identities/a/keys/b/c",
+            "/v0/platform/identities/a/rotate",
             "/mcp",
             "/mcp/",
             "/v0/mcp",

@@ -1,29 +1,40 @@
-//! The identity directory port: identities and their API keys. Every request resolves its
-//! key here (one lookup) and is counted here; operators (and, through the vault, platform
-//! keys) register identities, add, list and revoke keys. Keys are stored by hash only, with
-//! a MAC over what they grant (see `crate::auth::KeyMac`), written and read by one codec in
-//! each adapter.
+//! The identity directory port: organisations, their identities, and API keys. Every request
+//! resolves its key here (one lookup) and is counted here; operators and platform keys
+//! register identities and manage their keys. Keys are stored by hash only, with a MAC over
+//! what they grant, and identities with a MAC over the organisation they belong to (see
+//! `crate::auth::KeyMac`), written and read by one codec in each adapter.
 
 use crate::auth::{KeyHash, Principal};
 use crate::dependency::DependencyError;
-use crate::domain::{IdentityId, IdentityProfile, RateWindow, Scope, Timestamp};
+use crate::domain::{IdentityId, IdentityProfile, OrgId, RateWindow, Scope, Subject, Timestamp};
 use std::future::Future;
 
-/// An identity as registered.
+/// An identity as registered: its organisation, the scopes its keys may hold, and what is
+/// shown of its primary key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdentityRecord {
     pub identity: IdentityId,
     pub name: String,
+    pub org: OrgId,
+    pub scopes: Vec<Scope>,
     pub created_at: Timestamp,
+    /// `apiKeyPrefix`: the prefix and first hex digits of its primary key.
+    pub key_prefix: String,
+    /// How many changes it has seen: a change or a deletion commits only over the revision
+    /// it was planned from, so two changes at once never mix (a scope removed stays removed).
+    pub revision: u64,
 }
 
-/// A key as registered: by its hash, for one identity, with its scopes.
+/// A key as registered: by its hash, for one subject (an identity, or an organisation for a
+/// platform key), with its scopes. An identity's primary key is the one made with it or by
+/// a rotation; a rotation replaces it, a change of the identity's scopes rewrites it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyRecord {
     pub hash: KeyHash,
-    pub identity: IdentityId,
+    pub subject: Subject,
     pub scopes: Vec<Scope>,
     pub created_at: Timestamp,
+    pub primary: bool,
 }
 
 /// How many hex digits of a key's hash name it to operators: enough to tell keys apart,
@@ -42,11 +53,14 @@ impl KeyRecord {
 #[serde(rename_all = "camelCase")]
 pub struct KeySummary {
     pub key_id: String,
-    pub identity_id: String,
+    /// The identity (`idt_...`) or, for a platform key, the organisation (`org_...`).
+    pub owner_id: String,
     pub scopes: Vec<String>,
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
+    /// The identity's primary key (made with it, or by a rotation).
+    pub primary: bool,
 }
 
 /// An identity as the operator sees it; keys are never part of it.
@@ -55,6 +69,7 @@ pub struct KeySummary {
 pub struct IdentitySummary {
     pub identity_id: String,
     pub name: String,
+    pub org_id: String,
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
@@ -73,6 +88,16 @@ pub enum RegisterError {
     Dependency(#[from] DependencyError),
 }
 
+/// What a change to a live identity writes beside the identity as it now is: keys added,
+/// keys rewritten (new scopes) and keys revoked (at `at`), all in one transaction.
+#[derive(Clone, Debug)]
+pub struct IdentityChange {
+    pub added: Vec<KeyRecord>,
+    pub rewritten: Vec<KeyRecord>,
+    pub revoked: Vec<KeyHash>,
+    pub at: Timestamp,
+}
+
 pub trait IdentityDirectory: Send + Sync {
     /// The principal a key hash authenticates; `None` for an unknown or revoked key, or one
     /// whose item fails its MAC.
@@ -81,11 +106,11 @@ pub trait IdentityDirectory: Send + Sync {
         key: &KeyHash,
     ) -> impl Future<Output = Result<Option<Principal>, DependencyError>> + Send;
 
-    /// Counts one request of `identity` in `window` and returns the count so far, this one
+    /// Counts one request of `subject` in `window` and returns the count so far, this one
     /// included. Counts expire by themselves.
     fn count_request(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         window: RateWindow,
     ) -> impl Future<Output = Result<u64, DependencyError>> + Send;
 
@@ -102,24 +127,38 @@ pub trait IdentityDirectory: Send + Sync {
         key: &KeyRecord,
     ) -> impl Future<Output = Result<(), RegisterError>> + Send;
 
-    /// Adds a key to a live identity; `false` (and nothing written) when the identity is
-    /// missing or revoked, or the key is already registered.
+    /// Registers a platform key of an organisation (an operator's task).
+    fn register_platform_key(
+        &self,
+        key: &KeyRecord,
+    ) -> impl Future<Output = Result<(), RegisterError>> + Send;
+
+    /// Adds a key to a live identity (a change: its revision moves on); `false` (and nothing
+    /// written) when the identity is missing, revoked or deleted, or the key is already
+    /// registered.
     fn add_key(
         &self,
         key: &KeyRecord,
     ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
 
-    /// The identity's keys, revoked ones included, oldest first.
+    /// The keys of an identity, or an organisation's platform keys, revoked ones included,
+    /// oldest first.
     fn keys_of(
         &self,
-        identity: &IdentityId,
+        owner: &Subject,
     ) -> impl Future<Output = Result<Vec<KeySummary>, DependencyError>> + Send;
 
-    /// Revokes the identity's key whose id (see [`KeyRecord::key_id`]) is `key_id`;
-    /// `false` when it has none such.
-    fn revoke_key(
+    /// The live keys of the identity, as registered (for rewriting or revoking them).
+    fn live_keys(
         &self,
         identity: &IdentityId,
+    ) -> impl Future<Output = Result<Vec<KeyRecord>, DependencyError>> + Send;
+
+    /// Revokes the owner's key whose id (see [`KeyRecord::key_id`]) is `key_id`; `false`
+    /// when it has none such.
+    fn revoke_key(
+        &self,
+        owner: &Subject,
         key_id: &str,
         at: Timestamp,
     ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
@@ -137,4 +176,40 @@ pub trait IdentityDirectory: Send + Sync {
     fn identities(
         &self,
     ) -> impl Future<Output = Result<Vec<IdentitySummary>, DependencyError>> + Send;
+
+    /// The live identity of `org` with this id; `None` for one of another organisation, a
+    /// revoked or deleted one, or one whose item fails its MAC.
+    fn identity_in(
+        &self,
+        org: &OrgId,
+        identity: &IdentityId,
+    ) -> impl Future<Output = Result<Option<IdentityRecord>, DependencyError>> + Send;
+
+    /// Up to `limit` live identities of `org` after `after`, in id order.
+    fn identities_of(
+        &self,
+        org: &OrgId,
+        after: Option<&IdentityId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<IdentityRecord>, DependencyError>> + Send;
+
+    /// Writes `identity` as it now is (at the next revision), with `change`, in one
+    /// transaction, if it is still live and still at `identity.revision`; `false` when it is
+    /// not (gone, or changed meanwhile: read it again and plan anew).
+    fn change_identity(
+        &self,
+        identity: &IdentityRecord,
+        change: &IdentityChange,
+    ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
+
+    /// Deletes the identity: its keys revoked, then the identity marked deleted (its id is
+    /// never given again, and nothing can reach it), then everything it held (credentials,
+    /// log, counters) removed. `false` when it was not live, or no longer at
+    /// `identity.revision`. What a deadline cuts short of the
+    /// removal is unreachable, and removed by the next `credvault setup`.
+    fn delete_identity(
+        &self,
+        identity: &IdentityRecord,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
 }

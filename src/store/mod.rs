@@ -6,13 +6,13 @@ pub(crate) mod dynamodb;
 mod memory;
 
 pub use directory::{
-    IdentityDirectory, IdentityRecord, IdentitySummary, KEY_ID_LEN, KeyRecord, KeySummary,
-    RegisterError,
+    IdentityChange, IdentityDirectory, IdentityRecord, IdentitySummary, KEY_ID_LEN, KeyRecord,
+    KeySummary, RegisterError,
 };
 pub use dynamodb::DynamoStore;
 pub use dynamodb::layout;
 pub use dynamodb::layout::TableLayout;
-pub use dynamodb::{SummaryRepair, repair_summaries};
+pub use dynamodb::{IdentityUpgrade, SummaryRepair, place_identities, repair_summaries};
 #[cfg(any(test, feature = "test-util"))]
 pub use memory::MemoryStore;
 
@@ -20,7 +20,7 @@ use crate::crypto::{Binding, Envelope, NONCE_LEN, StoredFields};
 use crate::dependency::DependencyError;
 use crate::domain::{
     ActivityEntry, ActivityStats, CredentialName, CredentialType, IdentityId, LogCursor, LogFilter,
-    LogPage, Metadata, Timestamp,
+    LogPage, Metadata, Subject, Timestamp,
 };
 use std::future::Future;
 
@@ -158,7 +158,7 @@ pub trait ActivityLog: Send + Sync {
     /// (TTL deletion may lag by days).
     fn entries(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         filter: &LogFilter,
         limit: usize,
         after: Option<&LogCursor>,
@@ -168,7 +168,7 @@ pub trait ActivityLog: Send + Sync {
     /// Counts of the entries made on `since`'s day and after; `today` is counted apart.
     fn stats(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         since: Timestamp,
         today: Timestamp,
     ) -> impl Future<Output = Result<ActivityStats, DependencyError>> + Send;
@@ -176,7 +176,7 @@ pub trait ActivityLog: Send + Sync {
     /// When the identity's newest entry was made.
     fn last_activity(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
     ) -> impl Future<Output = Result<Option<Timestamp>, DependencyError>> + Send;
 }
 

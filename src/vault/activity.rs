@@ -29,15 +29,17 @@ pub struct LogQuery {
 }
 
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
-    /// The caller's identity and key scopes, with how much it has used the vault.
+    /// The caller's identity and key scopes, with how much it has used the vault (an identity
+    /// key's only: a platform key is no identity).
     pub(super) async fn whoami(&self, call: &Call) -> Result<Whoami, VaultError> {
-        let identity = &call.principal.identity;
+        let identity = call.identity()?;
+        let subject = &call.principal.subject;
         let now = self.clock.now();
         let reads = async {
             let (profile, stats, last) = tokio::join!(
                 self.store.profile(identity),
-                self.store.stats(identity, self.retention_start(now), now),
-                self.store.last_activity(identity),
+                self.store.stats(subject, self.retention_start(now), now),
+                self.store.last_activity(subject),
             );
             Ok::<_, VaultError>((profile?, stats?, last?))
         };
@@ -67,13 +69,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 "Query parameter `limit` must be between 1 and {MAX_LOG_PAGE}"
             )));
         }
-        let identity = &call.principal.identity;
+        // An identity key reads its identity's log; a platform key, its organisation's.
+        let subject = &call.principal.subject;
         let now = self.clock.now();
         let window = (self.retention_start(now), now);
         let page = async {
             let page =
                 self.store
-                    .entries(identity, &query.filter, limit, query.after.as_ref(), window);
+                    .entries(subject, &query.filter, limit, query.after.as_ref(), window);
             Ok(page.await?)
         };
         let page = self.admit(call, page).await?;
@@ -84,11 +87,11 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// Counts of the caller's retained activity.
     pub(super) async fn activity_stats(&self, call: &Call) -> Result<ActivityStats, VaultError> {
         let now = self.clock.now();
-        let identity = &call.principal.identity;
+        let subject = &call.principal.subject;
         let stats = async {
             Ok(self
                 .store
-                .stats(identity, self.retention_start(now), now)
+                .stats(subject, self.retention_start(now), now)
                 .await?)
         };
         let stats = self.admit(call, stats).await?;

@@ -5,7 +5,7 @@
 use super::{Vault, VaultError};
 use crate::auth::{ApiKey, AuthError, Principal};
 use crate::crypto::KeyProvider;
-use crate::domain::{Action, Caller, RateWindow};
+use crate::domain::{Action, Caller, IdentityId, OrgId, RateWindow, Subject};
 use crate::store::VaultStore;
 use std::future::Future;
 use std::sync::Arc;
@@ -35,6 +35,41 @@ impl Call {
     pub(super) fn was_recorded(&self) -> bool {
         self.recorded.load(Ordering::Acquire)
     }
+
+    /// The identity whose vault the call opens: admission admits only identity keys to the
+    /// vault's use cases, so this is a fault of ours if it fails.
+    pub(super) fn identity(&self) -> Result<&IdentityId, VaultError> {
+        match &self.principal.subject {
+            Subject::Identity(identity) => Ok(identity),
+            Subject::Org(_) => Err(VaultError::Internal(
+                "a platform key reached a vault use case".into(),
+            )),
+        }
+    }
+
+    /// The organisation a platform key manages (likewise admitted only to platform use cases).
+    pub(super) fn org(&self) -> Result<&OrgId, VaultError> {
+        match &self.principal.subject {
+            Subject::Org(org) => Ok(org),
+            Subject::Identity(_) => Err(VaultError::Internal(
+                "an identity key reached a platform use case".into(),
+            )),
+        }
+    }
+}
+
+/// Why `principal` may not ask for `action`: a route of the other kind of key, or a scope
+/// it lacks; `None` when it may.
+fn refusal(principal: &Principal, action: Action) -> Option<AuthError> {
+    if let Some(kind) = action.key_kind()
+        && kind != principal.kind()
+    {
+        return Some(AuthError::WrongKind(kind));
+    }
+    action
+        .scope()
+        .filter(|scope| !principal.scopes.contains(scope))
+        .map(AuthError::MissingScope)
 }
 
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
@@ -72,21 +107,19 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         })
     }
 
-    /// Whether `principal` may ask for `action` at all: the scope it needs.
+    /// Whether `principal` may ask for `action` at all: the kind of key it needs, and the
+    /// scope.
     pub(super) fn permits(&self, principal: &Principal, action: Action) -> bool {
-        action
-            .scope()
-            .is_none_or(|scope| principal.scopes.contains(&scope))
+        refusal(principal, action).is_none()
     }
 
-    /// Refuses a call its key may not make, or one from an identity this instance already
-    /// found over the rate limit this minute, before its input is read: a key that may not
-    /// write gets 403 whatever its body holds, and no body is parsed for it.
+    /// Refuses a call its key may not make (another kind of key's, or a scope it lacks), or
+    /// one from a subject this instance already found over the rate limit this minute, before
+    /// its input is read: a key that may not write gets 403 whatever its body holds, and no
+    /// body is parsed for it.
     pub(super) fn authorize(&self, call: &Call, action: Action) -> Result<(), VaultError> {
-        if !self.permits(&call.principal, action)
-            && let Some(scope) = action.scope()
-        {
-            return Err(AuthError::MissingScope(scope).into());
+        if let Some(refused) = refusal(&call.principal, action) {
+            return Err(refused.into());
         }
         match self.known_over_limit(call) {
             Some(limited) => Err(limited),
@@ -99,7 +132,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let now = self.clock.now().unix_seconds();
         let window = RateWindow::containing(now);
         self.over_limit
-            .holds(&call.principal.identity, window)
+            .holds(&call.principal.subject, window)
             .then(|| VaultError::RateLimited {
                 retry_after: window.retry_after(now),
             })
@@ -130,10 +163,10 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let window = RateWindow::containing(now);
         let count = self
             .store
-            .count_request(&call.principal.identity, window)
+            .count_request(&call.principal.subject, window)
             .await?;
         if count > limit {
-            self.over_limit.mark(&call.principal.identity, window);
+            self.over_limit.mark(&call.principal.subject, window);
             return Err(VaultError::RateLimited {
                 retry_after: window.retry_after(now),
             });

@@ -6,16 +6,28 @@ use super::entry::RECORD_MARGIN;
 use super::{Call, Vault, VaultError};
 use crate::auth::AuthError;
 use crate::crypto::KeyProvider;
-use crate::domain::{Action, ActivityEntry, CredentialName, random_id};
+use crate::domain::{Action, ActivityEntry, CredentialName, Target, random_id};
 use crate::store::VaultStore;
 
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// The entry for `action` ending with `status` (and the caller-facing `message`).
+    /// An entry of `action` on the credential `name`.
+    pub(super) fn credential_entry(
+        &self,
+        call: &Call,
+        action: Action,
+        name: &CredentialName,
+        status: u16,
+    ) -> ActivityEntry {
+        let target = Target::Credential(name.clone());
+        self.entry(call, action, Some(&target), status, None)
+    }
+
     pub(super) fn entry(
         &self,
         call: &Call,
         action: Action,
-        target: Option<&CredentialName>,
+        target: Option<&Target>,
         status: u16,
         message: Option<&str>,
     ) -> ActivityEntry {
@@ -23,7 +35,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let id = random_id("log_").unwrap_or_else(|_| format!("log_{:032x}", 0));
         ActivityEntry::new(
             id,
-            call.principal.identity.clone(),
+            call.principal.subject.clone(),
             action,
             target.cloned(),
             status,
@@ -40,7 +52,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         &self,
         call: &Call,
         action: Action,
-        target: Option<&CredentialName>,
+        target: Option<&Target>,
     ) {
         let entry = self.entry(call, action, target, 200, None);
         self.append(entry).await;
@@ -53,7 +65,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         &self,
         call: &Call,
         action: Action,
-        target: Option<&CredentialName>,
+        target: Option<&Target>,
         result: Result<T, VaultError>,
     ) -> Result<T, VaultError> {
         let Err(err) = result else {
@@ -63,7 +75,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let entry = self.entry(call, action, target, err.status(), Some(&message));
         let uncounted = matches!(
             err,
-            VaultError::Auth(AuthError::MissingScope(_))
+            VaultError::Auth(AuthError::MissingScope(_) | AuthError::WrongKind(_))
                 | VaultError::BadInput(_)
                 | VaultError::TooLarge(_)
         );
@@ -75,11 +87,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 self.append(entry).await;
             }
         };
+        // From here the outcome counts as recorded: a session that gives up on this call must
+        // not record it a second time.
+        call.mark_recorded();
         match call.deadline {
-            Some(deadline) if deadline <= tokio::time::Instant::now() => {
-                let _ = tokio::time::timeout(RECORD_MARGIN, record).await;
+            Some(deadline) => {
+                let _ = tokio::time::timeout_at(deadline + RECORD_MARGIN, record).await;
             }
-            _ => record.await,
+            None => record.await,
         }
         Err(err)
     }

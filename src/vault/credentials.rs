@@ -93,7 +93,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     ) -> Result<CredentialInfo, VaultError> {
         // The data key is asked for while the request is counted: one round trip instead of
         // two, at the price of a KMS call for a request the rate limit then refuses.
-        let identity = &call.principal.identity;
+        let identity = call.identity()?;
         let info = CredentialInfo {
             credential_id: random_id("cred_").map_err(|_| VaultError::Internal("rng".into()))?,
             name: name.clone(),
@@ -120,7 +120,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             envelope,
         };
         let entry = self
-            .entry(call, Action::VaultStore, Some(name), 200, None)
+            .credential_entry(call, Action::VaultStore, name, 200)
             .with_credential_id(&record.info.credential_id);
         self.store.put(&record, &entry).await?;
         Ok(record.info)
@@ -163,7 +163,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             bytes: LIST_PAGE_BYTES,
         };
         let after = query.after.as_ref().map(|cursor| &cursor.0);
-        let identity = &call.principal.identity;
+        let identity = call.identity()?;
         let listing = async { Ok(self.store.list(identity, after, bound).await?) };
         let listed = self.admit(call, listing).await?;
         let page = CredentialPage::cut(listed, paged.then_some(limit))?;
@@ -178,14 +178,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         name: &CredentialName,
     ) -> Result<(), VaultError> {
         let action = Action::VaultDelete;
-        let identity = &call.principal.identity;
+        let identity = call.identity()?;
         let read = async { Ok(self.store.get(identity, name).await?) };
         let mut found = self.admit(call, read).await?;
         for _ in 0..MAX_DELETE_ATTEMPTS {
             let record = found.ok_or(VaultError::NotFound)?;
             let id = &record.info.credential_id;
             let entry = self
-                .entry(call, action, Some(name), 204, None)
+                .credential_entry(call, action, name, 204)
                 .with_credential_id(id);
             if self.store.delete(identity, name, id, &entry).await? {
                 return Ok(());
@@ -203,7 +203,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         call: &Call,
         name: &CredentialName,
     ) -> Result<(CredentialRecord, SecretData), VaultError> {
-        let identity = &call.principal.identity;
+        let identity = call.identity()?;
         let read = async { Ok(self.store.get(identity, name).await?) };
         let record = self.admit(call, read).await?.ok_or(VaultError::NotFound)?;
         self.open(call, name, record).await
@@ -216,7 +216,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         name: &CredentialName,
         record: CredentialRecord,
     ) -> Result<(CredentialRecord, SecretData), VaultError> {
-        if record.identity != call.principal.identity || &record.info.name != name {
+        if record.identity != *call.identity()? || &record.info.name != name {
             return Err(VaultError::Integrity("item stored under another key"));
         }
         if let Some(expiry) = record.info.expires_at
@@ -242,7 +242,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let now = self.clock.now();
         let info = &record.info;
         let entry = self
-            .entry(call, action, Some(&info.name), 200, None)
+            .credential_entry(call, action, &info.name, 200)
             .with_credential_id(&info.credential_id);
         if let Some(last) = info.last_used_at
             && last <= now

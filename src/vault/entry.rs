@@ -7,8 +7,7 @@ use super::admission::Call;
 use super::{Answer, Input, Intent, Request, Vault, VaultError};
 use crate::auth::Principal;
 use crate::crypto::KeyProvider;
-use crate::dependency::DependencyError;
-use crate::domain::{Action, Caller, IdentityId};
+use crate::domain::{Action, Caller, Subject};
 use crate::store::VaultStore;
 use std::future::Future;
 use std::time::Duration;
@@ -17,10 +16,15 @@ use tokio::time::Instant;
 /// How long, past its deadline, a request may still take to record that it ran out of time.
 pub const RECORD_MARGIN: Duration = Duration::from_millis(100);
 
+/// What a look at a session's message tells: the intent it carries, or a refusal with the
+/// intent to record it under.
+pub type Peeked = Result<Intent, (Intent, VaultError)>;
+
 /// An outcome, and whose it was when the key authenticated (for the access log).
 #[derive(Debug)]
 pub struct Handled<T> {
-    pub identity: Option<IdentityId>,
+    /// The identity, or the organisation of a platform key.
+    pub identity: Option<Subject>,
     pub result: Result<T, VaultError>,
 }
 
@@ -73,10 +77,7 @@ impl<S: VaultStore, K: KeyProvider> Session<S, K> {
 }
 
 fn ran_out_of_time() -> VaultError {
-    VaultError::Dependency(DependencyError::Unavailable {
-        service: "the request",
-        detail: "the request ran out of time".into(),
-    })
+    VaultError::OutOfTime
 }
 
 /// `work`, cut at `deadline` (if any) with the 503 of a request that ran out of time.
@@ -108,24 +109,26 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Ok(call) => call.until(deadline),
         };
         Handled {
-            identity: Some(call.principal.identity.clone()),
+            identity: Some(call.principal.subject.clone()),
             result: self.run(&call, intent, input).await,
         }
     }
 
-    /// One message of a session (MCP). `peek` is what a look at the message tells (its tool
-    /// and target, or why it is refused unread); `serve` answers it, running any use cases
-    /// through the [`Session`] it is given. A message no use case recorded (initialize,
-    /// tools/list, an unknown tool...) is recorded once as `mcp_session`.
-    pub async fn session<T, F, Fut>(
+    /// One message of a session (MCP). `peek` looks at the message once the key is known
+    /// (never before): its tool and target, or why it is refused unread (with the intent to
+    /// record the refusal under); `serve` answers it, running any use cases through the
+    /// [`Session`] it is given. A message no use case recorded (initialize, tools/list, an
+    /// unknown tool...) is recorded once as `mcp_session`.
+    pub async fn session<T, P, F, Fut>(
         &self,
         authorization: Option<&str>,
         caller: Caller,
         deadline: Option<Instant>,
-        peek: Result<Intent, VaultError>,
+        peek: P,
         serve: F,
     ) -> Handled<T>
     where
+        P: FnOnce() -> Peeked,
         F: FnOnce(Session<S, K>) -> Fut,
         Fut: Future<Output = SessionEnd<T>>,
     {
@@ -133,25 +136,24 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Err(err) => return Handled::anonymous(err),
             Ok(call) => call.until(deadline),
         };
-        let identity = Some(call.principal.identity.clone());
-        let result = self.serve_session(call, peek, serve).await;
+        let identity = Some(call.principal.subject.clone());
+        let result = self.serve_session(call, peek(), serve).await;
         Handled { identity, result }
     }
 
     async fn serve_session<T, F, Fut>(
         &self,
         call: Call,
-        peek: Result<Intent, VaultError>,
+        peek: Peeked,
         serve: F,
     ) -> Result<T, VaultError>
     where
         F: FnOnce(Session<S, K>) -> Fut,
         Fut: Future<Output = SessionEnd<T>>,
     {
-        let session_intent = Intent::new(Action::McpSession, None);
         let intent = match peek {
             Ok(intent) => intent,
-            Err(refused) => return Err(self.refuse(&call, &session_intent, refused).await),
+            Err((intent, refused)) => return Err(self.refuse(&call, &intent, refused).await),
         };
         // A client this instance already refused this minute gets no more of the edge's work.
         if let Some(limited) = self.known_over_limit(&call) {
@@ -161,12 +163,12 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             vault: self.clone(),
             call: call.clone(),
         };
-        // The use cases inside stop at the deadline and record themselves; the session waits
-        // for that record before it gives up.
+        // The use cases inside stop at the deadline and record themselves within the margin;
+        // the session waits out that margin, and one more, before it gives up and records.
         let ended = match call.deadline {
             None => serve(session).await,
             Some(deadline) => {
-                match tokio::time::timeout_at(deadline + RECORD_MARGIN, serve(session)).await {
+                match tokio::time::timeout_at(deadline + 2 * RECORD_MARGIN, serve(session)).await {
                     Ok(ended) => ended,
                     Err(_) if call.was_recorded() => return Err(ran_out_of_time()),
                     Err(_) => return Err(self.refuse(&call, &intent, ran_out_of_time()).await),
@@ -174,8 +176,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             }
         };
         if !call.was_recorded() {
-            self.protocol_message(&call, ended.status, ended.rpc_error)
-                .await?;
+            let record = self.protocol_message(&call, ended.status, ended.rpc_error);
+            match call.deadline {
+                None => record.await?,
+                // Past it, the answer goes out unrecorded rather than late.
+                Some(deadline) => tokio::time::timeout_at(deadline + 2 * RECORD_MARGIN, record)
+                    .await
+                    .unwrap_or(Ok(()))?,
+            }
         }
         Ok(ended.answer)
     }
@@ -198,7 +206,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                     request.action().as_str()
                 )));
             }
-            target = request.target().cloned();
+            target = request.target();
             self.perform(call, request).await
         };
         let result = by(call.deadline, work).await;
@@ -240,6 +248,25 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Request::Whoami => Answer::Whoami(self.whoami(call).await?),
             Request::Logs(query) => Answer::Logs(self.activity(call, &query).await?),
             Request::Stats => Answer::Stats(self.activity_stats(call).await?),
+            Request::CreateIdentity(spec) => {
+                Answer::IdentityCreated(self.create_identity(call, spec).await?)
+            }
+            Request::ListIdentities(query) => {
+                Answer::Identities(self.list_identities(call, &query).await?)
+            }
+            Request::GetIdentity(identity) => {
+                Answer::Identity(self.get_identity(call, &identity).await?)
+            }
+            Request::UpdateIdentity(identity, update) => {
+                Answer::IdentityUpdated(self.update_identity(call, &identity, update).await?)
+            }
+            Request::DeleteIdentity(identity) => {
+                self.delete_identity(call, &identity).await?;
+                Answer::IdentityDeleted(identity)
+            }
+            Request::RotateKey(identity) => {
+                Answer::KeyRotated(self.rotate_key(call, &identity).await?)
+            }
         })
     }
 }

@@ -2,7 +2,6 @@
 //! from kind to the contract's status and code that every edge renders from (the JSON
 //! envelope, an MCP tool error, an HTML page).
 
-use super::totp::MAX_BACKUP_ATTEMPTS;
 use crate::auth::AuthError;
 use crate::crypto::{OpenError, SealError};
 use crate::dependency::DependencyError;
@@ -65,6 +64,12 @@ pub enum VaultError {
     BadInput(String),
     #[error("Credential not found")]
     NotFound,
+    /// No such identity in the caller's organisation (another organisation's included).
+    #[error("Identity not found")]
+    IdentityNotFound,
+    /// Beyond what the key may give or do; the text is for the caller.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("Credential has expired")]
     Expired,
     /// A well-formed request the credential cannot serve (no TOTP seed, no backup code
@@ -79,8 +84,11 @@ pub enum VaultError {
     /// The stored item does not decrypt where it is: tampered with or copied.
     #[error("integrity check failed: {0}")]
     Integrity(&'static str),
+    /// The request's deadline came first; the caller may retry.
+    #[error("the request ran out of time")]
+    OutOfTime,
     /// Too many concurrent writers; the caller may retry.
-    #[error("gave up after {MAX_BACKUP_ATTEMPTS} conflicting writes")]
+    #[error("gave up after repeated conflicting writes")]
     Contended,
     /// A fault of ours; the text is for the log only.
     #[error("internal: {0}")]
@@ -90,16 +98,17 @@ pub enum VaultError {
 impl VaultError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Auth(AuthError::MissingScope(_)) => ErrorKind::Forbidden,
+            Self::Auth(AuthError::MissingScope(_) | AuthError::WrongKind(_))
+            | Self::Forbidden(_) => ErrorKind::Forbidden,
             Self::Auth(_) => ErrorKind::Unauthorized,
             Self::RateLimited { .. } => ErrorKind::RateLimited,
             Self::BadInput(_) | Self::Unsuitable(_) => ErrorKind::BadRequest,
-            Self::NotFound => ErrorKind::NotFound,
+            Self::NotFound | Self::IdentityNotFound => ErrorKind::NotFound,
             Self::Expired => ErrorKind::Gone,
             Self::TooLarge(_) => ErrorKind::PayloadTooLarge,
-            Self::Dependency(DependencyError::Unavailable { .. }) | Self::Contended => {
-                ErrorKind::Unavailable
-            }
+            Self::Dependency(DependencyError::Unavailable { .. })
+            | Self::Contended
+            | Self::OutOfTime => ErrorKind::Unavailable,
             Self::Dependency(DependencyError::Failed { .. })
             | Self::Integrity(_)
             | Self::Internal(_) => ErrorKind::Internal,

@@ -6,7 +6,7 @@
 use super::VaultError;
 use crate::auth::ApiKey;
 use crate::clock::Clock;
-use crate::domain::{IdentityId, Scope};
+use crate::domain::{IdentityId, KeyKind, OrgId, Scope, Subject};
 use crate::store::{
     IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary, RegisterError,
 };
@@ -48,33 +48,77 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
         Self { directory, clock }
     }
 
-    /// An identity holding `scopes`, and one API key for it, registered together. `pinned`
-    /// fixes the key (`make dev`'s `CREDVAULT_API_KEY`); otherwise a random one is minted.
+    /// An identity holding `scopes` in the default organisation, and its primary API key,
+    /// registered together. `pinned` fixes the key (`make dev`'s `CREDVAULT_API_KEY`, an
+    /// identity key); otherwise a random one is minted.
     pub async fn create(
         &self,
         name: &str,
         scopes: &[Scope],
         pinned: Option<ApiKey>,
     ) -> Result<NewIdentity, VaultError> {
-        let api_key = match pinned {
-            Some(key) => key,
-            None => ApiKey::generate().map_err(rng_failed)?,
-        };
+        let api_key = self.key(KeyKind::Identity, pinned)?;
         let identity = IdentityId::generate().map_err(rng_failed)?;
         let created_at = self.clock.now();
         let record = IdentityRecord {
             identity: identity.clone(),
             name: name.to_owned(),
+            org: OrgId::default_org(),
+            scopes: scopes.to_vec(),
             created_at,
+            key_prefix: api_key.shown_prefix(),
+            revision: 0,
         };
         let key = KeyRecord {
             hash: api_key.hash(),
-            identity: identity.clone(),
+            subject: Subject::Identity(identity.clone()),
             scopes: scopes.to_vec(),
             created_at,
+            primary: true,
         };
         match self.directory.register(&record, &key).await {
             Ok(()) => Ok(NewIdentity { identity, api_key }),
+            Err(RegisterError::KeyTaken) => Err(VaultError::BadInput(
+                "this API key is already registered".into(),
+            )),
+            Err(RegisterError::Dependency(err)) => Err(err.into()),
+        }
+    }
+
+    /// A pinned key of `kind`, or a fresh one.
+    fn key(&self, kind: KeyKind, pinned: Option<ApiKey>) -> Result<ApiKey, VaultError> {
+        match pinned {
+            Some(key) if key.kind() == kind => Ok(key),
+            Some(_) => Err(VaultError::BadInput(format!(
+                "the key given is not an {} key",
+                kind.as_str()
+            ))),
+            None => ApiKey::generate(kind).map_err(rng_failed),
+        }
+    }
+
+    /// A platform key of `org` (a new organisation's when `None`) holding `scopes`, the most
+    /// it may give the identities it makes: the organisation and the key.
+    pub async fn create_platform_key(
+        &self,
+        org: Option<OrgId>,
+        scopes: &[Scope],
+        pinned: Option<ApiKey>,
+    ) -> Result<(OrgId, ApiKey), VaultError> {
+        let api_key = self.key(KeyKind::Platform, pinned)?;
+        let org = match org {
+            Some(org) => org,
+            None => OrgId::generate().map_err(rng_failed)?,
+        };
+        let key = KeyRecord {
+            hash: api_key.hash(),
+            subject: Subject::Org(org.clone()),
+            scopes: scopes.to_vec(),
+            created_at: self.clock.now(),
+            primary: false,
+        };
+        match self.directory.register_platform_key(&key).await {
+            Ok(()) => Ok((org, api_key)),
             Err(RegisterError::KeyTaken) => Err(VaultError::BadInput(
                 "this API key is already registered".into(),
             )),
@@ -89,15 +133,13 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
         scopes: &[Scope],
         pinned: Option<ApiKey>,
     ) -> Result<(ApiKey, String), VaultError> {
-        let api_key = match pinned {
-            Some(key) => key,
-            None => ApiKey::generate().map_err(rng_failed)?,
-        };
+        let api_key = self.key(KeyKind::Identity, pinned)?;
         let key = KeyRecord {
             hash: api_key.hash(),
-            identity: identity.clone(),
+            subject: Subject::Identity(identity.clone()),
             scopes: scopes.to_vec(),
             created_at: self.clock.now(),
+            primary: false,
         };
         if !self.directory.add_key(&key).await? {
             return Err(VaultError::BadInput(
@@ -108,19 +150,16 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
         Ok((api_key, key.key_id()))
     }
 
-    pub async fn keys(&self, identity: &IdentityId) -> Result<Vec<KeySummary>, VaultError> {
-        Ok(self.directory.keys_of(identity).await?)
+    /// The keys of an identity, or an organisation's platform keys.
+    pub async fn keys(&self, owner: &Subject) -> Result<Vec<KeySummary>, VaultError> {
+        Ok(self.directory.keys_of(owner).await?)
     }
 
-    /// Revokes one key by its short id; `false` when the identity has none such.
-    pub async fn revoke_key(
-        &self,
-        identity: &IdentityId,
-        key_id: &str,
-    ) -> Result<bool, VaultError> {
+    /// Revokes one key by its short id; `false` when the owner has none such.
+    pub async fn revoke_key(&self, owner: &Subject, key_id: &str) -> Result<bool, VaultError> {
         Ok(self
             .directory
-            .revoke_key(identity, key_id, self.clock.now())
+            .revoke_key(owner, key_id, self.clock.now())
             .await?)
     }
 

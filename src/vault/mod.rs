@@ -12,6 +12,7 @@ mod entry;
 mod error;
 mod identities;
 mod over_limit;
+mod platform;
 mod principal_cache;
 mod request;
 mod totp;
@@ -21,9 +22,13 @@ pub use admission::Call;
 pub use credentials::{
     CredentialPage, DEFAULT_LIST_PAGE, LIST_PAGE_BYTES, ListQuery, MAX_LIST_PAGE, Revealed,
 };
-pub use entry::{Handled, RECORD_MARGIN, Session, SessionEnd};
+pub use entry::{Handled, Peeked, RECORD_MARGIN, Session, SessionEnd};
 pub use error::{ErrorKind, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, VaultError};
 pub use identities::{Identities, NewIdentity, parse_scopes};
+pub use platform::{
+    DEFAULT_IDENTITY_PAGE, IdentityPage, IdentityQuery, IdentityView, MAX_IDENTITY_PAGE,
+    MintedIdentity, RotatedKey,
+};
 pub use request::{Answer, Input, Intent, Request};
 pub use totp::{BackupAnswer, MAX_BACKUP_ATTEMPTS, TotpAnswer};
 

@@ -1,35 +1,35 @@
-//! Identities this instance saw go over the rate limit, until their minute ends: their next
-//! requests here are refused at once, without a counter write, a KMS data key, or parsing
-//! their input (an MCP message included). Per instance: other instances still count for
-//! themselves, and the stored counter stays the authority.
+//! Subjects (identities, organisations) this instance saw go over the rate limit, until
+//! their minute ends: their next requests here are refused at once, without a counter write,
+//! a KMS data key, or parsing their input (an MCP message included). Per instance: other
+//! instances still count for themselves, and the stored counter stays the authority.
 
-use crate::domain::{IdentityId, RateWindow};
+use crate::domain::{RateWindow, Subject};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Far more identities than one instance refuses in a minute; past it, a refused identity
-/// is simply counted again.
+/// Far more subjects than one instance refuses in a minute; past it, a refused subject is
+/// simply counted again.
 const CAPACITY: usize = 4096;
 
 #[derive(Default)]
 pub struct OverLimit {
-    identities: Mutex<HashMap<IdentityId, RateWindow>>,
+    subjects: Mutex<HashMap<Subject, RateWindow>>,
 }
 
 impl OverLimit {
-    /// Remembers that `identity` is over the limit for the rest of `window`.
-    pub fn mark(&self, identity: &IdentityId, window: RateWindow) {
-        let mut identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
-        identities.retain(|_, marked| *marked == window);
-        if identities.len() < CAPACITY {
-            identities.insert(identity.clone(), window);
+    /// Remembers that `subject` is over the limit for the rest of `window`.
+    pub fn mark(&self, subject: &Subject, window: RateWindow) {
+        let mut subjects = self.subjects.lock().unwrap_or_else(|p| p.into_inner());
+        subjects.retain(|_, marked| *marked == window);
+        if subjects.len() < CAPACITY {
+            subjects.insert(subject.clone(), window);
         }
     }
 
-    /// Whether `identity` was found over the limit in `window`.
-    pub fn holds(&self, identity: &IdentityId, window: RateWindow) -> bool {
-        let identities = self.identities.lock().unwrap_or_else(|p| p.into_inner());
-        identities.get(identity) == Some(&window)
+    /// Whether `subject` was found over the limit in `window`.
+    pub fn holds(&self, subject: &Subject, window: RateWindow) -> bool {
+        let subjects = self.subjects.lock().unwrap_or_else(|p| p.into_inner());
+        subjects.get(subject) == Some(&window)
     }
 }
 
@@ -40,8 +40,8 @@ mod tests {
     #[test]
     fn a_mark_lasts_its_window_only() {
         let (alice, bob) = (
-            IdentityId::parse("idt_alice").unwrap(),
-            IdentityId::parse("idt_bob").unwrap(),
+            Subject::parse("idt_alice").unwrap(),
+            Subject::parse("org_bob").unwrap(),
         );
         let marks = OverLimit::default();
         let minute = RateWindow::containing(120);
@@ -52,7 +52,7 @@ mod tests {
         assert!(!marks.holds(&alice, next));
         marks.mark(&bob, next);
         assert_eq!(
-            marks.identities.lock().unwrap().len(),
+            marks.subjects.lock().unwrap().len(),
             1,
             "old minutes forgotten"
         );

@@ -1,10 +1,14 @@
 //! What an edge asks of the vault, once it has read its transport, and what the vault answers.
 //! Every edge translates into a [`Request`] and out of an [`Answer`]; nothing else crosses.
 
+use super::platform::{IdentityPage, IdentityQuery, IdentityView, MintedIdentity, RotatedKey};
 use super::{
     BackupAnswer, CredentialPage, ListQuery, LogQuery, Revealed, TotpAnswer, VaultError, Whoami,
 };
-use crate::domain::{Action, ActivityStats, CredentialName, LogPage, NewCredential};
+use crate::domain::{
+    Action, ActivityStats, CredentialName, IdentityId, IdentityUpdate, LogPage, NewCredential,
+    NewIdentitySpec, Target,
+};
 use crate::store::CredentialInfo;
 
 /// One use case with its input, parsed.
@@ -22,6 +26,13 @@ pub enum Request {
     Whoami,
     Logs(LogQuery),
     Stats,
+    /// A platform key's requests on its organisation's identities.
+    CreateIdentity(NewIdentitySpec),
+    ListIdentities(IdentityQuery),
+    GetIdentity(IdentityId),
+    UpdateIdentity(IdentityId, IdentityUpdate),
+    DeleteIdentity(IdentityId),
+    RotateKey(IdentityId),
 }
 
 impl Request {
@@ -36,33 +47,53 @@ impl Request {
             Self::Whoami => Action::IdentityWhoami,
             Self::Logs(_) => Action::LogsList,
             Self::Stats => Action::LogsStats,
+            Self::CreateIdentity(_) => Action::IdentitiesCreate,
+            Self::ListIdentities(_) => Action::IdentitiesList,
+            Self::GetIdentity(_) => Action::IdentitiesGet,
+            Self::UpdateIdentity(..) => Action::IdentitiesUpdate,
+            Self::DeleteIdentity(_) => Action::IdentitiesDelete,
+            Self::RotateKey(_) => Action::IdentitiesRotateKey,
         }
     }
 
-    /// The credential it names, if any.
-    pub fn target(&self) -> Option<&CredentialName> {
+    /// The credential or the identity it names, if any.
+    pub fn target(&self) -> Option<Target> {
         match self {
             Self::Store { name, .. }
             | Self::Read(name)
             | Self::Delete(name)
             | Self::Totp(name)
-            | Self::UseBackupCode(name) => Some(name),
-            Self::List(_) | Self::Whoami | Self::Logs(_) | Self::Stats => None,
+            | Self::UseBackupCode(name) => Some(Target::Credential(name.clone())),
+            Self::GetIdentity(identity)
+            | Self::UpdateIdentity(identity, _)
+            | Self::DeleteIdentity(identity)
+            | Self::RotateKey(identity) => Some(Target::Identity(identity.clone())),
+            Self::List(_)
+            | Self::Whoami
+            | Self::Logs(_)
+            | Self::Stats
+            | Self::CreateIdentity(_)
+            | Self::ListIdentities(_) => None,
         }
     }
 }
 
 /// What the edge knows of a request before its input is read: the use case it asks for, and
-/// the credential it names when that name is valid (for the record of a refusal).
+/// what it names when that is valid (for the record of a refusal).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Intent {
     pub action: Action,
-    pub target: Option<CredentialName>,
+    pub target: Option<Target>,
 }
 
 impl Intent {
-    pub fn new(action: Action, target: Option<CredentialName>) -> Self {
+    pub fn new(action: Action, target: Option<Target>) -> Self {
         Self { action, target }
+    }
+
+    /// A request on the credential `name` (when valid).
+    pub fn on_credential(action: Action, name: Option<CredentialName>) -> Self {
+        Self::new(action, name.map(Target::Credential))
     }
 }
 
@@ -83,4 +114,10 @@ pub enum Answer {
     Whoami(Whoami),
     Logs(LogPage),
     Stats(ActivityStats),
+    IdentityCreated(MintedIdentity),
+    Identities(IdentityPage),
+    Identity(IdentityView),
+    IdentityUpdated(IdentityView),
+    IdentityDeleted(IdentityId),
+    KeyRotated(RotatedKey),
 }

@@ -79,7 +79,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         name: &CredentialName,
     ) -> Result<BackupAnswer, VaultError> {
         let action = Action::VaultTotpUseBackup;
-        let identity = &call.principal.identity;
+        let identity = call.identity()?;
         let read = async { Ok(self.store.get(identity, name).await?) };
         let mut found = self.admit(call, read).await?;
         // One data key for every attempt (same identity and name, so the same context):
@@ -109,7 +109,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 None => return Err(VaultError::Internal("no data key".into())),
             };
             let entry = self
-                .entry(call, action, Some(name), 200, None)
+                .credential_entry(call, action, name, 200)
                 .with_credential_id(&info.credential_id);
             let updated = CredentialRecord {
                 identity: record.identity,

@@ -3,6 +3,7 @@
 //! describes them. Nothing here decides anything; it only renders and reads.
 
 mod failure;
+pub mod platform_views;
 pub mod views;
 
 pub use failure::Failure;
@@ -13,9 +14,12 @@ use lambda_http::http::request::Parts;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt, Response};
+use platform_views::{
+    CreatedIdentityView, IdentityPageView, IdentitySummaryView, RotatedKeyView, UpdatedIdentityView,
+};
 use serde::Serialize;
 use views::{
-    BackupView, ListView, LogPageView, ReadView, StatsView, StoredView, TotpView, WhoamiView,
+    BackupView, ListView, ListedView, LogPageView, ReadView, StatsView, TotpView, WhoamiView,
 };
 
 /// What an edge made of a request: the answer or the refusal, and whose it was (for the
@@ -28,6 +32,15 @@ pub struct Served {
 /// User agents are kept to this many characters in the log.
 const MAX_USER_AGENT: usize = 256;
 
+/// The status REST answers with: `201` for a new identity, `204` for a delete.
+pub fn answer_status(answer: &Answer) -> StatusCode {
+    match answer {
+        Answer::IdentityCreated(_) => StatusCode::CREATED,
+        Answer::Deleted(_) | Answer::IdentityDeleted(_) => StatusCode::NO_CONTENT,
+        _ => StatusCode::OK,
+    }
+}
+
 /// The JSON text of an answer; `None` for a delete, which each edge acknowledges its own way.
 pub fn answer_json(answer: &Answer) -> Option<String> {
     fn text(view: impl Serialize) -> String {
@@ -35,7 +48,9 @@ pub fn answer_json(answer: &Answer) -> Option<String> {
         serde_json::to_string(&view).unwrap_or_default()
     }
     Some(match answer {
-        Answer::Stored(info) => text(StoredView::of(info)),
+        // With `lastUsedAt` and `lastRotatedAt` (null on a new credential), as the hosted
+        // product's Node SDK declares the answer.
+        Answer::Stored(info) => text(ListedView::of(info)),
         Answer::Read(read) => text(ReadView::of(&read.info, &read.data, read.has_totp)),
         Answer::Listed(page) => text(ListView::of(page)),
         Answer::Deleted(_) => return None,
@@ -44,6 +59,12 @@ pub fn answer_json(answer: &Answer) -> Option<String> {
         Answer::Whoami(who) => text(WhoamiView::of(who)),
         Answer::Logs(page) => text(LogPageView::of(page)),
         Answer::Stats(stats) => text(StatsView::of(stats)),
+        Answer::IdentityCreated(minted) => text(CreatedIdentityView::of(minted)),
+        Answer::Identities(page) => text(IdentityPageView::of(page)),
+        Answer::Identity(view) => text(IdentitySummaryView::of(view, true)),
+        Answer::IdentityUpdated(view) => text(UpdatedIdentityView::of(view)),
+        Answer::IdentityDeleted(_) => return None,
+        Answer::KeyRotated(rotated) => text(RotatedKeyView::of(rotated)),
     })
 }
 

@@ -1,6 +1,8 @@
 //! The JSON bodies the API answers with, as typed views over the vault's answers.
 
-use crate::domain::{ActivityEntry, ActivityStats, ListCursor, LogPage, Metadata, SecretData};
+use crate::domain::{
+    ActivityEntry, ActivityStats, ListCursor, LogPage, Metadata, SecretData, Target,
+};
 use crate::store::CredentialInfo;
 use crate::vault::{BackupAnswer, CredentialPage, TotpAnswer, Whoami};
 use serde::Serialize;
@@ -213,7 +215,7 @@ impl<'a> LogEntryView<'a> {
             status: entry.outcome.as_str(),
             severity: entry.severity.as_str(),
             description: &entry.description,
-            target_type: entry.target.as_ref().map(|_| "credential"),
+            target_type: entry.target.as_ref().map(Target::kind),
             target_id: entry.target.as_ref().map(|t| t.as_str()),
             metadata: LogMetadataView {
                 credential_id: entry.credential_id.as_deref(),

@@ -146,7 +146,8 @@ pub fn members(values: impl Strategy<Value = Json>) -> impl Strategy<Value = Vec
 
 /// A value nested `depth` arrays and objects deep.
 pub fn deep() -> impl Strategy<Value = Json> {
-    (1usize..100, value()).prop_map(|(depth, mut inner)| {
+    // Up to the vault's limit of 64 levels, `data` itself and six levels of `value` included.
+    (1usize..57, value()).prop_map(|(depth, mut inner)| {
         for level in 0..depth {
             inner = match level % 2 {
                 0 => Json::Array(vec![inner]),

@@ -24,3 +24,8 @@ async fn the_memory_store_keeps_the_identity_directory_contract() {
 async fn local_keys_keep_the_key_provider_contract() {
     conformance::key_provider(&LocalKeyProvider::new()).await;
 }
+
+#[tokio::test]
+async fn the_memory_store_keeps_the_organisations_contract() {
+    conformance::organisations(&MemoryStore::new()).await;
+}

@@ -12,7 +12,7 @@ use aws_sdk_kms::primitives::Blob;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use credvault::auth::{ApiKey, KEY_MAC_SECRET_LEN, KeyGrant, KeyMac};
 use credvault::crypto::KmsKeyProvider;
-use credvault::domain::{IdentityId, Scope};
+use credvault::domain::{IdentityId, Scope, Subject};
 use credvault::store::DynamoStore;
 use credvault::testing::*;
 use credvault::vault::Vault;
@@ -24,13 +24,13 @@ pub(super) fn key_mac() -> KeyMac {
 /// The key lookup succeeds: the caller is a writer, and the item carries its MAC.
 pub(super) fn known_key() -> Rule {
     mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
-        let identity = IdentityId::parse("idt_fixture").unwrap();
+        let identity = Subject::Identity(IdentityId::parse("idt_fixture").unwrap());
         let scopes = [Scope::VaultRead, Scope::VaultWrite];
         let hash = ApiKey::parse(WRITE_KEY).unwrap().hash();
         let created_at = "2026-01-01T00:00:00Z";
         let tag = key_mac().tag(&KeyGrant {
             hash: &hash,
-            identity: &identity,
+            subject: &identity,
             scopes: &scopes,
             created_at,
         });

@@ -94,7 +94,7 @@ async fn entries_past_their_retention_are_not_listed_before_ttl_deletes_them() {
             pages += 1;
             let page = stack
                 .store
-                .entries(&stack.identity, &filter, 1, after.as_ref(), window)
+                .entries(&stack.subject(), &filter, 1, after.as_ref(), window)
                 .await
                 .unwrap();
             ids.extend(page.entries.iter().map(|e| e.id.clone()));
@@ -113,7 +113,7 @@ async fn entries_past_their_retention_are_not_listed_before_ttl_deletes_them() {
         let stale = credvault::domain::LogCursor::of(&outside);
         let page = stack
             .store
-            .entries(&stack.identity, &filter, 5, Some(&stale), window)
+            .entries(&stack.subject(), &filter, 5, Some(&stale), window)
             .await
             .unwrap();
         assert!(page.entries.is_empty() && page.next_page_token.is_none());

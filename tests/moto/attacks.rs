@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use credvault::admin;
 use credvault::auth::ApiKey;
 use credvault::domain::CredentialName;
-use credvault::domain::Scope;
+use credvault::domain::{KeyKind, Scope};
 use credvault::store::TableLayout;
 use credvault::testing::*;
 use serde_json::json;
@@ -26,7 +26,7 @@ async fn a_copied_key_item_under_a_new_hash_opens_nothing() {
         .item(TableLayout::api_key_key(&stack.write_key.hash()))
         .await
         .expect("the item");
-    let forged = ApiKey::generate().unwrap();
+    let forged = ApiKey::generate(KeyKind::Identity).unwrap();
     let (pk, _) = TableLayout::api_key_key(&forged.hash());
     let mut copy = mine.clone();
     copy.insert("pk".into(), AttributeValue::S(pk));
@@ -72,7 +72,7 @@ async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
         .add_key(&stack.identity, &Scope::ALL, None)
         .await
         .unwrap();
-    let keys = stack.identities().keys(&stack.identity).await.unwrap();
+    let keys = stack.identities().keys(&stack.subject()).await.unwrap();
     assert_eq!(keys.len(), 2);
     let first_id = keys
         .iter()
@@ -83,7 +83,7 @@ async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
     assert!(
         stack
             .identities()
-            .revoke_key(&stack.identity, &first_id)
+            .revoke_key(&stack.subject(), &first_id)
             .await
             .unwrap()
     );

@@ -25,3 +25,8 @@ async fn kms_keeps_the_key_provider_contract() {
     let stack = Stack::start().await;
     conformance::key_provider(&KmsKeyProvider::new(stack.kms.clone(), KMS_ALIAS)).await;
 }
+
+#[tokio::test]
+async fn dynamodb_keeps_the_organisations_contract() {
+    conformance::organisations(&Stack::start().await.store).await;
+}

@@ -9,7 +9,7 @@ use credvault::auth::{ApiKey, KeyMac};
 use credvault::clock::{Clock, SystemClock};
 use credvault::config::Config;
 use credvault::crypto::{CachingKeyProvider, KmsKeyProvider};
-use credvault::domain::{IdentityId, Scope};
+use credvault::domain::{IdentityId, Scope, Subject};
 use credvault::startup::{self, AwsClients, FunctionVault};
 use credvault::store::DynamoStore;
 use credvault::testing::{AwsCalls, TestClient};
@@ -208,6 +208,11 @@ impl Stack {
     }
 
     /// The identity use cases on this stack's table, as an operator runs them.
+    /// The stack's identity as the log and the counters key it.
+    pub fn subject(&self) -> Subject {
+        Subject::Identity(self.identity.clone())
+    }
+
     pub fn identities(&self) -> Identities<'_, DynamoStore> {
         Identities::new(&self.store, &SystemClock)
     }

@@ -373,7 +373,7 @@ async fn a_key_registers_once_and_never_moves_to_another_identity() {
         )
         .await
         .unwrap();
-    assert_eq!(principal.principal.identity, stack.identity);
+    assert_eq!(principal.principal.identity(), Some(&stack.identity));
 }
 
 #[tokio::test]

@@ -346,7 +346,7 @@ async fn the_rate_limit_counts_atomically_in_the_table() {
         assert_eq!(
             stack
                 .store
-                .count_request(&stack.identity, RateWindow::containing(7 * 60))
+                .count_request(&stack.subject(), RateWindow::containing(7 * 60))
                 .await
                 .unwrap(),
             expected
@@ -355,7 +355,7 @@ async fn the_rate_limit_counts_atomically_in_the_table() {
     assert_eq!(
         stack
             .store
-            .count_request(&stack.identity, RateWindow::containing(8 * 60))
+            .count_request(&stack.subject(), RateWindow::containing(8 * 60))
             .await
             .unwrap(),
         1

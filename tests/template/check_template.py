@@ -79,7 +79,8 @@ def check_least_privilege(t):
     key = only(t, "AWS::KMS::Key")[0]
     allowed = {
         "dynamodb": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                     "dynamodb:DeleteItem", "dynamodb:Query"},
+                     "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem",
+                     "dynamodb:BatchWriteItem"},
         "kms": {"kms:GenerateDataKey", "kms:Decrypt"},
     }
     seen = set()
@@ -113,9 +114,9 @@ def check_least_privilege(t):
     assert all("AWSLambdaBasicExecutionRole" in m for m in managed), managed
 
 
-def check_no_key_item_writes(t):
-    """The function may not write key items or the MAC secret: a compromised function still
-    cannot mint, widen or revive a key."""
+def check_no_platform_key_writes(t):
+    """The function may not write platform key items or the MAC secret: a compromised
+    function still cannot mint, widen or revive a platform key."""
     _, statements = role_statements(t)
     table = only(t, "AWS::DynamoDB::Table")[0]
     denies = [s for s in statements if s["Effect"] == "Deny"]
@@ -123,10 +124,10 @@ def check_no_key_item_writes(t):
     covered = False
     for s in denies:
         leading = s.get("Condition", {}).get("ForAnyValue:StringLike", {}).get("dynamodb:LeadingKeys", [])
-        if (writes <= set(as_list(s["Action"])) and {"KEY#*", "CONFIG"} <= set(as_list(leading))
+        if (writes <= set(as_list(s["Action"])) and {"PKEY#*", "CONFIG"} <= set(as_list(leading))
                 and as_list(s["Resource"]) == [{"Fn::GetAtt": [table, "Arn"]}]):
             covered = True
-    assert covered, f"no deny of key-item writes: {denies}"
+    assert covered, f"no deny of platform-key writes: {denies}"
 
 
 def check_table(t):
@@ -200,7 +201,7 @@ def check_outputs(t):
     assert {"ApiUrl", "McpUrl", "TableName", "KeyArn"} <= set(t["Outputs"]), t["Outputs"]
 
 
-CHECKS = [check_function, check_least_privilege, check_no_key_item_writes, check_table, check_key, check_api,
+CHECKS = [check_function, check_least_privilege, check_no_platform_key_writes, check_table, check_key, check_api,
           check_logs, check_outputs]
 
 
@@ -234,13 +235,13 @@ MUTATIONS = [
         s for s in key_policy(t) if s.get("Sid") == "OnlyTheVaultUsesTheKey").update(
         Action=["kms:Decrypt", "kms:GenerateDataKey*", "kms:Encrypt"])),
     ("data keys without context", check_key, lambda t: without_statement(key_policy(t), "DataKeysOnlyWithIdentityContext")),
-    ("key items writable", check_no_key_item_writes, lambda t: [
+    ("platform key items writable", check_no_platform_key_writes, lambda t: [
         p["PolicyDocument"].update(Statement=[s for s in p["PolicyDocument"]["Statement"]
                                               if s["Effect"] != "Deny"])
         for p in role_statements(t)[0]["Policies"]]),
-    ("only KEY# protected", check_no_key_item_writes, lambda t: next(
+    ("MAC secret writable", check_no_platform_key_writes, lambda t: next(
         s for s in role_statements(t)[1] if s["Effect"] == "Deny")["Condition"]["ForAnyValue:StringLike"].update(
-        {"dynamodb:LeadingKeys": ["KEY#*"]})),
+        {"dynamodb:LeadingKeys": ["PKEY#*"]})),
     ("MAC secret under any context", check_least_privilege, lambda t: next(
         s for s in role_statements(t)[1] if s.get("Sid") == "KeyMacSecretAtColdStart")["Condition"][
         "StringEquals"].update({"kms:EncryptionContext:credvault:purpose": "anything"})),

@@ -1,16 +1,18 @@
 //! The operator's verbs: they work on the table (and KMS) over the AWS SDK with the caller's
 //! own AWS credentials, against real AWS and `make dev`'s moto alike.
 
-use crate::args::{IdentityVerb, KeyVerb, TableArgs};
+use crate::args::{IdentityVerb, KeyVerb, PlatformKeyVerb, TableArgs};
 use crate::{Failure, print_json};
 use credvault::admin;
 use credvault::auth::ApiKey;
 use credvault::clock::{Clock, SystemClock};
 use credvault::crypto::KmsKeyProvider;
 use credvault::dependency::load_sdk_config;
-use credvault::domain::IdentityId;
+use credvault::domain::{IdentityId, OrgId, Subject};
 use credvault::startup;
-use credvault::store::{DynamoStore, SummaryRepair, repair_summaries};
+use credvault::store::{
+    DynamoStore, IdentityUpgrade, SummaryRepair, place_identities, repair_summaries,
+};
 use credvault::vault::{Identities, parse_scopes};
 use std::sync::Arc;
 
@@ -40,6 +42,10 @@ impl Operator {
 
 fn identity_id(raw: &str) -> Result<IdentityId, Failure> {
     IdentityId::parse(raw).ok_or_else(|| Failure::Local(format!("not an identity id: {raw}")))
+}
+
+fn org_id(raw: &str) -> Result<OrgId, Failure> {
+    OrgId::parse(raw).ok_or_else(|| Failure::Local(format!("not an organisation id: {raw}")))
 }
 
 fn pinned(with_key: Option<String>) -> Result<Option<ApiKey>, Failure> {
@@ -112,18 +118,61 @@ async fn run_key(operator: &Operator, verb: KeyVerb) -> Result<(), Failure> {
             shown_once();
         }
         KeyVerb::List { identity_id: raw } => {
-            let keys = identities.keys(&identity_id(&raw)?).await?;
+            let keys = identities
+                .keys(&Subject::Identity(identity_id(&raw)?))
+                .await?;
             print_json(&serde_json::to_value(keys).unwrap_or_default());
         }
         KeyVerb::Revoke {
             identity_id: raw,
             key_id,
         } => {
-            let revoked = identities.revoke_key(&identity_id(&raw)?, &key_id).await?;
+            let owner = Subject::Identity(identity_id(&raw)?);
+            let revoked = identities.revoke_key(&owner, &key_id).await?;
             if !revoked {
                 return Err(Failure::Local(format!("{raw} has no key {key_id}")));
             }
             eprintln!("credvault: revoked key {key_id} of {raw}; its other keys still work");
+        }
+    }
+    Ok(())
+}
+
+pub async fn run_platform_key(table: TableArgs, verb: PlatformKeyVerb) -> Result<(), Failure> {
+    let operator = Operator::new(table).await;
+    let identities = Identities::new(&operator.store, &SystemClock);
+    match verb {
+        PlatformKeyVerb::Create {
+            org,
+            scopes,
+            with_key,
+        } => {
+            let scopes = parse_scopes(&scopes)?;
+            let org = org.as_deref().map(org_id).transpose()?;
+            let store = operator.minting().await?;
+            let (org, key) = Identities::new(&store, &SystemClock)
+                .create_platform_key(org, &scopes, pinned(with_key)?)
+                .await?;
+            let scope_names: Vec<_> = scopes.iter().map(|s| s.as_str()).collect();
+            print_json(&serde_json::json!({
+                "orgId": org.as_str(), "scopes": scope_names, "platformKey": key.expose(),
+            }));
+            shown_once();
+        }
+        PlatformKeyVerb::List { org } => {
+            let keys = identities.keys(&Subject::Org(org_id(&org)?)).await?;
+            print_json(&serde_json::to_value(keys).unwrap_or_default());
+        }
+        PlatformKeyVerb::Revoke { org, key_id } => {
+            let revoked = identities
+                .revoke_key(&Subject::Org(org_id(&org)?), &key_id)
+                .await?;
+            if !revoked {
+                return Err(Failure::Local(format!(
+                    "{org} has no platform key {key_id}"
+                )));
+            }
+            eprintln!("credvault: revoked platform key {key_id} of {org}");
         }
     }
     Ok(())
@@ -137,6 +186,15 @@ pub async fn setup(table: TableArgs) -> Result<(), Failure> {
     let now = SystemClock.now();
     admin::ensure_key_mac_secret(&operator.store, &operator.keys, operator.generation, now).await?;
     eprintln!("credvault: the key-item MAC secret is in place");
+    let store = operator.minting().await?;
+    let upgrade = place_identities(&store, SystemClock.now()).await?;
+    if upgrade != IdentityUpgrade::default() {
+        eprintln!(
+            "credvault: identities: {} placed in the default organisation, {} keys recorded by \
+             their identity, {} items of deleted identities removed",
+            upgrade.placed, upgrade.key_records, upgrade.purged
+        );
+    }
     let repair = repair_summaries(&operator.store).await?;
     if repair != SummaryRepair::default() {
         eprintln!(

@@ -20,6 +20,22 @@ pub struct ApiArgs {
 }
 
 #[derive(clap::Args)]
+pub struct PlatformArgs {
+    /// Base URL of the vault API.
+    #[arg(long, env = "CREDVAULT_API_URL", global = true)]
+    pub api_url: Option<String>,
+    /// Platform key (`mgpk-...`). Prefer the environment variable: a flag lands in shell
+    /// history.
+    #[arg(
+        long,
+        env = "CREDVAULT_PLATFORM_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub platform_key: Option<String>,
+}
+
+#[derive(clap::Args)]
 pub struct TableArgs {
     /// The vault's DynamoDB table (the stack's `TableName` output).
     #[arg(long, env = "TABLE_NAME", global = true, default_value = "credvault")]
@@ -53,6 +69,20 @@ pub enum Command {
         table: TableArgs,
         #[command(subcommand)]
         verb: IdentityVerb,
+    },
+    /// Make, list, change and delete your organisation's identities with a platform key.
+    Supervisor {
+        #[command(flatten)]
+        api: PlatformArgs,
+        #[command(subcommand)]
+        verb: SupervisorVerb,
+    },
+    /// Create, list and revoke platform keys (AWS credentials needed).
+    PlatformKey {
+        #[command(flatten)]
+        table: TableArgs,
+        #[command(subcommand)]
+        verb: PlatformKeyVerb,
     },
     /// Who the API key belongs to, and its scopes.
     Whoami {
@@ -195,4 +225,80 @@ pub enum KeyVerb {
     List { identity_id: String },
     /// Revoke one key, named by its key id (from `key list`).
     Revoke { identity_id: String, key_id: String },
+}
+
+#[derive(Subcommand)]
+pub enum SupervisorVerb {
+    /// The organisation's identities.
+    List {
+        /// Identities per page, 1 to 100.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// The `nextPageToken` of the previous page.
+        #[arg(long)]
+        page_token: Option<String>,
+        /// Print the API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One identity.
+    Get {
+        identity_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create an identity and print its API key, once.
+    Create {
+        /// A display name (a generated one when left out).
+        #[arg(long)]
+        name: Option<String>,
+        /// Comma-separated scopes, at most the platform key's (its own when left out).
+        #[arg(long)]
+        scopes: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename an identity.
+    Rename { identity_id: String, name: String },
+    /// Add or remove scopes of an identity; its keys follow at once.
+    UpdateScopes {
+        identity_id: String,
+        /// Comma-separated scopes to add.
+        #[arg(long)]
+        add: Option<String>,
+        /// Comma-separated scopes to remove.
+        #[arg(long)]
+        remove: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace an identity's API key: the new one is printed once, the old one stops working.
+    RotateKey {
+        identity_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an identity, its keys, its credentials and its log, for good.
+    Delete { identity_id: String },
+}
+
+#[derive(Subcommand)]
+pub enum PlatformKeyVerb {
+    /// A platform key, printed once: for an existing organisation (`--org`) or a new one.
+    Create {
+        /// The organisation (`org_...`); a new one when left out. `org_default` holds the
+        /// identities made with `credvault identity create`.
+        #[arg(long)]
+        org: Option<String>,
+        /// The most the key may give the identities it makes.
+        #[arg(long, default_value = "vault:read,vault:write")]
+        scopes: String,
+        /// Register this key instead of minting one (`mgpk-` + 64 lowercase hex).
+        #[arg(long, value_name = "KEY")]
+        with_key: Option<String>,
+    },
+    /// The organisation's platform keys, by key id (never the keys).
+    List { org: String },
+    /// Revoke one platform key, named by its key id (from `platform-key list`).
+    Revoke { org: String, key_id: String },
 }

@@ -168,6 +168,32 @@ impl ApiClient {
         self.send(reqwest::Method::GET, url, None).await
     }
 
+    /// A call to `/v0/platform/identities`, under the identity `id` if given, with a JSON
+    /// body (never a secret: names, scopes, and the page token in `query`).
+    pub async fn platform(
+        &self,
+        method: reqwest::Method,
+        id: Option<&str>,
+        suffix: &str,
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<Option<Value>, CallError> {
+        let mut url = format!("{}/v0/platform/identities", self.base);
+        if let Some(id) = id {
+            let id = percent_encoding::utf8_percent_encode(id, SEGMENT);
+            url = format!("{url}/{id}{suffix}");
+        }
+        let pairs: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, SEGMENT)))
+            .collect();
+        if !pairs.is_empty() {
+            url = format!("{url}?{}", pairs.join("&"));
+        }
+        let body = body.map(|body| Zeroizing::new(body.to_string().into_bytes()));
+        self.send(method, url, body).await
+    }
+
     pub async fn log_stats(&self) -> Result<Option<Value>, CallError> {
         let url = format!("{}/v0/logs/stats", self.base);
         self.send(reqwest::Method::GET, url, None).await

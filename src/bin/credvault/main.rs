@@ -7,6 +7,7 @@
 mod admin_verbs;
 mod args;
 mod client;
+mod supervisor;
 mod table;
 
 use args::{ApiArgs, Cli, Command, LogsVerb, VaultVerb};
@@ -56,6 +57,12 @@ async fn main() -> ExitCode {
     };
     if key_from_flag {
         eprintln!("credvault: warning: --api-key lands in shell history; prefer CREDVAULT_API_KEY");
+    }
+    if find_source(&matches, "platform_key") == Some(ValueSource::CommandLine) {
+        eprintln!(
+            "credvault: warning: --platform-key lands in shell history; prefer \
+             CREDVAULT_PLATFORM_KEY"
+        );
     }
     match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -108,7 +115,9 @@ async fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Logs { api, verb } => run_logs(api, verb).await,
+        Command::Supervisor { api, verb } => supervisor::run(api, verb).await,
         Command::Identity { table, verb } => admin_verbs::run_identity(table, verb).await,
+        Command::PlatformKey { table, verb } => admin_verbs::run_platform_key(table, verb).await,
         Command::Setup { table } => admin_verbs::setup(table).await,
         Command::SetupLocal { table, kms_alias } => {
             admin_verbs::setup_local(table, kms_alias).await

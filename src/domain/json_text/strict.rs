@@ -7,8 +7,9 @@
 use super::unescape::unescape;
 use std::collections::HashSet;
 
-/// The deepest nesting kept: `serde_json`'s own limit, which most parsers share.
-pub const MAX_DEPTH: usize = 128;
+/// The deepest nesting kept: well within `serde_json`'s own limit (127) once an answer wraps
+/// the value in its own objects, and within what most parsers take.
+pub const MAX_DEPTH: usize = 64;
 
 /// Why JSON text is refused. Messages name what is wrong, never the text.
 #[derive(Debug, thiserror::Error)]
@@ -35,10 +36,18 @@ pub fn check(raw: &str) -> Result<(), CheckError> {
     strict(raw)
 }
 
-/// An open array or object; an object's frame knows its names and whether one comes next.
+/// An open array or object; an object's frame knows its names (by digest: a name may be a
+/// secret pasted as a key, and no copy of it is kept) and whether one comes next.
 struct Frame {
-    names: Option<HashSet<String>>,
+    names: Option<HashSet<[u8; 32]>>,
     expects_name: bool,
+}
+
+fn digest_of(name: &str) -> [u8; 32] {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, name.as_bytes());
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(digest.as_ref());
+    bytes
 }
 
 /// The pass over syntactically valid JSON.
@@ -83,7 +92,7 @@ fn strict(raw: &str) -> Result<(), CheckError> {
                 }) = open.last_mut()
                 {
                     let name = unescape(&raw[i..end]).ok_or(CheckError::LoneSurrogate)?;
-                    if !names.insert(name.to_string()) {
+                    if !names.insert(digest_of(&name)) {
                         return Err(CheckError::NameTwice);
                     }
                 }

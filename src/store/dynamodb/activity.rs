@@ -1,5 +1,5 @@
-//! The activity log on DynamoDB. Entries sit under `LOG#<identity>`, sorted by time then id,
-//! and expire through the table's TTL; per-day counters under `STATS#<identity>` answer
+//! The activity log on DynamoDB. Entries sit under `LOG#<subject>`, sorted by time then id,
+//! and expire through the table's TTL; per-day counters under `STATS#<subject>` answer
 //! the statistics without reading the log. A credential write and its entry commit in one
 //! transaction; the day's counters are bumped beside it, not after it.
 
@@ -13,8 +13,8 @@ use super::{
 
 use crate::dependency::DependencyError;
 use crate::domain::{
-    Action, ActivityEntry, ActivityStats, Category, IdentityId, LogCursor, LogFilter, LogPage,
-    Outcome, Severity, Timestamp,
+    Action, ActivityEntry, ActivityStats, Category, LogCursor, LogFilter, LogPage, Outcome,
+    Severity, Subject, Timestamp,
 };
 use crate::store::ActivityLog;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -109,7 +109,7 @@ impl DynamoStore {
             update.push_str(", #errors :d");
             names.insert("#errors".to_owned(), "errors".to_owned());
         }
-        let day = TableLayout::stats_key(&entry.identity, &entry.created_at);
+        let day = TableLayout::stats_key(&entry.subject, &entry.created_at);
         let result = self
             .client
             .update_item()
@@ -130,14 +130,14 @@ impl DynamoStore {
 
     async fn query_log_page(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         filter: &LogFilter,
         limit: usize,
         start: Option<&LogCursor>,
         (since, now): (Timestamp, Timestamp),
     ) -> Result<LogRound, DependencyError> {
         let (expression, names, mut values) = filter_expression(filter, now);
-        values.insert(":pk".to_owned(), s(TableLayout::log_pk(identity)));
+        values.insert(":pk".to_owned(), s(TableLayout::log_pk(subject)));
         // Sort keys start with 13 digits of milliseconds: this prefix sorts before every
         // entry of that millisecond and after every older one.
         values.insert(
@@ -153,7 +153,7 @@ impl DynamoStore {
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .set_exclusive_start_key(
-                start.map(|c| key_item((TableLayout::log_pk(identity), c.sort_key()))),
+                start.map(|c| key_item((TableLayout::log_pk(subject), c.sort_key()))),
             )
             .scan_index_forward(false)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX))
@@ -233,7 +233,7 @@ impl ActivityLog for DynamoStore {
 
     async fn entries(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         filter: &LogFilter,
         limit: usize,
         after: Option<&LogCursor>,
@@ -266,7 +266,7 @@ impl ActivityLog for DynamoStore {
                 MAX_EVALUATED - evaluated
             };
             let round = self
-                .query_log_page(identity, filter, asked, cursor.as_ref(), window)
+                .query_log_page(subject, filter, asked, cursor.as_ref(), window)
                 .await?;
             evaluated += asked;
             entries.extend(round.entries);
@@ -287,11 +287,11 @@ impl ActivityLog for DynamoStore {
 
     async fn stats(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         since: Timestamp,
         today: Timestamp,
     ) -> Result<ActivityStats, DependencyError> {
-        let (pk, first_day) = TableLayout::stats_key(identity, &since);
+        let (pk, first_day) = TableLayout::stats_key(subject, &since);
         let days = self
             .client
             .query()
@@ -312,7 +312,7 @@ impl ActivityLog for DynamoStore {
                 .map_or(0, |v| v.max(0) as u64)
         };
         let sum = |name: &str| days.iter().map(|d| count(d, name)).sum::<u64>();
-        let today_key = TableLayout::stats_key(identity, &today).1;
+        let today_key = TableLayout::stats_key(subject, &today).1;
         Ok(ActivityStats {
             total: sum("total"),
             today: days
@@ -328,16 +328,13 @@ impl ActivityLog for DynamoStore {
         })
     }
 
-    async fn last_activity(
-        &self,
-        identity: &IdentityId,
-    ) -> Result<Option<Timestamp>, DependencyError> {
+    async fn last_activity(&self, subject: &Subject) -> Result<Option<Timestamp>, DependencyError> {
         let output = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(TableLayout::log_pk(identity)))
+            .expression_attribute_values(":pk", s(TableLayout::log_pk(subject)))
             .projection_expression(attr::CREATED_AT)
             .scan_index_forward(false)
             .limit(1)

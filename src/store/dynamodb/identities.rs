@@ -1,31 +1,100 @@
-//! The identity directory on DynamoDB: identity items, the rate counters, and the port's
-//! implementation over them and the key items (`keys`).
+//! Identity items and their organisation's record of them: one codec, tagged with the key
+//! MAC over the organisation, so no table writer moves an identity between organisations.
 
-use super::item::{Item, key_item, malformed, n, s, text};
+use super::item::{Item, b, key_item, malformed, n, s, text};
+use super::keys::{scope_set, scopes_of};
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, build_error, cancelled_by_condition, ddb_error};
-use crate::auth::{KeyHash, Principal};
+use super::{DynamoStore, ddb_error};
+use crate::auth::{IdentityClaims, KeyMac};
 use crate::dependency::DependencyError;
-use crate::domain::{IdentityId, IdentityProfile, RateWindow, Timestamp};
-use crate::store::{
-    IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary, RegisterError,
-};
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use crate::domain::{IdentityId, OrgId, Timestamp};
+use crate::store::{IdentityRecord, IdentitySummary};
 
-fn identity_item(identity: &IdentityRecord) -> Item {
-    let mut item = key_item(TableLayout::identity_key(&identity.identity));
-    item.extend([
-        (attr::IDENTITY_ID.to_owned(), s(identity.identity.as_str())),
-        (attr::NAME.to_owned(), s(&identity.name)),
-        (
-            attr::CREATED_AT.to_owned(),
-            s(identity.created_at.to_string()),
-        ),
-    ]);
-    item
+/// The identity item and the organisation's record of it, both tagged.
+pub(super) fn identity_items(mac: &KeyMac, identity: &IdentityRecord) -> [Item; 2] {
+    let created_at = identity.created_at.to_string();
+    let tag = mac.tag(&IdentityClaims {
+        identity: &identity.identity,
+        org: &identity.org,
+        scopes: &identity.scopes,
+        created_at: &created_at,
+    });
+    let fields = |(pk, sk): (String, String)| {
+        let mut item = key_item((pk, sk));
+        item.extend([
+            (attr::IDENTITY_ID.to_owned(), s(identity.identity.as_str())),
+            (attr::NAME.to_owned(), s(&identity.name)),
+            (attr::ORG_ID.to_owned(), s(identity.org.as_str())),
+            (attr::CREATED_AT.to_owned(), s(&created_at)),
+            (attr::KEY_PREFIX.to_owned(), s(&identity.key_prefix)),
+            (attr::REVISION.to_owned(), n(identity.revision)),
+            (attr::MAC.to_owned(), b(&tag)),
+        ]);
+        scope_set(&mut item, &identity.scopes);
+        item
+    };
+    [
+        fields(TableLayout::identity_key(&identity.identity)),
+        fields(TableLayout::membership_key(
+            &identity.org,
+            &identity.identity,
+        )),
+    ]
 }
 
-fn summarise(item: &Item, keys: &[Item]) -> Result<IdentitySummary, DependencyError> {
+/// The live identity an item (either of the two) describes, if its tag verifies.
+pub(super) fn identity_from_item(
+    mac: Option<&KeyMac>,
+    item: &Item,
+) -> Result<Option<IdentityRecord>, DependencyError> {
+    if item.contains_key(attr::REVOKED_AT) || item.contains_key(attr::DELETED_AT) {
+        return Ok(None);
+    }
+    let identity = IdentityId::parse(text(item, attr::IDENTITY_ID)?)
+        .ok_or_else(|| malformed(attr::IDENTITY_ID))?;
+    // An identity stored before organisations existed has no organisation and no tag: it is
+    // in no organisation until `credvault setup` places it (in the default one).
+    let Some(org) = text(item, attr::ORG_ID).ok().and_then(OrgId::parse) else {
+        return Ok(None);
+    };
+    let created_at = text(item, attr::CREATED_AT)?;
+    let scopes = scopes_of(item);
+    let claims = IdentityClaims {
+        identity: &identity,
+        org: &org,
+        scopes: &scopes,
+        created_at,
+    };
+    let tag = item.get(attr::MAC).and_then(|v| v.as_b().ok());
+    let trusted = match (mac, tag) {
+        (Some(mac), Some(tag)) => mac.verify(&claims, tag.as_ref()),
+        _ => false,
+    };
+    if !trusted {
+        tracing::error!(
+            target: "credvault::integrity",
+            identity = identity.as_str(),
+            "identity item failed its MAC check; refused"
+        );
+        return Ok(None);
+    }
+    Ok(Some(IdentityRecord {
+        name: text(item, attr::NAME).unwrap_or_default().to_owned(),
+        org,
+        scopes,
+        created_at: Timestamp::parse(created_at).ok_or_else(|| malformed(attr::CREATED_AT))?,
+        key_prefix: text(item, attr::KEY_PREFIX).unwrap_or_default().to_owned(),
+        // Identities stored before revisions were counted are at revision 0.
+        revision: item
+            .get(attr::REVISION)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0),
+        identity,
+    }))
+}
+
+pub(super) fn summarise(item: &Item, keys: &[Item]) -> Result<IdentitySummary, DependencyError> {
     let id = text(item, attr::IDENTITY_ID)?.to_owned();
     let own: Vec<&Item> = keys
         .iter()
@@ -33,8 +102,14 @@ fn summarise(item: &Item, keys: &[Item]) -> Result<IdentitySummary, DependencyEr
         .collect();
     Ok(IdentitySummary {
         name: text(item, attr::NAME).unwrap_or_default().to_owned(),
+        org_id: text(item, attr::ORG_ID)
+            .unwrap_or(OrgId::DEFAULT)
+            .to_owned(),
         created_at: text(item, attr::CREATED_AT).unwrap_or_default().to_owned(),
-        revoked_at: text(item, attr::REVOKED_AT).ok().map(str::to_owned),
+        revoked_at: text(item, attr::REVOKED_AT)
+            .or_else(|_| text(item, attr::DELETED_AT))
+            .ok()
+            .map(str::to_owned),
         keys: own.len(),
         active_keys: own
             .iter()
@@ -45,145 +120,54 @@ fn summarise(item: &Item, keys: &[Item]) -> Result<IdentitySummary, DependencyEr
 }
 
 impl DynamoStore {
-    async fn revoke_keys_of(
+    pub(super) async fn read_identity(
         &self,
+        org: &OrgId,
         identity: &IdentityId,
-        at: Timestamp,
-    ) -> Result<(), DependencyError> {
-        for key in self.key_items(identity).await? {
-            let pk = text(&key, TableLayout::PK)?.to_owned();
-            self.mark_revoked((pk, TableLayout::KEY_SK.to_owned()), at)
-                .await?;
-        }
-        Ok(())
-    }
-}
-
-impl IdentityDirectory for DynamoStore {
-    async fn principal_for(&self, key: &KeyHash) -> Result<Option<Principal>, DependencyError> {
-        self.lookup_key(key).await
-    }
-
-    async fn count_request(
-        &self,
-        identity: &IdentityId,
-        window: RateWindow,
-    ) -> Result<u64, DependencyError> {
-        // A fixed window: one atomic ADD per request; the table's TTL removes old counters.
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(TableLayout::rate_key(identity, window))))
-            .update_expression("ADD #requests :one SET #ttl = if_not_exists(#ttl, :expires)")
-            .expression_attribute_names("#requests", attr::REQUESTS)
-            .expression_attribute_names("#ttl", TableLayout::TTL)
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":expires", n(window.expires_at()))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(ddb_error)?;
-        output
-            .attributes
-            .as_ref()
-            .and_then(|a| a.get(attr::REQUESTS))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| malformed(attr::REQUESTS))
-    }
-
-    async fn profile(
-        &self,
-        identity: &IdentityId,
-    ) -> Result<Option<IdentityProfile>, DependencyError> {
+    ) -> Result<Option<IdentityRecord>, DependencyError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_item(TableLayout::identity_key(identity))))
+            .consistent_read(true)
             .send()
             .await
             .map_err(ddb_error)?;
         let Some(item) = output.item else {
             return Ok(None);
         };
-        Ok(Some(IdentityProfile {
-            name: text(&item, attr::NAME)?.to_owned(),
-            created_at: Timestamp::parse(text(&item, attr::CREATED_AT)?)
-                .ok_or_else(|| malformed(attr::CREATED_AT))?,
-        }))
+        let record = identity_from_item(self.key_mac.as_deref(), &item)?;
+        Ok(record.filter(|record| &record.org == org))
     }
 
-    async fn register(
+    pub(super) async fn org_identities(
         &self,
-        identity: &IdentityRecord,
-        key: &KeyRecord,
-    ) -> Result<(), RegisterError> {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(identity_item(identity)))
-            .build()
-            .map_err(build_error)?;
-        let result = self
+        org: &OrgId,
+        after: Option<&IdentityId>,
+        limit: usize,
+    ) -> Result<Vec<IdentityRecord>, DependencyError> {
+        let start = after.map(|identity| key_item(TableLayout::membership_key(org, identity)));
+        let output = self
             .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(self.new_key_put(key)?)
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(TableLayout::org_pk(org)))
+            .expression_attribute_values(":prefix", s("ID#"))
+            .set_exclusive_start_key(start)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .consistent_read(true)
             .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if cancelled_by_condition(&e) => Err(RegisterError::KeyTaken),
-            Err(e) => Err(ddb_error(e).into()),
+            .await
+            .map_err(ddb_error)?;
+        let mac = self.key_mac.as_deref();
+        let mut listed = Vec::new();
+        for item in output.items() {
+            if let Some(record) = identity_from_item(mac, item)?.filter(|r| &r.org == org) {
+                listed.push(record);
+            }
         }
-    }
-
-    async fn add_key(&self, key: &KeyRecord) -> Result<bool, DependencyError> {
-        self.put_key(key).await
-    }
-
-    async fn keys_of(&self, identity: &IdentityId) -> Result<Vec<KeySummary>, DependencyError> {
-        self.list_keys(identity).await
-    }
-
-    async fn revoke_key(
-        &self,
-        identity: &IdentityId,
-        key_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, DependencyError> {
-        self.revoke_one_key(identity, key_id, at).await
-    }
-
-    async fn revoke_identity(
-        &self,
-        identity: &IdentityId,
-        at: Timestamp,
-    ) -> Result<bool, DependencyError> {
-        self.revoke_keys_of(identity, at).await?;
-        let existed = self
-            .mark_revoked(TableLayout::identity_key(identity), at)
-            .await?;
-        self.revoke_keys_of(identity, at).await?;
-        Ok(existed)
-    }
-
-    async fn identities(&self) -> Result<Vec<IdentitySummary>, DependencyError> {
-        let by_sort_key = |sk: &'static str| self.scan_all("sk = :sk", vec![(":sk", s(sk))]);
-        let (identities, keys) = tokio::try_join!(
-            by_sort_key(TableLayout::IDENTITY_SK),
-            by_sort_key(TableLayout::KEY_SK)
-        )?;
-        let mut summaries: Vec<IdentitySummary> = identities
-            .iter()
-            .map(|item| summarise(item, &keys))
-            .collect::<Result<_, _>>()?;
-        summaries.sort_by(|a, b| {
-            a.created_at
-                .cmp(&b.created_at)
-                .then(a.identity_id.cmp(&b.identity_id))
-        });
-        Ok(summaries)
+        Ok(listed)
     }
 }

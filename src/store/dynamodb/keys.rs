@@ -1,35 +1,93 @@
 //! API key items: the one codec that writes them (tagged with the key MAC) and reads them
-//! (verifying it), the lookup every request makes, and the operator's key verbs.
+//! (verifying it), the lookup every request makes, and the owner's record of each of its
+//! keys (`KEYREF#`, an identity's or an organisation's), through which its keys are found,
+//! rewritten and revoked.
 
 use super::item::{Item, b, key_item, malformed, s, text};
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, applied, build_error, cancelled_by_condition, ddb_error};
+use super::{DynamoStore, applied, build_error, ddb_error};
 use crate::auth::{KeyGrant, KeyHash, KeyMac, Principal};
 use crate::dependency::DependencyError;
-use crate::domain::{IdentityId, Scope, Timestamp};
+use crate::domain::{IdentityId, OrgId, Scope, Subject, Timestamp};
 use crate::store::{KEY_ID_LEN, KeyRecord, KeySummary};
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+
+const PLATFORM: &str = "platform";
+
+/// A string set, or nothing: DynamoDB refuses an empty set.
+pub(super) fn scope_set(item: &mut Item, scopes: &[Scope]) {
+    if !scopes.is_empty() {
+        let names = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+        item.insert(attr::SCOPES.to_owned(), AttributeValue::Ss(names));
+    }
+}
+
+/// The scopes of an item, in their own order (a set comes back in any).
+pub(super) fn scopes_of(item: &Item) -> Vec<Scope> {
+    let mut scopes: Vec<Scope> = item
+        .get(attr::SCOPES)
+        .and_then(|v| v.as_ss().ok())
+        .map(|raw| raw.iter().filter_map(|s| Scope::parse(s)).collect())
+        .unwrap_or_default();
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
 
 /// The item of `key`, tagged under `mac`.
 pub(super) fn key_to_item(mac: &KeyMac, key: &KeyRecord) -> Item {
     let created_at = key.created_at.to_string();
     let tag = mac.tag(&KeyGrant {
         hash: &key.hash,
-        identity: &key.identity,
+        subject: &key.subject,
         scopes: &key.scopes,
         created_at: &created_at,
     });
     let mut item = key_item(TableLayout::api_key_key(&key.hash));
+    match &key.subject {
+        Subject::Identity(identity) => {
+            item.insert(attr::IDENTITY_ID.to_owned(), s(identity.as_str()));
+            item.insert(attr::PRIMARY.to_owned(), AttributeValue::Bool(key.primary));
+        }
+        Subject::Org(org) => {
+            item.insert(attr::ORG_ID.to_owned(), s(org.as_str()));
+            item.insert(attr::KIND.to_owned(), s(PLATFORM));
+        }
+    }
+    scope_set(&mut item, &key.scopes);
     item.extend([
-        (attr::IDENTITY_ID.to_owned(), s(key.identity.as_str())),
-        (
-            attr::SCOPES.to_owned(),
-            AttributeValue::Ss(key.scopes.iter().map(|s| s.as_str().to_owned()).collect()),
-        ),
         (attr::CREATED_AT.to_owned(), s(created_at)),
         (attr::MAC.to_owned(), b(&tag)),
     ]);
     item
+}
+
+/// The owner's record of its key: what its key list shows, and where the key item is.
+fn keyref_item(key: &KeyRecord) -> Item {
+    let mut item = key_item(TableLayout::keyref_key(&key.subject, &key.hash));
+    item.extend([
+        (attr::KEY_HASH.to_owned(), s(key.hash.as_str())),
+        (attr::CREATED_AT.to_owned(), s(key.created_at.to_string())),
+        (attr::PRIMARY.to_owned(), AttributeValue::Bool(key.primary)),
+    ]);
+    scope_set(&mut item, &key.scopes);
+    item
+}
+
+/// Who a key item names: its identity, or a platform key's organisation.
+fn subject_of(item: &Item) -> Result<Subject, DependencyError> {
+    let platform = text(item, attr::KIND).is_ok_and(|kind| kind == PLATFORM);
+    let subject = match platform {
+        true => text(item, attr::ORG_ID)
+            .ok()
+            .and_then(OrgId::parse)
+            .map(Subject::Org),
+        false => text(item, attr::IDENTITY_ID)
+            .ok()
+            .and_then(IdentityId::parse)
+            .map(Subject::Identity),
+    };
+    subject.ok_or_else(|| malformed("key without its subject"))
 }
 
 /// The principal a key item grants, if it is live and its tag verifies under `mac`.
@@ -41,20 +99,18 @@ pub(super) fn principal_from_item(
     if item.contains_key(attr::REVOKED_AT) {
         return Ok(None);
     }
-    let identity = item
-        .get(attr::IDENTITY_ID)
-        .and_then(|v| v.as_s().ok())
-        .and_then(|raw| IdentityId::parse(raw))
-        .ok_or_else(|| malformed("key without identityId"))?;
-    let scopes: Vec<Scope> = item
-        .get(attr::SCOPES)
-        .and_then(|v| v.as_ss().ok())
-        .map(|raw| raw.iter().filter_map(|s| Scope::parse(s)).collect())
-        .unwrap_or_default();
+    let subject = subject_of(item)?;
+    if subject.kind() != hash.kind() {
+        // An item under one kind's prefix naming the other kind's subject: never written by
+        // credvault.
+        tracing::error!(target: "credvault::integrity", "key item of the wrong kind; refused");
+        return Ok(None);
+    }
+    let scopes = scopes_of(item);
     // The stored text is what was tagged: verified as written, never printed anew.
     let grant = KeyGrant {
         hash,
-        identity: &identity,
+        subject: &subject,
         scopes: &scopes,
         created_at: text(item, attr::CREATED_AT).unwrap_or_default(),
     };
@@ -67,27 +123,12 @@ pub(super) fn principal_from_item(
         // Not written by a holder of the MAC secret: forged, widened or revived.
         tracing::error!(
             target: "credvault::integrity",
-            identity = identity.as_str(),
+            subject = subject.as_str(),
             "key item failed its MAC check; refused"
         );
         return Ok(None);
     }
-    Ok(Some(Principal { identity, scopes }))
-}
-
-fn summary_of(item: &Item, identity: &IdentityId) -> Result<KeySummary, DependencyError> {
-    let hash = text(item, TableLayout::PK)?.trim_start_matches("KEY#");
-    Ok(KeySummary {
-        key_id: hash.chars().take(KEY_ID_LEN).collect(),
-        identity_id: identity.to_string(),
-        scopes: item
-            .get(attr::SCOPES)
-            .and_then(|v| v.as_ss().ok())
-            .cloned()
-            .unwrap_or_default(),
-        created_at: text(item, attr::CREATED_AT).unwrap_or_default().to_owned(),
-        revoked_at: text(item, attr::REVOKED_AT).ok().map(str::to_owned),
-    })
+    Ok(Some(Principal { subject, scopes }))
 }
 
 impl DynamoStore {
@@ -123,69 +164,114 @@ impl DynamoStore {
         }
     }
 
-    /// A key's `Put`, refused if its hash is already registered.
-    pub(super) fn new_key_put(
+    /// A new key's writes: its item (refused if its hash is registered) and its owner's
+    /// record of it.
+    pub(super) fn new_key_ops(
         &self,
         key: &KeyRecord,
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
+        let absent = "attribute_not_exists(pk)";
+        Ok(vec![
+            self.conditional_put(key_to_item(self.mac()?, key), absent)?,
+            self.conditional_put(keyref_item(key), absent)?,
+        ])
+    }
+
+    /// A key rewritten with new scopes: its item and its record, both where they are (a key
+    /// revoked meanwhile is not brought back).
+    pub(super) fn rewritten_key_ops(
+        &self,
+        key: &KeyRecord,
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
+        let live = "attribute_exists(pk) AND attribute_not_exists(revokedAt)";
+        Ok(vec![
+            self.conditional_put(key_to_item(self.mac()?, key), live)?,
+            self.conditional_put(keyref_item(key), "attribute_exists(pk)")?,
+        ])
+    }
+
+    /// A key's revocation: `revokedAt` set and its tag dropped (so deleting the mark later
+    /// revives nothing), on its item and its record.
+    pub(super) fn revocation_ops(
+        &self,
+        owner: &Subject,
+        hash: &KeyHash,
+        at: Timestamp,
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
+        let mark = |key: (String, String)| {
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(key)))
+                .update_expression("SET #revoked = if_not_exists(#revoked, :now) REMOVE #mac")
+                .expression_attribute_names("#revoked", attr::REVOKED_AT)
+                .expression_attribute_names("#mac", attr::MAC)
+                .expression_attribute_values(":now", s(at.to_string()))
+                .build()
+                .map(|update| TransactWriteItem::builder().update(update).build())
+                .map_err(build_error)
+        };
+        Ok(vec![
+            mark(TableLayout::api_key_key(hash))?,
+            mark(TableLayout::keyref_key(owner, hash))?,
+        ])
+    }
+
+    pub(super) fn conditional_put(
+        &self,
+        item: Item,
+        condition: &str,
     ) -> Result<TransactWriteItem, DependencyError> {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(key_to_item(self.mac()?, key)))
-            .condition_expression("attribute_not_exists(pk)")
+            .set_item(Some(item))
+            .condition_expression(condition)
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    /// Adds a key to a live identity (refused for a missing or revoked one), in one
-    /// transaction with that check.
-    pub(super) async fn put_key(&self, key: &KeyRecord) -> Result<bool, DependencyError> {
-        let live = ConditionCheck::builder()
+    /// The owner's records of its keys, revoked ones included.
+    pub(super) async fn keyrefs(&self, owner: &Subject) -> Result<Vec<Item>, DependencyError> {
+        self.client
+            .query()
             .table_name(&self.table)
-            .set_key(Some(key_item(TableLayout::identity_key(&key.identity))))
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(#revoked)")
-            .expression_attribute_names("#revoked", attr::REVOKED_AT)
-            .build()
-            .map_err(build_error)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().condition_check(live).build())
-            .transact_items(self.new_key_put(key)?)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(TableLayout::owner_pk(owner)))
+            .expression_attribute_values(":prefix", s(TableLayout::KEYREF_PREFIX))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
             .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if cancelled_by_condition(&e) => Ok(false),
-            Err(e) => Err(ddb_error(e)),
-        }
-    }
-
-    /// Every key item of the identity (a Scan: an operator's task).
-    pub(super) async fn key_items(
-        &self,
-        identity: &IdentityId,
-    ) -> Result<Vec<Item>, DependencyError> {
-        self.scan_all(
-            "sk = :sk AND identityId = :id",
-            vec![
-                (":sk", s(TableLayout::KEY_SK)),
-                (":id", s(identity.as_str())),
-            ],
-        )
-        .await
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(ddb_error)
     }
 
     pub(super) async fn list_keys(
         &self,
-        identity: &IdentityId,
+        owner: &Subject,
     ) -> Result<Vec<KeySummary>, DependencyError> {
         let mut keys: Vec<KeySummary> = self
-            .key_items(identity)
+            .keyrefs(owner)
             .await?
             .iter()
-            .map(|item| summary_of(item, identity))
-            .collect::<Result<_, _>>()?;
+            .map(|item| {
+                Ok(KeySummary {
+                    key_id: text(item, attr::KEY_HASH)?
+                        .chars()
+                        .take(KEY_ID_LEN)
+                        .collect(),
+                    owner_id: owner.to_string(),
+                    scopes: scopes_of(item)
+                        .iter()
+                        .map(|s| s.as_str().to_owned())
+                        .collect(),
+                    created_at: text(item, attr::CREATED_AT).unwrap_or_default().to_owned(),
+                    revoked_at: text(item, attr::REVOKED_AT).ok().map(str::to_owned),
+                    primary: item.get(attr::PRIMARY).and_then(|v| v.as_bool().ok()) == Some(&true),
+                })
+            })
+            .collect::<Result<_, DependencyError>>()?;
         keys.sort_by(|a, b| {
             a.created_at
                 .cmp(&b.created_at)
@@ -194,29 +280,56 @@ impl DynamoStore {
         Ok(keys)
     }
 
+    pub(super) async fn live_key_records(
+        &self,
+        owner: &Subject,
+    ) -> Result<Vec<KeyRecord>, DependencyError> {
+        self.keyrefs(owner)
+            .await?
+            .iter()
+            .filter(|item| !item.contains_key(attr::REVOKED_AT))
+            .map(|item| {
+                Ok(KeyRecord {
+                    hash: KeyHash::from_stored(owner.kind(), text(item, attr::KEY_HASH)?),
+                    subject: owner.clone(),
+                    scopes: scopes_of(item),
+                    created_at: Timestamp::parse(text(item, attr::CREATED_AT)?)
+                        .ok_or_else(|| malformed(attr::CREATED_AT))?,
+                    primary: item.get(attr::PRIMARY).and_then(|v| v.as_bool().ok()) == Some(&true),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes the owner's key whose id is `key_id` (at least [`KEY_ID_LEN`] digits, and
+    /// only one key's); `false` when there is none such.
     pub(super) async fn revoke_one_key(
         &self,
-        identity: &IdentityId,
+        owner: &Subject,
         key_id: &str,
         at: Timestamp,
     ) -> Result<bool, DependencyError> {
-        let wanted = format!("KEY#{key_id}");
-        let matching: Vec<String> = self
-            .key_items(identity)
-            .await?
+        let refs = self.keyrefs(owner).await?;
+        let matching: Vec<&str> = refs
             .iter()
-            .filter_map(|item| text(item, TableLayout::PK).ok().map(str::to_owned))
-            .filter(|pk| key_id.len() >= KEY_ID_LEN && pk.starts_with(&wanted))
+            .filter_map(|item| text(item, attr::KEY_HASH).ok())
+            .filter(|hash| key_id.len() >= KEY_ID_LEN && hash.starts_with(key_id))
             .collect();
-        let [pk] = matching.as_slice() else {
+        let [hash] = matching.as_slice() else {
             return Ok(false);
         };
-        self.mark_revoked((pk.clone(), TableLayout::KEY_SK.to_owned()), at)
-            .await
+        let ops = self.revocation_ops(owner, &KeyHash::from_stored(owner.kind(), hash), at)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(ops))
+            .send()
+            .await;
+        result.map(|_| true).map_err(ddb_error)
     }
 
-    /// Sets `revokedAt` on one item unless already set, and drops its MAC, so that deleting
-    /// the mark later revives nothing; `false` when the item does not exist.
+    /// Sets `revokedAt` on one item unless already set, and drops its MAC; `false` when the
+    /// item does not exist.
     pub(super) async fn mark_revoked(
         &self,
         key: (String, String),

@@ -6,14 +6,21 @@
 //! | credential  | `ID#<identity>`     | `CRED#<name>`  |
 //! | its summary | `ID#<identity>`     | `INFO#<name>`  |
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
-//! | API key     | `KEY#<sha256 hex>`  | `KEY`          |
+//! | its keys    | `ID#<identity>`     | `KEYREF#<sha256 hex>` |
+//! | platform keys | `ORG#<org>`       | `KEYREF#<sha256 hex>` |
+//! | membership  | `ORG#<org>`         | `ID#<identity>`|
+//! | identity key | `KEY#<sha256 hex>` | `KEY`          |
+//! | platform key | `PKEY#<sha256 hex>` | `KEY`         |
 //! | MAC secret  | `CONFIG`            | `KEY_MAC#<gen>`|
-//! | rate count  | `RATE#<identity>`   | `<unix minute>`|
-//! | log entry   | `LOG#<identity>`    | `<unix ms, 13 digits>#<log id>` |
-//! | day counts  | `STATS#<identity>`  | `<YYYY-MM-DD>` |
+//! | rate count  | `RATE#<subject>`    | `<unix minute>`|
+//! | log entry   | `LOG#<subject>`     | `<unix ms, 13 digits>#<log id>` |
+//! | day counts  | `STATS#<subject>`   | `<YYYY-MM-DD>` |
+//!
+//! A subject is an identity (`idt_...`) or, for a platform key's requests, an organisation
+//! (`org_...`).
 
 use crate::auth::KeyHash;
-use crate::domain::{CredentialName, IdentityId, RateWindow, Timestamp};
+use crate::domain::{CredentialName, IdentityId, KeyKind, OrgId, RateWindow, Subject, Timestamp};
 
 pub struct TableLayout;
 
@@ -27,6 +34,10 @@ impl TableLayout {
     pub const SUMMARY_PREFIX: &'static str = "INFO#";
     pub const IDENTITY_SK: &'static str = "IDENTITY";
     pub const KEY_SK: &'static str = "KEY";
+    pub const IDENTITY_KEY_PREFIX: &'static str = "KEY#";
+    pub const PLATFORM_KEY_PREFIX: &'static str = "PKEY#";
+    /// An identity's record of one of its keys, so its keys are found without a Scan.
+    pub const KEYREF_PREFIX: &'static str = "KEYREF#";
 
     /// The attribute the table's TTL reads: counters remove themselves.
     pub const TTL: &'static str = "ttl";
@@ -53,18 +64,52 @@ impl TableLayout {
         (Self::identity_pk(identity), Self::IDENTITY_SK.to_owned())
     }
 
-    pub fn rate_key(identity: &IdentityId, window: RateWindow) -> (String, String) {
-        (format!("RATE#{identity}"), window.index().to_string())
+    /// The owner's record of one of its keys: an identity's under its own partition, a
+    /// platform key's under its organisation's.
+    pub fn keyref_key(owner: &Subject, hash: &KeyHash) -> (String, String) {
+        (
+            Self::owner_pk(owner),
+            format!("{}{}", Self::KEYREF_PREFIX, hash.as_str()),
+        )
     }
 
-    /// The identity's activity entries, sorted by [`crate::domain::LogCursor::sort_key`].
-    pub fn log_pk(identity: &IdentityId) -> String {
-        format!("LOG#{identity}")
+    /// The organisation's record of one of its identities, listed by its platform keys.
+    pub fn membership_key(org: &OrgId, identity: &IdentityId) -> (String, String) {
+        (Self::org_pk(org), format!("ID#{identity}"))
     }
 
-    /// The identity's counters for the UTC day of `at`.
-    pub fn stats_key(identity: &IdentityId, at: &Timestamp) -> (String, String) {
-        (format!("STATS#{identity}"), at.day())
+    pub fn org_pk(org: &OrgId) -> String {
+        format!("ORG#{org}")
+    }
+
+    /// The partition a key's owner keeps its records in.
+    pub fn owner_pk(owner: &Subject) -> String {
+        match owner {
+            Subject::Identity(identity) => Self::identity_pk(identity),
+            Subject::Org(org) => Self::org_pk(org),
+        }
+    }
+
+    pub fn rate_pk(subject: &Subject) -> String {
+        format!("RATE#{subject}")
+    }
+
+    pub fn rate_key(subject: &Subject, window: RateWindow) -> (String, String) {
+        (Self::rate_pk(subject), window.index().to_string())
+    }
+
+    /// The subject's activity entries, sorted by [`crate::domain::LogCursor::sort_key`].
+    pub fn log_pk(subject: &Subject) -> String {
+        format!("LOG#{subject}")
+    }
+
+    pub fn stats_pk(subject: &Subject) -> String {
+        format!("STATS#{subject}")
+    }
+
+    /// The subject's counters for the UTC day of `at`.
+    pub fn stats_key(subject: &Subject, at: &Timestamp) -> (String, String) {
+        (Self::stats_pk(subject), at.day())
     }
 
     /// The wrapped secret of the key-item MAC, one per generation (written by operators only).
@@ -72,8 +117,18 @@ impl TableLayout {
         ("CONFIG".to_owned(), format!("KEY_MAC#{generation}"))
     }
 
+    /// A key's item: identity keys under `KEY#`, platform keys under `PKEY#`, so that the
+    /// function's role may write the first (a platform key makes identities) and never the
+    /// second.
     pub fn api_key_key(hash: &KeyHash) -> (String, String) {
-        (format!("KEY#{}", hash.as_str()), Self::KEY_SK.to_owned())
+        let prefix = match hash.kind() {
+            KeyKind::Identity => Self::IDENTITY_KEY_PREFIX,
+            KeyKind::Platform => Self::PLATFORM_KEY_PREFIX,
+        };
+        (
+            format!("{prefix}{}", hash.as_str()),
+            Self::KEY_SK.to_owned(),
+        )
     }
 }
 
@@ -96,6 +151,16 @@ pub mod attr {
     pub const CIPHERTEXT: &str = "ciphertext";
     pub const SCOPES: &str = "scopes";
     pub const REVOKED_AT: &str = "revokedAt";
+    /// A deleted identity's item keeps its id, so the id is never given again.
+    pub const DELETED_AT: &str = "deletedAt";
+    pub const ORG_ID: &str = "orgId";
+    /// `platform` on a platform key's item; absent on an identity key's.
+    pub const KIND: &str = "kind";
+    pub const PRIMARY: &str = "primary";
+    pub const KEY_HASH: &str = "keyHash";
+    pub const KEY_PREFIX: &str = "keyPrefix";
+    /// An identity's count of changes (`crate::store::IdentityRecord::revision`).
+    pub const REVISION: &str = "revision";
     pub const REQUESTS: &str = "requests";
     /// HMAC-SHA256 over what a key item grants (`crate::auth::KeyGrant`).
     pub const MAC: &str = "mac";

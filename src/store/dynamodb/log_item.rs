@@ -1,4 +1,4 @@
-//! The activity log's item codec: an entry as a DynamoDB item under `LOG#<identity>`, its
+//! The activity log's item codec: an entry as a DynamoDB item under `LOG#<subject>`, its
 //! sort key the entry's time and id (so a page is a range of one partition), and back.
 
 use super::item::{Item, key_item, malformed, n, s, text};
@@ -7,15 +7,17 @@ use super::layout::{TableLayout, attr};
 use crate::dependency::DependencyError;
 use crate::domain::{
     Action, ActivityEntry, Caller, Category, Channel, CredentialName, IdentityId, LogCursor,
-    Outcome, Severity, Timestamp,
+    Outcome, Severity, Subject, Target, Timestamp,
 };
 
 pub(super) fn entry_item(entry: &ActivityEntry) -> Item {
     let cursor = LogCursor::of(entry);
-    let mut item = key_item((TableLayout::log_pk(&entry.identity), cursor.sort_key()));
+    let mut item = key_item((TableLayout::log_pk(&entry.subject), cursor.sort_key()));
     item.extend([
         ("id".to_owned(), s(&entry.id)),
-        (attr::IDENTITY_ID.to_owned(), s(entry.identity.as_str())),
+        // The subject's id (an identity's, or an organisation's) under the attribute name
+        // entries had before organisations existed.
+        (attr::IDENTITY_ID.to_owned(), s(entry.subject.as_str())),
         ("action".to_owned(), s(entry.action.as_str())),
         ("category".to_owned(), s(entry.category.as_str())),
         ("outcome".to_owned(), s(entry.outcome.as_str())),
@@ -35,11 +37,26 @@ pub(super) fn entry_item(entry: &ActivityEntry) -> Item {
     ]);
     if let Some(target) = &entry.target {
         item.insert("targetId".to_owned(), s(target.as_str()));
+        item.insert("targetType".to_owned(), s(target.kind()));
     }
     if let Some(id) = &entry.credential_id {
         item.insert(attr::CREDENTIAL_ID.to_owned(), s(id));
     }
     item
+}
+
+/// What an entry was about: a credential (entries before identities could be targets have
+/// no `targetType`), or an identity.
+fn target_of(item: &Item) -> Option<Target> {
+    let id = item.get("targetId").and_then(|v| v.as_s().ok())?;
+    match item
+        .get("targetType")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+    {
+        Some("identity") => IdentityId::parse(id).map(Target::Identity),
+        _ => CredentialName::parse(id).ok().map(Target::Credential),
+    }
 }
 
 pub(super) fn entry_from_item(item: &Item) -> Result<ActivityEntry, DependencyError> {
@@ -61,17 +78,14 @@ pub(super) fn entry_from_item(item: &Item) -> Result<ActivityEntry, DependencyEr
     };
     Ok(ActivityEntry {
         id: field("id")?.to_owned(),
-        identity: IdentityId::parse(field(attr::IDENTITY_ID)?)
+        subject: Subject::parse(field(attr::IDENTITY_ID)?)
             .ok_or_else(|| malformed(attr::IDENTITY_ID))?,
         action: action.ok_or_else(|| malformed("action"))?,
         category: Category::parse(field("category")?).ok_or_else(|| malformed("category"))?,
         outcome: Outcome::parse(field("outcome")?).ok_or_else(|| malformed("outcome"))?,
         severity: Severity::parse(field("severity")?).ok_or_else(|| malformed("severity"))?,
         description: field("description")?.to_owned(),
-        target: item
-            .get("targetId")
-            .and_then(|v| v.as_s().ok())
-            .and_then(|raw| CredentialName::parse(raw).ok()),
+        target: target_of(item),
         credential_id: field(attr::CREDENTIAL_ID).ok().map(str::to_owned),
         http_status: u16::try_from(number("httpStatus")?).map_err(|_| malformed("httpStatus"))?,
         caller: Caller {

@@ -5,14 +5,18 @@
 mod activity;
 mod config;
 mod credentials;
+mod directory;
 mod identities;
 pub(crate) mod item;
 mod keys;
 pub mod layout;
 mod log_item;
+mod purge;
 mod repair;
+mod upgrade;
 
 pub use repair::{SummaryRepair, repair_summaries};
+pub use upgrade::{IdentityUpgrade, place_identities};
 
 use crate::dependency::DependencyError;
 use aws_sdk_dynamodb::Client;

@@ -1,28 +1,33 @@
 //! The identity directory, in memory.
 
-use super::{MemoryStore, lock};
+use super::{Ended, MemoryStore, lock};
 use crate::auth::{KeyHash, Principal};
 use crate::dependency::DependencyError;
-use crate::domain::{IdentityId, IdentityProfile, RateWindow, Timestamp};
+use crate::domain::{IdentityId, IdentityProfile, OrgId, RateWindow, Subject, Timestamp};
 use crate::store::{
-    IdentityDirectory, IdentityRecord, IdentitySummary, KEY_ID_LEN, KeyRecord, KeySummary,
-    RegisterError,
+    IdentityChange, IdentityDirectory, IdentityRecord, IdentitySummary, KEY_ID_LEN, KeyRecord,
+    KeySummary, RegisterError,
 };
 
 fn key_summary((key, revoked): &(KeyRecord, Option<Timestamp>)) -> KeySummary {
     KeySummary {
         key_id: key.key_id(),
-        identity_id: key.identity.to_string(),
+        owner_id: key.subject.to_string(),
         scopes: key.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
         created_at: key.created_at.to_string(),
         revoked_at: revoked.map(|at| at.to_string()),
+        primary: key.primary,
     }
+}
+
+fn owned_by(key: &KeyRecord, identity: &IdentityId) -> bool {
+    key.subject.identity() == Some(identity)
 }
 
 impl MemoryStore {
     fn revoke_keys_of(&self, identity: &IdentityId, at: Timestamp) {
         for (key, revoked) in lock(&self.keys).values_mut() {
-            if &key.identity == identity {
+            if owned_by(key, identity) {
                 revoked.get_or_insert(at);
             }
         }
@@ -33,7 +38,7 @@ impl IdentityDirectory for MemoryStore {
     async fn principal_for(&self, key: &KeyHash) -> Result<Option<Principal>, DependencyError> {
         Ok(match lock(&self.keys).get(key) {
             Some((record, None)) => Some(Principal {
-                identity: record.identity.clone(),
+                subject: record.subject.clone(),
                 scopes: record.scopes.clone(),
             }),
             _ => None,
@@ -42,12 +47,12 @@ impl IdentityDirectory for MemoryStore {
 
     async fn count_request(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         window: RateWindow,
     ) -> Result<u64, DependencyError> {
         let mut requests = lock(&self.requests);
         let count = requests
-            .entry((identity.clone(), window.index()))
+            .entry((subject.clone(), window.index()))
             .or_insert(0);
         *count += 1;
         Ok(*count)
@@ -70,29 +75,48 @@ impl IdentityDirectory for MemoryStore {
         identity: &IdentityRecord,
         key: &KeyRecord,
     ) -> Result<(), RegisterError> {
+        // Locks in one order throughout (identities, then keys): never a deadlock.
+        let mut identities = lock(&self.identities);
+        let mut keys = lock(&self.keys);
+        if keys.contains_key(&key.hash) || identities.contains_key(&identity.identity) {
+            return Err(RegisterError::KeyTaken);
+        }
+        keys.insert(key.hash.clone(), (key.clone(), None));
+        identities.insert(identity.identity.clone(), (identity.clone(), Ended::Live));
+        Ok(())
+    }
+
+    async fn register_platform_key(&self, key: &KeyRecord) -> Result<(), RegisterError> {
         let mut keys = lock(&self.keys);
         if keys.contains_key(&key.hash) {
             return Err(RegisterError::KeyTaken);
         }
         keys.insert(key.hash.clone(), (key.clone(), None));
-        lock(&self.identities).insert(identity.identity.clone(), (identity.clone(), None));
         Ok(())
     }
 
     async fn add_key(&self, key: &KeyRecord) -> Result<bool, DependencyError> {
-        let live = matches!(lock(&self.identities).get(&key.identity), Some((_, None)));
+        let mut identities = lock(&self.identities);
+        let live = key
+            .subject
+            .identity()
+            .and_then(|identity| match identities.get_mut(identity) {
+                Some((record, Ended::Live)) => Some(record),
+                _ => None,
+            });
         let mut keys = lock(&self.keys);
-        if !live || keys.contains_key(&key.hash) {
+        let Some(record) = live.filter(|_| !keys.contains_key(&key.hash)) else {
             return Ok(false);
-        }
+        };
+        record.revision += 1;
         keys.insert(key.hash.clone(), (key.clone(), None));
         Ok(true)
     }
 
-    async fn keys_of(&self, identity: &IdentityId) -> Result<Vec<KeySummary>, DependencyError> {
+    async fn keys_of(&self, owner: &Subject) -> Result<Vec<KeySummary>, DependencyError> {
         let mut keys: Vec<KeySummary> = lock(&self.keys)
             .values()
-            .filter(|(key, _)| &key.identity == identity)
+            .filter(|(key, _)| &key.subject == owner)
             .map(key_summary)
             .collect();
         keys.sort_by(|a, b| {
@@ -103,9 +127,17 @@ impl IdentityDirectory for MemoryStore {
         Ok(keys)
     }
 
+    async fn live_keys(&self, identity: &IdentityId) -> Result<Vec<KeyRecord>, DependencyError> {
+        Ok(lock(&self.keys)
+            .values()
+            .filter(|(key, revoked)| owned_by(key, identity) && revoked.is_none())
+            .map(|(key, _)| key.clone())
+            .collect())
+    }
+
     async fn revoke_key(
         &self,
-        identity: &IdentityId,
+        owner: &Subject,
         key_id: &str,
         at: Timestamp,
     ) -> Result<bool, DependencyError> {
@@ -113,7 +145,7 @@ impl IdentityDirectory for MemoryStore {
         let mut matching: Vec<_> = keys
             .values_mut()
             .filter(|(key, _)| {
-                &key.identity == identity
+                &key.subject == owner
                     && key_id.len() >= KEY_ID_LEN
                     && key.hash.as_str().starts_with(key_id)
             })
@@ -134,8 +166,10 @@ impl IdentityDirectory for MemoryStore {
     ) -> Result<bool, DependencyError> {
         self.revoke_keys_of(identity, at);
         let existed = match lock(&self.identities).get_mut(identity) {
-            Some((_, revoked)) => {
-                revoked.get_or_insert(at);
+            Some((_, ended)) => {
+                if *ended == Ended::Live {
+                    *ended = Ended::Revoked(at);
+                }
                 true
             }
             None => false,
@@ -144,19 +178,24 @@ impl IdentityDirectory for MemoryStore {
     }
 
     async fn identities(&self) -> Result<Vec<IdentitySummary>, DependencyError> {
+        let identities = lock(&self.identities);
         let keys = lock(&self.keys);
-        let mut listed: Vec<IdentitySummary> = lock(&self.identities)
+        let mut listed: Vec<IdentitySummary> = identities
             .values()
-            .map(|(record, revoked)| {
+            .map(|(record, ended)| {
                 let own: Vec<_> = keys
                     .values()
-                    .filter(|(k, _)| k.identity == record.identity)
+                    .filter(|(k, _)| owned_by(k, &record.identity))
                     .collect();
                 IdentitySummary {
                     identity_id: record.identity.to_string(),
                     name: record.name.clone(),
+                    org_id: record.org.to_string(),
                     created_at: record.created_at.to_string(),
-                    revoked_at: revoked.map(|at| at.to_string()),
+                    revoked_at: match ended {
+                        Ended::Live => None,
+                        Ended::Revoked(at) | Ended::Deleted(at) => Some(at.to_string()),
+                    },
                     keys: own.len(),
                     active_keys: own.iter().filter(|(_, r)| r.is_none()).count(),
                 }
@@ -168,5 +207,97 @@ impl IdentityDirectory for MemoryStore {
                 .then(a.identity_id.cmp(&b.identity_id))
         });
         Ok(listed)
+    }
+
+    async fn identity_in(
+        &self,
+        org: &OrgId,
+        identity: &IdentityId,
+    ) -> Result<Option<IdentityRecord>, DependencyError> {
+        Ok(match lock(&self.identities).get(identity) {
+            Some((record, Ended::Live)) if &record.org == org => Some(record.clone()),
+            _ => None,
+        })
+    }
+
+    async fn identities_of(
+        &self,
+        org: &OrgId,
+        after: Option<&IdentityId>,
+        limit: usize,
+    ) -> Result<Vec<IdentityRecord>, DependencyError> {
+        let mut listed: Vec<IdentityRecord> = lock(&self.identities)
+            .values()
+            .filter(|(record, ended)| {
+                *ended == Ended::Live
+                    && &record.org == org
+                    && after.is_none_or(|a| &record.identity > a)
+            })
+            .map(|(record, _)| record.clone())
+            .collect();
+        listed.sort_by(|a, b| a.identity.cmp(&b.identity));
+        listed.truncate(limit);
+        Ok(listed)
+    }
+
+    async fn change_identity(
+        &self,
+        identity: &IdentityRecord,
+        change: &IdentityChange,
+    ) -> Result<bool, DependencyError> {
+        let mut identities = lock(&self.identities);
+        let Some((record, Ended::Live)) = identities.get_mut(&identity.identity) else {
+            return Ok(false);
+        };
+        let mut keys = lock(&self.keys);
+        if record.revision != identity.revision
+            || change.added.iter().any(|key| keys.contains_key(&key.hash))
+        {
+            return Ok(false);
+        }
+        *record = IdentityRecord {
+            revision: identity.revision + 1,
+            ..identity.clone()
+        };
+        for key in &change.added {
+            keys.insert(key.hash.clone(), (key.clone(), None));
+        }
+        for key in &change.rewritten {
+            if let Some((stored, None)) = keys.get_mut(&key.hash) {
+                *stored = key.clone();
+            }
+        }
+        for hash in &change.revoked {
+            if let Some((_, revoked)) = keys.get_mut(hash) {
+                revoked.get_or_insert(change.at);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn delete_identity(
+        &self,
+        identity: &IdentityRecord,
+        at: Timestamp,
+    ) -> Result<bool, DependencyError> {
+        let id = &identity.identity;
+        {
+            let mut identities = lock(&self.identities);
+            match identities.get_mut(id) {
+                Some((record, ended))
+                    if *ended == Ended::Live && record.revision == identity.revision =>
+                {
+                    *ended = Ended::Deleted(at)
+                }
+                _ => return Ok(false),
+            }
+        }
+        // Everything it held goes; its entry stays, marked deleted, so the id is not reused.
+        lock(&self.keys).retain(|_, (key, _)| !owned_by(key, id));
+        lock(&self.credentials).retain(|(owner, _), _| owner != id);
+        let subject = Subject::Identity(id.clone());
+        lock(&self.log).retain(|entry| entry.subject != subject);
+        lock(&self.requests).retain(|(owner, _), _| owner != &subject);
+        Ok(true)
     }
 }

@@ -1,27 +1,37 @@
-use super::dynamodb::item;
-use super::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
+//! An in-memory table, for unit and handler tests only; production always uses DynamoDB. The
+//! same conformance suites run on both (`crate::testing::conformance`).
+
 mod directory;
 
+use super::dynamodb::item;
+use super::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
 use super::{IdentityRecord, KeyRecord};
 use crate::auth::{KeyHash, Principal};
 use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
 use crate::domain::{
     ActivityEntry, ActivityStats, Category, CredentialName, IdentityId, LogCursor, LogFilter,
-    LogPage, Outcome, Timestamp,
+    LogPage, OrgId, Outcome, Subject, Timestamp,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
-/// An in-memory table, for unit and handler tests only; production always uses DynamoDB.
+/// How an identity stopped, if it did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    Live,
+    Revoked(Timestamp),
+    Deleted(Timestamp),
+}
+
 #[derive(Default)]
 pub struct MemoryStore {
     credentials: Mutex<BTreeMap<(IdentityId, CredentialName), CredentialRecord>>,
     /// Each key, and when it was revoked.
     keys: Mutex<HashMap<KeyHash, (KeyRecord, Option<Timestamp>)>>,
-    /// Each identity, and when it was revoked.
-    identities: Mutex<HashMap<IdentityId, (IdentityRecord, Option<Timestamp>)>>,
-    requests: Mutex<HashMap<(IdentityId, u64), u64>>,
+    /// Each identity, and whether it was revoked or deleted (and when).
+    identities: Mutex<HashMap<IdentityId, (IdentityRecord, Ended)>>,
+    requests: Mutex<HashMap<(Subject, u64), u64>>,
     log: Mutex<Vec<ActivityEntry>>,
 }
 
@@ -48,23 +58,30 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// Registers `principal`'s identity (named after its id) if new, and a key for it: the
-    /// fixtures' keys.
-    pub fn insert_key(&self, key: KeyHash, principal: Principal) {
+    /// Registers a key for `principal` (and an identity's, named after its id, in `org`, if
+    /// new): the fixtures' keys.
+    pub fn insert_key(&self, key: KeyHash, principal: Principal, org: &OrgId) {
         let created_at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or_else(Timestamp::now);
-        let identity = IdentityRecord {
-            identity: principal.identity.clone(),
-            name: principal.identity.to_string(),
-            created_at,
-        };
-        lock(&self.identities)
-            .entry(principal.identity.clone())
-            .or_insert((identity, None));
+        if let Subject::Identity(identity) = &principal.subject {
+            let record = IdentityRecord {
+                identity: identity.clone(),
+                name: identity.to_string(),
+                org: org.clone(),
+                scopes: principal.scopes.clone(),
+                created_at,
+                key_prefix: String::new(),
+                revision: 0,
+            };
+            lock(&self.identities)
+                .entry(identity.clone())
+                .or_insert((record, Ended::Live));
+        }
         let record = KeyRecord {
             hash: key.clone(),
-            identity: principal.identity,
+            subject: principal.subject,
             scopes: principal.scopes,
             created_at,
+            primary: false,
         };
         lock(&self.keys).insert(key, (record, None));
     }
@@ -75,6 +92,14 @@ impl MemoryStore {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// How many identities are live.
+    pub fn live_identities(&self) -> usize {
+        lock(&self.identities)
+            .values()
+            .filter(|(_, ended)| *ended == Ended::Live)
+            .count()
     }
 
     /// Every entry recorded so far, oldest first.
@@ -199,7 +224,7 @@ impl ActivityLog for MemoryStore {
 
     async fn entries(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         filter: &LogFilter,
         limit: usize,
         after: Option<&LogCursor>,
@@ -207,7 +232,7 @@ impl ActivityLog for MemoryStore {
     ) -> Result<LogPage, DependencyError> {
         let mut own: Vec<ActivityEntry> = lock(&self.log)
             .iter()
-            .filter(|e| &e.identity == identity && e.created_at >= since && e.expires_at > now)
+            .filter(|e| &e.subject == subject && e.created_at >= since && e.expires_at > now)
             .filter(|e| after.is_none_or(|after| LogCursor::of(e) < *after))
             .cloned()
             .collect();
@@ -226,14 +251,14 @@ impl ActivityLog for MemoryStore {
 
     async fn stats(
         &self,
-        identity: &IdentityId,
+        subject: &Subject,
         since: Timestamp,
         today: Timestamp,
     ) -> Result<ActivityStats, DependencyError> {
         let log = lock(&self.log);
         let counted: Vec<&ActivityEntry> = log
             .iter()
-            .filter(|e| &e.identity == identity && e.created_at.day() >= since.day())
+            .filter(|e| &e.subject == subject && e.created_at.day() >= since.day())
             .collect();
         let count = |keep: &dyn Fn(&ActivityEntry) -> bool| {
             counted.iter().filter(|e| keep(e)).count() as u64
@@ -249,13 +274,10 @@ impl ActivityLog for MemoryStore {
         })
     }
 
-    async fn last_activity(
-        &self,
-        identity: &IdentityId,
-    ) -> Result<Option<Timestamp>, DependencyError> {
+    async fn last_activity(&self, subject: &Subject) -> Result<Option<Timestamp>, DependencyError> {
         Ok(lock(&self.log)
             .iter()
-            .filter(|e| &e.identity == identity)
+            .filter(|e| &e.subject == subject)
             .map(|e| e.created_at)
             .max())
     }

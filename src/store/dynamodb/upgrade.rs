@@ -1,0 +1,167 @@
+//! What `credvault setup` does for identities stored before organisations existed, and for
+//! deleted ones: an identity without a tag is placed in the default organisation (tagged, its
+//! organisation's record written, its scopes those its live keys hold), each key gets the
+//! identity's record of it, and whatever a deletion's deadline left behind is removed. An
+//! operator's task (a Scan); the function never runs it.
+
+use super::identities::identity_items;
+use super::item::{Item, key_item, s, text};
+use super::keys::scopes_of;
+use super::layout::{TableLayout, attr};
+use super::{DynamoStore, ddb_error};
+use crate::auth::KeyHash;
+use crate::dependency::DependencyError;
+use crate::domain::{IdentityId, KeyKind, OrgId, Scope, Subject, Timestamp};
+use crate::store::IdentityRecord;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// What [`place_identities`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct IdentityUpgrade {
+    /// Identities placed in the default organisation.
+    pub placed: usize,
+    /// Keys given their identity's record of them.
+    pub key_records: usize,
+    /// Items removed that deleted identities had left.
+    pub purged: usize,
+}
+
+fn identity_of(item: &Item) -> Option<IdentityId> {
+    text(item, attr::IDENTITY_ID)
+        .ok()
+        .and_then(IdentityId::parse)
+}
+
+pub async fn place_identities(
+    store: &DynamoStore,
+    now: Timestamp,
+) -> Result<IdentityUpgrade, DependencyError> {
+    let by_sort_key = |sk: &'static str| store.scan_all("sk = :sk", vec![(":sk", s(sk))]);
+    let (identities, keys) = tokio::try_join!(
+        by_sort_key(TableLayout::IDENTITY_SK),
+        by_sort_key(TableLayout::KEY_SK)
+    )?;
+    let mut upgrade = IdentityUpgrade::default();
+    for item in &identities {
+        let Some(identity) = identity_of(item) else {
+            continue;
+        };
+        if item.contains_key(attr::DELETED_AT) {
+            upgrade.purged += store.purge_identity(&identity).await?;
+            continue;
+        }
+        let own: Vec<&Item> = keys
+            .iter()
+            .filter(|k| identity_of(k).as_ref() == Some(&identity))
+            .collect();
+        upgrade.key_records += store.record_keys(&identity, &own).await?;
+        if item.contains_key(attr::MAC) || item.contains_key(attr::REVOKED_AT) {
+            continue;
+        }
+        let mut scopes: Vec<Scope> = own
+            .iter()
+            .filter(|k| !k.contains_key(attr::REVOKED_AT))
+            .flat_map(|k| scopes_of(k))
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        let record = IdentityRecord {
+            name: text(item, attr::NAME).unwrap_or_default().to_owned(),
+            org: OrgId::default_org(),
+            scopes,
+            created_at: text(item, attr::CREATED_AT)
+                .ok()
+                .and_then(Timestamp::parse)
+                .unwrap_or(now),
+            key_prefix: String::new(),
+            revision: 0,
+            identity,
+        };
+        let [item, membership] = identity_items(store.mac()?, &record);
+        // Only an untagged item is placed: one tagged meanwhile (by a platform key) stands.
+        let placed = store
+            .client
+            .put_item()
+            .table_name(&store.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#mac) AND attribute_not_exists(#revoked)")
+            .expression_attribute_names("#mac", attr::MAC)
+            .expression_attribute_names("#revoked", attr::REVOKED_AT)
+            .send()
+            .await;
+        if super::applied(placed)? {
+            store.put_plain(membership).await?;
+            upgrade.placed += 1;
+        }
+    }
+    Ok(upgrade)
+}
+
+impl DynamoStore {
+    /// Writes the identity's record of each key that has none; the oldest live key is taken
+    /// for its primary one. Returns how many it wrote.
+    async fn record_keys(
+        &self,
+        identity: &IdentityId,
+        keys: &[&Item],
+    ) -> Result<usize, DependencyError> {
+        let owner = Subject::Identity(identity.clone());
+        let recorded = self.keyrefs(&owner).await?;
+        let mut oldest: Vec<&&Item> = keys
+            .iter()
+            .filter(|k| !k.contains_key(attr::REVOKED_AT))
+            .collect();
+        oldest.sort_by_key(|k| text(k, attr::CREATED_AT).unwrap_or_default().to_owned());
+        let primary = oldest
+            .first()
+            .and_then(|k| text(k, TableLayout::PK).ok())
+            .map(str::to_owned);
+        let mut written = 0;
+        for key in keys {
+            let Ok(pk) = text(key, TableLayout::PK) else {
+                continue;
+            };
+            let hash = KeyHash::from_stored(
+                KeyKind::Identity,
+                pk.trim_start_matches(TableLayout::IDENTITY_KEY_PREFIX),
+            );
+            let known = recorded
+                .iter()
+                .any(|r| text(r, attr::KEY_HASH).ok() == Some(hash.as_str()));
+            if known {
+                continue;
+            }
+            let mut record = key_item(TableLayout::keyref_key(&owner, &hash));
+            record.extend([
+                (attr::KEY_HASH.to_owned(), s(hash.as_str())),
+                (
+                    attr::CREATED_AT.to_owned(),
+                    s(text(key, attr::CREATED_AT).unwrap_or_default()),
+                ),
+                (
+                    attr::PRIMARY.to_owned(),
+                    AttributeValue::Bool(primary.as_deref() == Some(pk)),
+                ),
+            ]);
+            for copied in [attr::SCOPES, attr::REVOKED_AT] {
+                if let Some(value) = key.get(copied) {
+                    record.insert(copied.to_owned(), value.clone());
+                }
+            }
+            self.put_plain(record).await?;
+            written += 1;
+        }
+        Ok(written)
+    }
+
+    async fn put_plain(&self, item: Item) -> Result<(), DependencyError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(ddb_error)
+    }
+}
