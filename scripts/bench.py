@@ -174,6 +174,7 @@ def median_of(runs):
 
 
 VENV = os.path.join(ROOT, ".venv", "bin")
+LATENCY_PROXY = os.path.join(ROOT, "scripts", "latency_proxy.py")
 AWS_CREDENTIALS = dict(AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
                        AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
 TABLE, ALIAS = "credvault-bench", "alias/credvault-bench"
@@ -245,42 +246,12 @@ class Moto:
         self.process.wait()
 
 
-def latency_proxy(listen_port, upstream_port, delay_ms):
-    """Forwards loopback TCP to moto, holding each chunk the client sends for `delay_ms`: a
-    stand-in for the network time of a call to AWS, which moto on loopback does not have."""
-    import asyncio
-
-    async def pipe(reader, writer, delay):
-        try:
-            while data := await reader.read(65536):
-                if delay:
-                    await asyncio.sleep(delay)
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
-
-    async def handle(client_reader, client_writer):
-        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", upstream_port)
-        await asyncio.gather(pipe(client_reader, upstream_writer, delay_ms / 1000),
-                             pipe(upstream_reader, client_writer, 0))
-
-    async def serve():
-        server = await asyncio.start_server(handle, "127.0.0.1", listen_port)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(serve())
-
-
 def throughput(api, in_flight, delay_ms, count):
     """Invocations per second of one process given `count` GETs, `in_flight` at a time (Lambda
     Managed Instances' AWS_LAMBDA_MAX_CONCURRENCY), each AWS call `delay_ms` away."""
     moto = Moto("bench-moto-throughput.log")
     proxy_port = free_port()
-    proxy = subprocess.Popen([os.path.join(VENV, "python"), __file__, "--proxy", str(proxy_port),
+    proxy = subprocess.Popen([os.path.join(VENV, "python"), LATENCY_PROXY, str(proxy_port),
                               str(moto.port), str(delay_ms)])
     try:
         wait_for_port(proxy_port)
@@ -324,8 +295,6 @@ def seed(api, env, key):
 
 
 def main():
-    if sys.argv[1:2] == ["--proxy"]:
-        return latency_proxy(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
     # BENCH_PROFILE=profiling: the function built with symbols (Cargo.toml), for perf.
     api = os.path.join(TARGET, os.environ.get("BENCH_PROFILE", "release"), "credvault-api")
     hello = os.path.join(TARGET, "release", "examples", "hello")

@@ -123,8 +123,16 @@ else
   fail "official SDK round trip"
 fi
 
+# An orchestrator's platform key, through the official SDK's MailgentPlatform.
+platform_key=$($cli platform-key create --table "$table" --org org_e2e --scopes vault:read,vault:write 2>/dev/null | json_field platformKey)
+if MAILGENT_API_URL=$BASE MAILGENT_PLATFORM_KEY=$platform_key CREDVAULT_API_KEY=$KEY python tests/sdk/platform_roundtrip.py; then
+  pass "official SDK: a platform key's identities"
+else
+  fail "official SDK: a platform key's identities"
+fi
+
 # An MCP client written by others (the `mcp` package) lists and calls every tool at /mcp.
-if CREDVAULT_API_URL=$BASE CREDVAULT_API_KEY=$KEY CREDVAULT_READ_KEY=$read_key python tests/mcp/mcp_client.py; then
+if CREDVAULT_API_URL=$BASE CREDVAULT_API_KEY=$KEY CREDVAULT_READ_KEY=$read_key CREDVAULT_PLATFORM_KEY=$platform_key python tests/mcp/mcp_client.py; then
   pass "MCP client (PyPI mcp) against /mcp"
 else
   fail "MCP client (PyPI mcp) against /mcp"
@@ -181,10 +189,28 @@ expect_cli "identity revoke" 0 '"revoked" in err' -- $cli identity revoke --tabl
 expect_cli "a revoked key is 401 at once" 3 '"Invalid API key (401 unauthorized)" in err' -- \
   env CREDVAULT_API_KEY="$agent_key" $cli vault list
 
+# The supervisor verbs, with the platform key.
+export CREDVAULT_PLATFORM_KEY=$platform_key
+expect_cli "supervisor create prints the key once" 0 '"mgnt-" in out and "Identity ID" in out' -- \
+  $cli supervisor create --name cli-sub --scopes vault:read
+sub_id=$(python -c 'import re,sys; print(re.search(r"idt_[0-9a-f]+", open(sys.argv[1]).read()).group(0))' "$LOG_DIR/cli.out")
+expect_cli "supervisor list" 0 "out.startswith(' Identity ID') and '$sub_id' in out and 'mgnt-' not in out" -- $cli supervisor list
+expect_cli "supervisor update-scopes" 0 '"vault:read, vault:write" in out' -- $cli supervisor update-scopes "$sub_id" --add vault:write
+expect_cli "supervisor rotate-key" 0 '"New API key: mgnt-" in out' -- $cli supervisor rotate-key "$sub_id"
+expect_cli "supervisor delete" 0 '"deleted" in err' -- $cli supervisor delete "$sub_id"
+expect_cli "supervisor get of a deleted identity is 404" 3 '"(404 not_found)" in err' -- $cli supervisor get "$sub_id"
+expect_cli "an identity key on supervisor verbs is 403" 3 '"(403 forbidden)" in err' -- \
+  env CREDVAULT_PLATFORM_KEY="$KEY" $cli supervisor list
+expect_cli "platform-key list shows key ids, never keys" 0 "'keyId' in out and 'mgpk-' not in out" -- \
+  $cli platform-key list --table "$table" org_e2e
+unset CREDVAULT_PLATFORM_KEY
+if ! grep -qF "${platform_key#mgpk-}" "$log"; then pass "no platform key in the logs"; else fail "a platform key in $log"; fi
+
 # Every answer checked against openapi.yaml by schemathesis (fixed seed), as an identity of
 # its own: it stores and deletes credentials.
 fuzz_key=$($cli identity create --table "$table" --name schemathesis 2>/dev/null | json_field apiKey)
-if BASE=$BASE KEY=$fuzz_key scripts/schemathesis.sh >"$LOG_DIR/schemathesis.log" 2>&1; then
+fuzz_platform=$($cli platform-key create --table "$table" --org org_schemathesis 2>/dev/null | json_field platformKey)
+if BASE=$BASE KEY=$fuzz_key PLATFORM_KEY=$fuzz_platform scripts/schemathesis.sh >"$LOG_DIR/schemathesis.log" 2>&1; then
   pass "schemathesis: every answer matches openapi.yaml"
 else
   fail "schemathesis: see below"; tail -n 60 "$LOG_DIR/schemathesis.log"

@@ -10,7 +10,8 @@ use credvault::domain::{
 };
 use credvault::store::{
     ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, IdentityChange,
-    IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary, RegisterError,
+    IdentityDirectory, IdentityRecord, IdentitySlice, IdentitySummary, KeyRecord, KeySummary,
+    RegisterError,
 };
 use credvault::testing::*;
 use credvault::vault::Vault;
@@ -73,7 +74,7 @@ impl IdentityDirectory for Exploding {
         _: &OrgId,
         _: Option<&IdentityId>,
         _: usize,
-    ) -> Result<Vec<IdentityRecord>, DependencyError> {
+    ) -> Result<IdentitySlice, DependencyError> {
         panic!("{BOOM}")
     }
     async fn change_identity(
@@ -81,6 +82,9 @@ impl IdentityDirectory for Exploding {
         _: &IdentityRecord,
         _: &IdentityChange,
     ) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn purge_identity(&self, _: &IdentityId) -> Result<usize, DependencyError> {
         panic!("{BOOM}")
     }
     async fn delete_identity(

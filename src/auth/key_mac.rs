@@ -4,8 +4,10 @@
 //! an HMAC-SHA256 over what it grants, under a secret that exists in plaintext only in the
 //! function's memory (unwrapped by KMS once per cold start) and an operator's CLI; a table
 //! writer without that KMS right cannot produce a valid tag. Identity items carry one too,
-//! over the organisation they belong to: a table writer cannot move an identity into another
-//! organisation, whose platform keys would then manage it.
+//! over their organisation, scopes and primary key: a table writer cannot move an identity
+//! into another organisation, widen what its next key gets, or make another key its primary.
+//! The function holds the secret, so this does not stand against a compromised function
+//! (see docs/security.md, "What remains possible").
 
 use super::KeyHash;
 use crate::domain::{IdentityId, OrgId, Scope, Subject};
@@ -37,6 +39,14 @@ pub trait Claims {
     fn canonical(&self) -> Vec<u8>;
 }
 
+/// Scopes sorted and deduplicated, comma-joined: the order they are stored in never matters.
+fn scope_list(scopes: &[Scope]) -> String {
+    let mut names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(",")
+}
+
 /// A domain tag, then each part length-prefixed.
 fn encode(domain: &[u8], parts: &[&str]) -> Vec<u8> {
     let mut bytes = domain.to_vec();
@@ -62,10 +72,7 @@ impl Claims for KeyGrant<'_> {
     /// minted before platform keys existed still verify; platform keys have a domain of their
     /// own, so neither kind's tag ever stands for the other.
     fn canonical(&self) -> Vec<u8> {
-        let mut scopes: Vec<&str> = self.scopes.iter().map(|s| s.as_str()).collect();
-        scopes.sort_unstable();
-        scopes.dedup();
-        let scopes = scopes.join(",");
+        let scopes = scope_list(self.scopes);
         let domain: &[u8] = match self.subject {
             Subject::Identity(_) => b"credvault:key-item:v1",
             Subject::Org(_) => b"credvault:platform-key:v1",
@@ -82,27 +89,27 @@ impl Claims for KeyGrant<'_> {
     }
 }
 
-/// What an identity item claims: the organisation it belongs to, and the scopes its keys
-/// are made with (a rotation gives the new key these).
+/// What an identity item claims: the organisation it belongs to, the scopes its keys are
+/// made with (a rotation gives the new key these), and which key is its primary one.
 #[derive(Clone, Copy)]
 pub struct IdentityClaims<'a> {
     pub identity: &'a IdentityId,
     pub org: &'a OrgId,
     pub scopes: &'a [Scope],
+    /// The primary key's hash, hex; empty when it has none.
+    pub primary_key: &'a str,
     pub created_at: &'a str,
 }
 
 impl Claims for IdentityClaims<'_> {
     fn canonical(&self) -> Vec<u8> {
-        let mut scopes: Vec<&str> = self.scopes.iter().map(|s| s.as_str()).collect();
-        scopes.sort_unstable();
-        scopes.dedup();
         encode(
             b"credvault:identity-item:v1",
             &[
                 self.identity.as_str(),
                 self.org.as_str(),
-                &scopes.join(","),
+                &scope_list(self.scopes),
+                self.primary_key,
                 self.created_at,
             ],
         )
@@ -200,6 +207,7 @@ mod tests {
             identity: &identity,
             org: &org_id,
             scopes: &[Scope::VaultRead],
+            primary_key: "ab",
             created_at: "2026-01-01T00:00:00Z",
         };
         assert_ne!(mac.tag(&platform), mac.tag(&claims));
@@ -214,5 +222,10 @@ mod tests {
             ..claims
         };
         assert!(!mac.verify(&widened, &mac.tag(&claims)));
+        let other_primary = IdentityClaims {
+            primary_key: "cd",
+            ..claims
+        };
+        assert!(!mac.verify(&other_primary, &mac.tag(&claims)));
     }
 }

@@ -124,6 +124,9 @@ pub struct ActivityEntry {
     pub created_at: Timestamp,
     /// When the store may forget it (DynamoDB TTL).
     pub expires_at: Timestamp,
+    /// A copy, in a target identity's log, of a platform call on it: not a request of that
+    /// identity, so neither its counts nor its `lastUsedAt` include it.
+    pub mirrored: bool,
 }
 
 /// How long entries are kept unless configured otherwise (`LOG_RETENTION_DAYS`).
@@ -177,6 +180,7 @@ impl ActivityEntry {
             duration_ms,
             created_at,
             expires_at: created_at.days_after(DEFAULT_LOG_RETENTION_DAYS),
+            mirrored: false,
         }
     }
 
@@ -200,9 +204,20 @@ impl ActivityEntry {
         }
     }
 
-    /// The same entry, in another subject's log (a platform call, in its target identity's).
-    pub fn for_subject(self, subject: Subject) -> Self {
-        Self { subject, ..self }
+    /// The same entry, in its target identity's log: marked a copy, and without where the
+    /// call came from (the orchestrator's address and client are its organisation's to see).
+    pub fn mirrored_for(self, subject: Subject) -> Self {
+        let caller = Caller {
+            source_ip: String::new(),
+            user_agent: String::new(),
+            ..self.caller
+        };
+        Self {
+            subject,
+            caller,
+            mirrored: true,
+            ..self
+        }
     }
 
     pub fn with_credential_id(self, credential_id: &str) -> Self {

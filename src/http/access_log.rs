@@ -10,7 +10,8 @@ use std::time::Instant;
 pub struct AccessLog {
     started: Instant,
     pub route: &'static str,
-    pub identity: Option<String>,
+    /// The caller's identity, or its organisation for a platform key.
+    pub subject: Option<String>,
     pub credential: Option<String>,
 }
 
@@ -19,7 +20,7 @@ impl AccessLog {
         Self {
             started: Instant::now(),
             route: "-",
-            identity: None,
+            subject: None,
             credential: None,
         }
     }
@@ -41,7 +42,7 @@ impl AccessLog {
                     target: "credvault::access",
                     request_id = request_id.unwrap_or("-"),
                     source_ip = source_ip.unwrap_or("-"),
-                    identity = self.identity.as_deref().unwrap_or("-"),
+                    subject = self.subject.as_deref().unwrap_or("-"),
                     method = parts.method.as_str(),
                     route = self.route,
                     credential = self.credential.as_deref().unwrap_or("-"),

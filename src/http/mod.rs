@@ -97,7 +97,7 @@ async fn route<S: VaultStore + 'static, K: KeyProvider + 'static>(
         }
         let served = rest::serve(&service.vault, route, parts, body, deadline).await;
         // Named only for a caller whose key was known, as before anything was read.
-        if served.identity.is_some() {
+        if served.subject.is_some() {
             log.credential = route
                 .name_segment()
                 .and_then(|segment| CredentialName::from_path_segment(segment).ok())
@@ -105,8 +105,8 @@ async fn route<S: VaultStore + 'static, K: KeyProvider + 'static>(
         }
         served
     };
-    let Served { identity, outcome } = served;
-    log.identity = identity;
+    let Served { subject, outcome } = served;
+    log.subject = subject;
     outcome
 }
 

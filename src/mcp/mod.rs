@@ -57,7 +57,7 @@ where
                 "Origin not allowed for /mcp (set MCP_ALLOWED_ORIGINS)",
             );
             return Served {
-                identity: None,
+                subject: None,
                 outcome: Err(refused),
             };
         }
@@ -78,7 +78,7 @@ where
         )
         .await;
     Served {
-        identity: handled.identity.map(|id| id.to_string()),
+        subject: handled.subject.map(|id| id.to_string()),
         outcome: handled.result.map_err(Failure::from),
     }
 }

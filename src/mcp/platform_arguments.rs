@@ -83,7 +83,7 @@ pub fn parse(spec: &ToolSpec, mut args: JsonObject) -> Result<Request, VaultErro
         ToolInput::NewIdentity => Request::CreateIdentity(NewIdentitySpec::from_json(args)?),
         ToolInput::Rename => {
             let identity = identity(&mut args)?;
-            if !args.contains_key("name") {
+            if args.get("name").is_none_or(Value::is_null) {
                 return Err(bad("Argument `name` is required"));
             }
             only(&args, &["name"])?;

@@ -49,7 +49,7 @@ pub async fn serve<S: VaultStore, K: KeyProvider>(
         )
         .await;
     Served {
-        identity: handled.identity.map(|id| id.to_string()),
+        subject: handled.subject.map(|id| id.to_string()),
         outcome: handled.result.map(render).map_err(Failure::from),
     }
 }

@@ -20,6 +20,10 @@ pub struct IdentityRecord {
     pub created_at: Timestamp,
     /// `apiKeyPrefix`: the prefix and first hex digits of its primary key.
     pub key_prefix: String,
+    /// Its primary key: the one made with it or by its last rotation, which a change of its
+    /// scopes applies to and a rotation replaces. Under the identity item's MAC, so a table
+    /// writer cannot make another key the primary one.
+    pub primary_key: Option<KeyHash>,
     /// How many changes it has seen: a change or a deletion commits only over the revision
     /// it was planned from, so two changes at once never mix (a scope removed stays removed).
     pub revision: u64,
@@ -36,6 +40,10 @@ pub struct KeyRecord {
     pub created_at: Timestamp,
     pub primary: bool,
 }
+
+/// The most live keys an identity holds: a change or a deletion rewrites or revokes them all
+/// in one transaction (two items each), within DynamoDB's 100.
+pub const MAX_KEYS_PER_IDENTITY: usize = 40;
 
 /// How many hex digits of a key's hash name it to operators: enough to tell keys apart,
 /// never enough to find the key.
@@ -76,6 +84,14 @@ pub struct IdentitySummary {
     /// How many API keys it has, and how many of them still work.
     pub keys: usize,
     pub active_keys: usize,
+}
+
+/// One page of an organisation's identities, and the id to go on after when there are more
+/// (decided before identities that fail their checks are left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdentitySlice {
+    pub identities: Vec<IdentityRecord>,
+    pub next: Option<IdentityId>,
 }
 
 /// Why a registration wrote nothing.
@@ -191,7 +207,7 @@ pub trait IdentityDirectory: Send + Sync {
         org: &OrgId,
         after: Option<&IdentityId>,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<IdentityRecord>, DependencyError>> + Send;
+    ) -> impl Future<Output = Result<IdentitySlice, DependencyError>> + Send;
 
     /// Writes `identity` as it now is (at the next revision), with `change`, in one
     /// transaction, if it is still live and still at `identity.revision`; `false` when it is
@@ -202,14 +218,21 @@ pub trait IdentityDirectory: Send + Sync {
         change: &IdentityChange,
     ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
 
-    /// Deletes the identity: its keys revoked, then the identity marked deleted (its id is
-    /// never given again, and nothing can reach it), then everything it held (credentials,
-    /// log, counters) removed. `false` when it was not live, or no longer at
-    /// `identity.revision`. What a deadline cuts short of the
-    /// removal is unreachable, and removed by the next `credvault setup`.
+    /// Deletes the identity: its keys revoked and the identity marked deleted (its id is
+    /// never given again, and nothing can reach it), in one transaction. `false` when it was
+    /// not live, or no longer at `identity.revision`. What it held is removed by
+    /// [`IdentityDirectory::purge_identity`].
     fn delete_identity(
         &self,
         identity: &IdentityRecord,
         at: Timestamp,
     ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
+
+    /// Removes everything a deleted identity held (credentials, key items and records, log,
+    /// counters), keeping its tombstone; how many items went. What a deadline cuts short is
+    /// unreachable, and removed by the next `credvault setup`.
+    fn purge_identity(
+        &self,
+        identity: &IdentityId,
+    ) -> impl Future<Output = Result<usize, DependencyError>> + Send;
 }

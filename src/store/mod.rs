@@ -6,8 +6,8 @@ pub(crate) mod dynamodb;
 mod memory;
 
 pub use directory::{
-    IdentityChange, IdentityDirectory, IdentityRecord, IdentitySummary, KEY_ID_LEN, KeyRecord,
-    KeySummary, RegisterError,
+    IdentityChange, IdentityDirectory, IdentityRecord, IdentitySlice, IdentitySummary, KEY_ID_LEN,
+    KeyRecord, KeySummary, MAX_KEYS_PER_IDENTITY, RegisterError,
 };
 pub use dynamodb::DynamoStore;
 pub use dynamodb::layout;

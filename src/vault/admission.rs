@@ -21,6 +21,9 @@ pub struct Call {
     pub(super) started: Instant,
     pub(super) deadline: Option<tokio::time::Instant>,
     recorded: Arc<AtomicBool>,
+    /// Whether the request was counted against the rate limit: a refusal that came first is
+    /// counted with its record.
+    counted: Arc<AtomicBool>,
 }
 
 impl Call {
@@ -34,6 +37,10 @@ impl Call {
 
     pub(super) fn was_recorded(&self) -> bool {
         self.recorded.load(Ordering::Acquire)
+    }
+
+    pub(super) fn was_counted(&self) -> bool {
+        self.counted.load(Ordering::Acquire)
     }
 
     /// The identity whose vault the call opens: admission admits only identity keys to the
@@ -104,6 +111,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             started,
             deadline: None,
             recorded: Arc::default(),
+            counted: Arc::default(),
         })
     }
 
@@ -156,6 +164,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
 
     /// Counts one request of the caller's identity; `RateLimited` past the limit.
     pub(super) async fn count(&self, call: &Call) -> Result<(), VaultError> {
+        call.counted.store(true, Ordering::Release);
         let Some(limit) = self.rate_limit else {
             return Ok(());
         };

@@ -4,13 +4,11 @@
 
 use super::entry::RECORD_MARGIN;
 use super::{Call, Vault, VaultError};
-use crate::auth::AuthError;
 use crate::crypto::KeyProvider;
 use crate::domain::{Action, ActivityEntry, CredentialName, Target, random_id};
 use crate::store::VaultStore;
 
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
-    /// The entry for `action` ending with `status` (and the caller-facing `message`).
     /// An entry of `action` on the credential `name`.
     pub(super) fn credential_entry(
         &self,
@@ -23,6 +21,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         self.entry(call, action, Some(&target), status, None)
     }
 
+    /// The entry for `action` ending with `status` (and the caller-facing `message`).
     pub(super) fn entry(
         &self,
         call: &Call,
@@ -73,12 +72,10 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         };
         let message = err.public_message();
         let entry = self.entry(call, action, target, err.status(), Some(&message));
-        let uncounted = matches!(
-            err,
-            VaultError::Auth(AuthError::MissingScope(_) | AuthError::WrongKind(_))
-                | VaultError::BadInput(_)
-                | VaultError::TooLarge(_)
-        );
+        // A refusal that came before the count (the key's kind or scope, malformed input, a
+        // scope beyond a platform key's) is counted now; one of a subject already known over
+        // the limit is not counted again.
+        let uncounted = !call.was_counted() && !matches!(err, VaultError::RateLimited { .. });
         let record = async {
             if uncounted {
                 // The refusal stands whatever the count says.

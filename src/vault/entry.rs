@@ -24,14 +24,14 @@ pub type Peeked = Result<Intent, (Intent, VaultError)>;
 #[derive(Debug)]
 pub struct Handled<T> {
     /// The identity, or the organisation of a platform key.
-    pub identity: Option<Subject>,
+    pub subject: Option<Subject>,
     pub result: Result<T, VaultError>,
 }
 
 impl<T> Handled<T> {
     fn anonymous(err: VaultError) -> Self {
         Self {
-            identity: None,
+            subject: None,
             result: Err(err),
         }
     }
@@ -109,7 +109,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Ok(call) => call.until(deadline),
         };
         Handled {
-            identity: Some(call.principal.subject.clone()),
+            subject: Some(call.principal.subject.clone()),
             result: self.run(&call, intent, input).await,
         }
     }
@@ -136,9 +136,9 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Err(err) => return Handled::anonymous(err),
             Ok(call) => call.until(deadline),
         };
-        let identity = Some(call.principal.subject.clone());
+        let subject = Some(call.principal.subject.clone());
         let result = self.serve_session(call, peek(), serve).await;
-        Handled { identity, result }
+        Handled { subject, result }
     }
 
     async fn serve_session<T, F, Fut>(

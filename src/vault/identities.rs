@@ -3,12 +3,13 @@
 //! platform keys will do through the vault. Keys are minted here, shown once, and only their
 //! hash is stored.
 
-use super::VaultError;
+use super::{VaultError, rng_failed};
 use crate::auth::ApiKey;
 use crate::clock::Clock;
 use crate::domain::{IdentityId, KeyKind, OrgId, Scope, Subject};
 use crate::store::{
-    IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary, RegisterError,
+    IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary,
+    MAX_KEYS_PER_IDENTITY, RegisterError,
 };
 
 /// A freshly minted identity. The key is shown once and only its hash is stored.
@@ -22,10 +23,6 @@ pub struct NewIdentity {
 pub struct Identities<'a, D> {
     directory: &'a D,
     clock: &'a dyn Clock,
-}
-
-fn rng_failed<E>(_: E) -> VaultError {
-    VaultError::Internal("the system random generator failed".into())
 }
 
 /// Parses `vault:read,vault:write`.
@@ -67,6 +64,7 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
             scopes: scopes.to_vec(),
             created_at,
             key_prefix: api_key.shown_prefix(),
+            primary_key: Some(api_key.hash()),
             revision: 0,
         };
         let key = KeyRecord {
@@ -134,6 +132,11 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
         pinned: Option<ApiKey>,
     ) -> Result<(ApiKey, String), VaultError> {
         let api_key = self.key(KeyKind::Identity, pinned)?;
+        if self.directory.live_keys(identity).await?.len() >= MAX_KEYS_PER_IDENTITY {
+            return Err(VaultError::BadInput(format!(
+                "an identity holds at most {MAX_KEYS_PER_IDENTITY} live keys; revoke one first"
+            )));
+        }
         let key = KeyRecord {
             hash: api_key.hash(),
             subject: Subject::Identity(identity.clone()),

@@ -13,6 +13,7 @@ mod error;
 mod identities;
 mod over_limit;
 mod platform;
+mod platform_changes;
 mod principal_cache;
 mod request;
 mod totp;
@@ -27,8 +28,9 @@ pub use error::{ErrorKind, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, VaultError}
 pub use identities::{Identities, NewIdentity, parse_scopes};
 pub use platform::{
     DEFAULT_IDENTITY_PAGE, IdentityPage, IdentityQuery, IdentityView, MAX_IDENTITY_PAGE,
-    MintedIdentity, RotatedKey,
+    MintedIdentity,
 };
+pub use platform_changes::RotatedKey;
 pub use request::{Answer, Input, Intent, Request};
 pub use totp::{BackupAnswer, MAX_BACKUP_ATTEMPTS, TotpAnswer};
 
@@ -37,6 +39,11 @@ use crate::crypto::KeyProvider;
 use crate::domain::DEFAULT_LOG_RETENTION_DAYS;
 use crate::store::VaultStore;
 use std::sync::Arc;
+
+/// The one failure of making an id or a key: the system's random generator.
+fn rng_failed<E>(_: E) -> VaultError {
+    VaultError::Internal("the system random generator failed".into())
+}
 
 /// The use cases over a store and a key provider. Cloning is cheap (shared handles), so an
 /// edge that needs an owned vault, such as the MCP server's per-request handler, takes a clone.

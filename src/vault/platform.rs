@@ -4,21 +4,20 @@
 //! call is recorded in the organisation's log and, when it names an identity, in that
 //! identity's log too.
 
-use super::{Call, Vault, VaultError};
+use super::{Call, Vault, VaultError, rng_failed};
 use crate::auth::ApiKey;
 use crate::crypto::KeyProvider;
 use crate::domain::{
-    Action, IdentityId, IdentityUpdate, KeyKind, NewIdentitySpec, Scope, Subject, Target,
-    Timestamp, generated_name,
+    Action, IdentityId, KeyKind, NewIdentitySpec, Scope, Subject, Target, Timestamp, generated_name,
 };
-use crate::store::{IdentityChange, IdentityRecord, KeyRecord, RegisterError, VaultStore};
-use futures_util::future::join_all;
+use crate::store::{IdentityRecord, KeyRecord, RegisterError, VaultStore};
+use futures_util::{StreamExt, TryStreamExt, stream};
 
 /// A page's size when none is asked for, and the most it may be (the hosted product's).
 pub const DEFAULT_IDENTITY_PAGE: usize = 50;
 pub const MAX_IDENTITY_PAGE: usize = 100;
-/// How many times a change is planned anew when another change to the identity came first.
-const CHANGE_ATTEMPTS: usize = 3;
+/// How many identities' usage a listing reads at once.
+const USAGE_READS_AT_ONCE: usize = 8;
 
 /// `GET /v0/platform/identities`: a page after `after`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -56,13 +55,6 @@ pub struct IdentityPage {
     pub next: Option<IdentityId>,
 }
 
-/// A rotated identity's new key, shown once, and what lists show of it.
-#[derive(Debug)]
-pub struct RotatedKey {
-    pub raw_key: ApiKey,
-    pub key_prefix: String,
-}
-
 /// A new identity and its key, shown once.
 #[derive(Debug)]
 pub struct MintedIdentity {
@@ -70,13 +62,9 @@ pub struct MintedIdentity {
     pub raw_key: ApiKey,
 }
 
-fn rng_failed<E>(_: E) -> VaultError {
-    VaultError::Internal("the system random generator failed".into())
-}
-
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// Refuses scopes the platform key does not hold itself.
-    fn within_ceiling(call: &Call, scopes: &[Scope]) -> Result<(), VaultError> {
+    pub(super) fn within_ceiling(call: &Call, scopes: &[Scope]) -> Result<(), VaultError> {
         match scopes
             .iter()
             .find(|scope| !call.principal.scopes.contains(scope))
@@ -91,7 +79,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
 
     /// The live identity of the caller's organisation with this id, counting the request
     /// while it is read; another organisation's is not found.
-    async fn own_identity(
+    pub(super) async fn own_identity(
         &self,
         call: &Call,
         identity: &IdentityId,
@@ -104,7 +92,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     }
 
     /// Records a platform call's success in the organisation's log and the identity's.
-    async fn record_platform(
+    pub(super) async fn record_platform(
         &self,
         call: &Call,
         action: Action,
@@ -115,22 +103,29 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let entry = self.entry(call, action, Some(&target), status, None);
         let theirs = entry
             .clone()
-            .for_subject(Subject::Identity(identity.clone()));
+            .mirrored_for(Subject::Identity(identity.clone()));
         tokio::join!(self.append(entry), self.append(theirs));
     }
 
-    async fn view(&self, record: IdentityRecord) -> Result<IdentityView, VaultError> {
-        let subject = Subject::Identity(record.identity.clone());
+    /// How much an identity used its vault: its own requests in the retention window, and
+    /// the newest one.
+    async fn usage(&self, identity: &IdentityId) -> Result<(u64, Option<Timestamp>), VaultError> {
+        let subject = Subject::Identity(identity.clone());
         let now = self.clock.now();
         let since = now.days_before(self.log_retention_days);
         let (stats, last) = tokio::join!(
             self.store.stats(&subject, since, now),
             self.store.last_activity(&subject)
         );
+        Ok((stats?.total, last?))
+    }
+
+    async fn view(&self, record: IdentityRecord) -> Result<IdentityView, VaultError> {
+        let (usage_count, last_used_at) = self.usage(&record.identity).await?;
         Ok(IdentityView {
             record,
-            usage_count: stats?.total,
-            last_used_at: last?,
+            usage_count,
+            last_used_at,
         })
     }
 
@@ -141,8 +136,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     ) -> Result<MintedIdentity, VaultError> {
         let org = call.org()?.clone();
         let scopes = spec.scopes.unwrap_or_else(|| call.principal.scopes.clone());
-        Self::within_ceiling(call, &scopes)?;
         self.admit(call, async { Ok(()) }).await?;
+        Self::within_ceiling(call, &scopes)?;
         let raw_key = ApiKey::generate(KeyKind::Identity).map_err(rng_failed)?;
         let identity = IdentityId::generate().map_err(rng_failed)?;
         let now = self.clock.now();
@@ -153,6 +148,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             scopes: scopes.clone(),
             created_at: now,
             key_prefix: raw_key.shown_prefix(),
+            primary_key: Some(raw_key.hash()),
             revision: 0,
         };
         let key = KeyRecord {
@@ -190,17 +186,17 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let listing = async {
             Ok(self
                 .store
-                .identities_of(org, query.after.as_ref(), limit + 1)
+                .identities_of(org, query.after.as_ref(), limit)
                 .await?)
         };
-        let mut records = self.admit(call, listing).await?;
-        let more = records.len() > limit;
-        records.truncate(limit);
-        let next = more
-            .then(|| records.last().map(|r| r.identity.clone()))
-            .flatten();
-        let views = join_all(records.into_iter().map(|record| self.view(record))).await;
-        let identities = views.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let slice = self.admit(call, listing).await?;
+        // Each identity's usage is two reads: a few at a time, not a page's worth at once.
+        let identities: Vec<IdentityView> = stream::iter(slice.identities)
+            .map(|record| self.view(record))
+            .buffered(USAGE_READS_AT_ONCE)
+            .try_collect()
+            .await?;
+        let next = slice.next;
         self.record_success(call, Action::IdentitiesList, None)
             .await;
         Ok(IdentityPage { identities, next })
@@ -211,170 +207,17 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         call: &Call,
         identity: &IdentityId,
     ) -> Result<IdentityView, VaultError> {
-        let record = self.own_identity(call, identity).await?;
-        let view = self.view(record).await?;
+        // Its usage is read beside it (and dropped if it is not the caller's to see).
+        let (record, usage) = tokio::join!(self.own_identity(call, identity), self.usage(identity));
+        let record = record?;
+        let (usage_count, last_used_at) = usage?;
+        let view = IdentityView {
+            record,
+            usage_count,
+            last_used_at,
+        };
         self.record_platform(call, Action::IdentitiesGet, identity, 200)
             .await;
         Ok(view)
-    }
-
-    /// The identity as it is now, for a change planned anew after another change won the
-    /// race (the request was counted on the first read).
-    async fn reread(
-        &self,
-        call: &Call,
-        identity: &IdentityId,
-    ) -> Result<IdentityRecord, VaultError> {
-        let org = call.org()?;
-        let record = self.store.identity_in(org, identity).await?;
-        record.ok_or(VaultError::IdentityNotFound)
-    }
-
-    /// Reads the identity, plans a change from it and commits it over the revision read;
-    /// when another change came first, plans again from what that left, a few times.
-    async fn change<T>(
-        &self,
-        call: &Call,
-        identity: &IdentityId,
-        plan: impl Fn(
-            IdentityRecord,
-            Vec<KeyRecord>,
-        ) -> Result<(IdentityRecord, IdentityChange, T), VaultError>,
-    ) -> Result<(IdentityRecord, T), VaultError> {
-        let mut record = self.own_identity(call, identity).await?;
-        for _ in 0..CHANGE_ATTEMPTS {
-            let keys = self.store.live_keys(identity).await?;
-            let revision = record.revision;
-            let (planned, change, outcome) = plan(record, keys)?;
-            let next = IdentityRecord {
-                revision,
-                ..planned
-            };
-            if self.store.change_identity(&next, &change).await? {
-                return Ok((next, outcome));
-            }
-            record = self.reread(call, identity).await?;
-        }
-        Err(VaultError::Contended)
-    }
-
-    /// Renames the identity and changes its scopes: its primary key holds exactly its scopes
-    /// after, and its other keys lose any scope it lost (they never gain one).
-    pub(super) async fn update_identity(
-        &self,
-        call: &Call,
-        identity: &IdentityId,
-        update: IdentityUpdate,
-    ) -> Result<IdentityView, VaultError> {
-        Self::within_ceiling(call, &update.add)?;
-        let at = self.clock.now();
-        let (record, ()) = self
-            .change(call, identity, |mut record, keys| {
-                if let Some(name) = &update.name {
-                    record.name = name.clone();
-                }
-                let mut scopes: Vec<Scope> = record
-                    .scopes
-                    .iter()
-                    .chain(&update.add)
-                    .copied()
-                    .filter(|scope| !update.remove.contains(scope))
-                    .collect();
-                scopes.sort();
-                scopes.dedup();
-                record.scopes = scopes.clone();
-                let rewritten = keys
-                    .into_iter()
-                    .map(|key| KeyRecord {
-                        scopes: match key.primary {
-                            true => scopes.clone(),
-                            false => key
-                                .scopes
-                                .iter()
-                                .copied()
-                                .filter(|s| scopes.contains(s))
-                                .collect(),
-                        },
-                        ..key
-                    })
-                    .collect();
-                let change = IdentityChange {
-                    added: Vec::new(),
-                    rewritten,
-                    revoked: Vec::new(),
-                    at,
-                };
-                Ok((record, change, ()))
-            })
-            .await?;
-        self.record_platform(call, Action::IdentitiesUpdate, identity, 200)
-            .await;
-        self.view(record).await
-    }
-
-    /// A new primary key; the old primary key stops working (on warm instances, within the
-    /// principal cache's delay).
-    pub(super) async fn rotate_key(
-        &self,
-        call: &Call,
-        identity: &IdentityId,
-    ) -> Result<RotatedKey, VaultError> {
-        let raw_key = ApiKey::generate(KeyKind::Identity).map_err(rng_failed)?;
-        let at = self.clock.now();
-        let (record, ()) = self
-            .change(call, identity, |mut record, keys| {
-                record.key_prefix = raw_key.shown_prefix();
-                let change = IdentityChange {
-                    added: vec![KeyRecord {
-                        hash: raw_key.hash(),
-                        subject: Subject::Identity(identity.clone()),
-                        scopes: record.scopes.clone(),
-                        created_at: at,
-                        primary: true,
-                    }],
-                    rewritten: Vec::new(),
-                    revoked: keys
-                        .into_iter()
-                        .filter(|k| k.primary)
-                        .map(|k| k.hash)
-                        .collect(),
-                    at,
-                };
-                Ok((record, change, ()))
-            })
-            .await?;
-        self.record_platform(call, Action::IdentitiesRotateKey, identity, 200)
-            .await;
-        Ok(RotatedKey {
-            raw_key,
-            key_prefix: record.key_prefix,
-        })
-    }
-
-    /// Deletes the identity with everything it held; recorded in the organisation's log
-    /// only (the identity's own log goes with it).
-    pub(super) async fn delete_identity(
-        &self,
-        call: &Call,
-        identity: &IdentityId,
-    ) -> Result<(), VaultError> {
-        let mut record = self.own_identity(call, identity).await?;
-        let mut attempts = 1;
-        while !self
-            .store
-            .delete_identity(&record, self.clock.now())
-            .await?
-        {
-            // Gone (404 from the read) or changed meanwhile (its keys read again).
-            record = self.reread(call, identity).await?;
-            attempts += 1;
-            if attempts > CHANGE_ATTEMPTS {
-                return Err(VaultError::Contended);
-            }
-        }
-        let target = Target::Identity(identity.clone());
-        let entry = self.entry(call, Action::IdentitiesDelete, Some(&target), 204, None);
-        self.append(entry).await;
-        Ok(())
     }
 }

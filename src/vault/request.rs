@@ -1,7 +1,8 @@
 //! What an edge asks of the vault, once it has read its transport, and what the vault answers.
 //! Every edge translates into a [`Request`] and out of an [`Answer`]; nothing else crosses.
 
-use super::platform::{IdentityPage, IdentityQuery, IdentityView, MintedIdentity, RotatedKey};
+use super::platform::{IdentityPage, IdentityQuery, IdentityView, MintedIdentity};
+use super::platform_changes::RotatedKey;
 use super::{
     BackupAnswer, CredentialPage, ListQuery, LogQuery, Revealed, TotpAnswer, VaultError, Whoami,
 };
@@ -9,7 +10,7 @@ use crate::domain::{
     Action, ActivityStats, CredentialName, IdentityId, IdentityUpdate, LogPage, NewCredential,
     NewIdentitySpec, Target,
 };
-use crate::store::CredentialInfo;
+use crate::store::{CredentialInfo, IdentityRecord};
 
 /// One use case with its input, parsed.
 #[derive(Debug)]
@@ -117,7 +118,7 @@ pub enum Answer {
     IdentityCreated(MintedIdentity),
     Identities(IdentityPage),
     Identity(IdentityView),
-    IdentityUpdated(IdentityView),
+    IdentityUpdated(IdentityRecord),
     IdentityDeleted(IdentityId),
     KeyRotated(RotatedKey),
 }

@@ -25,7 +25,8 @@ use views::{
 /// What an edge made of a request: the answer or the refusal, and whose it was (for the
 /// access log).
 pub struct Served {
-    pub identity: Option<String>,
+    /// The identity, or the organisation of a platform key.
+    pub subject: Option<String>,
     pub outcome: Result<Response<Body>, Failure>,
 }
 

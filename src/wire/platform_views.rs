@@ -2,6 +2,7 @@
 //! official clients read (`purpose`, `emailAddress`, `count`...), those that have no meaning
 //! here fixed (`type`, `purpose`, no inbox).
 
+use crate::store::IdentityRecord;
 use crate::vault::{IdentityPage, IdentityQuery, IdentityView, MintedIdentity, RotatedKey};
 use serde::Serialize;
 
@@ -116,11 +117,11 @@ pub struct UpdatedIdentityView<'a> {
 }
 
 impl<'a> UpdatedIdentityView<'a> {
-    pub fn of(view: &'a IdentityView) -> Self {
+    pub fn of(record: &'a IdentityRecord) -> Self {
         Self {
-            identity_id: view.record.identity.as_str(),
-            name: &view.record.name,
-            scopes: scope_names(&view.record.scopes),
+            identity_id: record.identity.as_str(),
+            name: &record.name,
+            scopes: scope_names(&record.scopes),
         }
     }
 }

@@ -1,8 +1,9 @@
 """An MCP client written by others (the PyPI `mcp` package) against a running credvault.
 
 Run by scripts/e2e.sh against `make dev`'s `/mcp`. Reads CREDVAULT_API_URL, CREDVAULT_API_KEY
-(vault:read + vault:write) and CREDVAULT_READ_KEY (vault:read only). Lists and calls every
-tool through the package's Streamable HTTP client, as Claude Desktop or Cursor would.
+(vault:read + vault:write), CREDVAULT_READ_KEY (vault:read only) and CREDVAULT_PLATFORM_KEY
+(a platform key). Lists and calls every tool through the package's Streamable HTTP client, as
+Claude Desktop or Cursor would.
 """
 
 import asyncio
@@ -12,6 +13,7 @@ import sys
 import traceback
 
 from mcp import ClientSession
+from mcp.shared.exceptions import MCPError
 from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 URL = os.environ["CREDVAULT_API_URL"].rstrip("/") + "/mcp"
@@ -90,11 +92,57 @@ async def as_reader(session):
           refused.is_error and "vault:write" in refused.content[0].text, refused)
 
 
+PLATFORM_TOOLS = {
+    "identities_list", "identities_get", "identities_create", "identities_update",
+    "identities_update_scopes", "identities_delete", "identities_rotate_key",
+}
+
+
+async def as_platform(session):
+    tools = {t.name for t in (await session.list_tools()).tools}
+    check("a platform key sees the platform tools only", tools == PLATFORM_TOOLS, sorted(tools))
+    made = structured(await session.call_tool("identities_create", {"name": "mcp-agent", "scopes": ["vault:read"]}))
+    check("identities_create makes one, key shown once", made["rawKey"].startswith("mgnt-"), made)
+    identity = {"identityId": made["identityId"]}
+    calls = [
+        ("identities_get", identity, lambda d: d["name"] == "mcp-agent" and "rawKey" not in d),
+        ("identities_update", {**identity, "name": "mcp-renamed"}, lambda d: d["name"] == "mcp-renamed"),
+        ("identities_update_scopes", {**identity, "addScopes": ["vault:write"]},
+         lambda d: sorted(d["scopes"]) == ["vault:read", "vault:write"]),
+        ("identities_rotate_key", identity, lambda d: d["rawKey"] != made["rawKey"]),
+        ("identities_list", {"limit": 100},
+         lambda d: made["identityId"] in [i["identityId"] for i in d["identities"]]),
+        ("identities_delete", identity, lambda d: d == {**identity, "deleted": True}),
+    ]
+    for tool, arguments, expect in calls:
+        try:
+            result = await session.call_tool(tool, arguments)
+            data = structured(result)
+            check(f"{tool} works", not result.is_error and expect(data), data)
+        except Exception:  # noqa: BLE001 - every failure is reported, then counted
+            check(f"{tool} works", False, traceback.format_exc())
+    gone = await session.call_tool("identities_get", identity)
+    check("a deleted identity is not found", gone.is_error and "not found" in gone.content[0].text, gone)
+    try:
+        prompts = await session.list_prompts()
+        check("no vault prompts for a platform key", not prompts.prompts, prompts)
+    except MCPError:  # no prompts capability at all: the method is unknown
+        check("no vault prompts for a platform key", True)
+
+
+async def as_writer_prompts(session):
+    names = {p.name for p in (await session.list_prompts()).prompts}
+    check("the hosted product's prompts", names == {"whoami", "list-credentials", "store-credential", "get-totp"},
+          sorted(names))
+
+
 async def main():
     key, reader = os.environ["CREDVAULT_API_KEY"], os.environ["CREDVAULT_READ_KEY"]
     await session_for({"Authorization": f"Bearer {key}"}, as_writer)
     # The hosted product's own MCP setup puts the bare key in a header of its own.
     await session_for({"LOOMAL_API_KEY": reader}, as_reader)
+    await session_for({"Authorization": f"Bearer {key}"}, as_writer_prompts)
+    await session_for({"Authorization": f"Bearer {os.environ['CREDVAULT_PLATFORM_KEY']}"}, as_platform)
 
 
 try:

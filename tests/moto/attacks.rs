@@ -202,3 +202,44 @@ async fn an_older_mac_secret_put_back_does_not_unwrap_under_the_current_generati
     let loaded = credvault::startup::unwrap_key_mac(&stack.store, &keys, 2).await;
     assert!(loaded.is_err());
 }
+
+#[tokio::test]
+async fn a_planted_key_record_binds_no_other_key_to_the_identity() {
+    let stack = Stack::start().await;
+    let victim = stack
+        .identities()
+        .create("victim", &[Scope::VaultRead], None)
+        .await
+        .unwrap();
+    let attacker = stack.other_identity().await;
+    // The victim's record of its key, copied to name the attacker's own key as primary.
+    let owner = credvault::domain::Subject::Identity(victim.identity.clone());
+    let mut planted = stack
+        .item(TableLayout::keyref_key(&owner, &victim.api_key.hash()))
+        .await
+        .expect("the victim's key record");
+    let theirs = attacker.api_key.hash();
+    planted.insert(
+        "sk".into(),
+        AttributeValue::S(format!("KEYREF#{}", theirs.as_str())),
+    );
+    planted.insert("keyHash".into(), AttributeValue::S(theirs.as_str().into()));
+    stack.put_raw(planted).await;
+    // The victim's organisation changes the victim, as it may.
+    let platform = stack.platform_key("org_default").await;
+    let path = format!("/v0/platform/identities/{}", victim.identity);
+    let changed = TestClient::new(&stack.vault)
+        .with_key(platform.expose())
+        .request("PATCH", &path, Some(&json!({"addScopes": ["vault:write"]})))
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    // The attacker's key still opens the attacker's vault, not the victim's.
+    let whoami = TestClient::new(&stack.vault)
+        .request_as(attacker.api_key.expose(), "GET", "/v0/whoami")
+        .await;
+    assert_eq!(whoami.json["identityId"], attacker.identity.as_str());
+    let victims = TestClient::new(&stack.vault)
+        .request_as(victim.api_key.expose(), "GET", "/v0/whoami")
+        .await;
+    assert_eq!(victims.json["scopes"], json!(["vault:read", "vault:write"]));
+}

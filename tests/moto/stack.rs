@@ -9,7 +9,7 @@ use credvault::auth::{ApiKey, KeyMac};
 use credvault::clock::{Clock, SystemClock};
 use credvault::config::Config;
 use credvault::crypto::{CachingKeyProvider, KmsKeyProvider};
-use credvault::domain::{IdentityId, Scope, Subject};
+use credvault::domain::{IdentityId, OrgId, Scope, Subject};
 use credvault::startup::{self, AwsClients, FunctionVault};
 use credvault::store::DynamoStore;
 use credvault::testing::{AwsCalls, TestClient};
@@ -207,14 +207,25 @@ impl Stack {
         }
     }
 
-    /// The identity use cases on this stack's table, as an operator runs them.
     /// The stack's identity as the log and the counters key it.
     pub fn subject(&self) -> Subject {
         Subject::Identity(self.identity.clone())
     }
 
+    /// The identity use cases on this stack's table, as an operator runs them.
     pub fn identities(&self) -> Identities<'_, DynamoStore> {
         Identities::new(&self.store, &SystemClock)
+    }
+
+    /// A platform key of `org` holding both scopes, as an operator mints it.
+    pub async fn platform_key(&self, org: &str) -> ApiKey {
+        let org = OrgId::parse(org).expect("an organisation id");
+        let (_, key) = self
+            .identities()
+            .create_platform_key(Some(org), &Scope::ALL, None)
+            .await
+            .expect("platform key");
+        key
     }
 
     /// Another identity with both scopes, for isolation tests.

@@ -79,8 +79,7 @@ def check_least_privilege(t):
     key = only(t, "AWS::KMS::Key")[0]
     allowed = {
         "dynamodb": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                     "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem",
-                     "dynamodb:BatchWriteItem"},
+                     "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem"},
         "kms": {"kms:GenerateDataKey", "kms:Decrypt"},
     }
     seen = set()

@@ -36,11 +36,17 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     out.join("\n")
 }
 
-/// A field as a cell: strings bare, null or missing as an em dash, anything else as JSON.
+/// A field as a cell: strings bare, a list of strings comma-separated (scopes, as the hosted
+/// product's CLI shows them), null or missing as an em dash, anything else as JSON.
 pub fn cell(value: &Value, field: &str) -> String {
     match value.get(field) {
         None | Some(Value::Null) => "—".to_owned(),
         Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         Some(other) => other.to_string(),
     }
 }
@@ -76,6 +82,14 @@ pub fn list(value: &Value, list: &str, columns: &[(&str, &str)], empty: &str) ->
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn lists_of_strings_read_as_words_and_other_values_as_json() {
+        let value = json!({"scopes": ["vault:read", "vault:write"], "n": [1, 2], "none": []});
+        assert_eq!(cell(&value, "scopes"), "vault:read, vault:write");
+        assert_eq!(cell(&value, "n"), "[1,2]");
+        assert_eq!(cell(&value, "none"), "");
+    }
 
     #[test]
     fn columns_line_up_and_missing_fields_are_dashes() {

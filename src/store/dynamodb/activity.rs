@@ -5,7 +5,7 @@
 
 use super::item::{Item, key_item, malformed, n, s, text};
 use super::layout::{TableLayout, attr};
-use super::log_item::{entry_from_item, entry_item};
+use super::log_item::{MIRRORED, entry_from_item, entry_item};
 use super::{
     DynamoStore, build_error, cancelled_by_condition, cancelled_by_conflict, ddb_error,
     transaction_error,
@@ -23,6 +23,8 @@ use std::collections::HashMap;
 /// The most items one listing request evaluates, filters included: its cost is bounded by
 /// the page, whatever the history holds.
 const MAX_EVALUATED: usize = 1000;
+/// Entries read per round while looking for the newest request of a subject's own.
+const LAST_ACTIVITY_PAGE: i32 = 25;
 
 /// How a transaction ended when it did not fail outright. Unless `Applied`, nothing was
 /// written.
@@ -227,7 +229,13 @@ impl ActivityLog for DynamoStore {
             .table_name(&self.table)
             .set_item(Some(entry_item(entry)))
             .send();
-        let (written, _) = tokio::join!(put, self.bump_stats(entry, 1));
+        // A mirrored entry is no request of its subject: it is not counted.
+        let counters = async {
+            if !entry.mirrored {
+                self.bump_stats(entry, 1).await;
+            }
+        };
+        let (written, _) = tokio::join!(put, counters);
         written.map(|_| ()).map_err(ddb_error)
     }
 
@@ -329,22 +337,33 @@ impl ActivityLog for DynamoStore {
     }
 
     async fn last_activity(&self, subject: &Subject) -> Result<Option<Timestamp>, DependencyError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(TableLayout::log_pk(subject)))
-            .projection_expression(attr::CREATED_AT)
-            .scan_index_forward(false)
-            .limit(1)
-            .send()
-            .await
-            .map_err(ddb_error)?;
-        Ok(output
-            .items()
-            .first()
-            .and_then(|item| text(item, attr::CREATED_AT).ok())
-            .and_then(Timestamp::parse))
+        // The newest entry that is a request of the subject's own: mirrored entries are
+        // skipped (a filter applies after the page is read, so pages follow until one is
+        // found or the log ends).
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .filter_expression("attribute_not_exists(#mirrored)")
+                .expression_attribute_names("#mirrored", MIRRORED)
+                .expression_attribute_values(":pk", s(TableLayout::log_pk(subject)))
+                .projection_expression(attr::CREATED_AT)
+                .scan_index_forward(false)
+                .limit(LAST_ACTIVITY_PAGE)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(ddb_error)?;
+            if let Some(item) = output.items().first() {
+                return Ok(text(item, attr::CREATED_AT).ok().and_then(Timestamp::parse));
+            }
+            match output.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(None),
+            }
+        }
     }
 }

@@ -13,13 +13,7 @@ use crate::crypto::NONCE_LEN;
 use crate::dependency::DependencyError;
 use crate::domain::{ActivityEntry, CredentialName, IdentityId, Timestamp};
 use crate::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
-use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem};
-use std::time::Duration;
-
-/// BatchGetItem answers "not now" for keys it could not read (throttled) in its output, not
-/// as an error, so the SDK's retries do not cover them.
-const MAX_BATCH_ATTEMPTS: u32 = 3;
-const BATCH_BACKOFF: Duration = Duration::from_millis(25);
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 impl DynamoStore {
     fn summary_put(&self, record: &CredentialRecord) -> Result<TransactWriteItem, DependencyError> {
@@ -32,46 +26,11 @@ impl DynamoStore {
         identity: &IdentityId,
         name: &CredentialName,
     ) -> Result<Vec<Item>, DependencyError> {
-        let mut pending = Some(
-            KeysAndAttributes::builder()
-                .keys(key_item(TableLayout::credential_key(identity, name)))
-                .keys(key_item(TableLayout::summary_key(identity, name)))
-                .consistent_read(true)
-                .build()
-                .map_err(build_error)?,
-        );
-        let mut found = Vec::new();
-        for attempt in 0..MAX_BATCH_ATTEMPTS {
-            let Some(keys) = pending.take() else { break };
-            if attempt > 0 {
-                tokio::time::sleep(BATCH_BACKOFF * attempt).await;
-            }
-            let mut output = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, keys)
-                .send()
-                .await
-                .map_err(ddb_error)?;
-            if let Some(items) = output
-                .responses
-                .as_mut()
-                .and_then(|r| r.remove(&self.table))
-            {
-                found.extend(items);
-            }
-            pending = output
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.table))
-                .filter(|k| !k.keys.is_empty());
-        }
-        match pending {
-            None => Ok(found),
-            Some(_) => Err(DependencyError::Unavailable {
-                service: "DynamoDB",
-                detail: "BatchGetItem left keys unprocessed".into(),
-            }),
-        }
+        self.batch_get(&[
+            TableLayout::credential_key(identity, name),
+            TableLayout::summary_key(identity, name),
+        ])
+        .await
     }
 
     /// Sets `lastUsedAt` on the summary of the credential with this id; `false` when the

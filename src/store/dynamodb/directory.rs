@@ -9,8 +9,8 @@ use crate::auth::{KeyHash, Principal};
 use crate::dependency::DependencyError;
 use crate::domain::{IdentityId, IdentityProfile, OrgId, RateWindow, Subject, Timestamp};
 use crate::store::{
-    IdentityChange, IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary,
-    RegisterError,
+    IdentityChange, IdentityDirectory, IdentityRecord, IdentitySlice, IdentitySummary, KeyRecord,
+    KeySummary, RegisterError,
 };
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
 
@@ -22,7 +22,10 @@ const LIVE: &str =
 
 impl DynamoStore {
     /// Commits `ops` in one transaction: `false` when a condition did not hold.
-    async fn commit(&self, ops: Vec<TransactWriteItem>) -> Result<bool, DependencyError> {
+    pub(super) async fn commit(
+        &self,
+        ops: Vec<TransactWriteItem>,
+    ) -> Result<bool, DependencyError> {
         if ops.len() > MAX_TRANSACTION_ITEMS {
             return Err(DependencyError::Failed {
                 service: "DynamoDB",
@@ -54,7 +57,7 @@ impl DynamoStore {
         ])
     }
 
-    fn plain_put(&self, item: Item) -> Result<TransactWriteItem, DependencyError> {
+    pub(super) fn plain_put(&self, item: Item) -> Result<TransactWriteItem, DependencyError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -107,7 +110,7 @@ impl DynamoStore {
                 .await?;
         }
         let owner = Subject::Identity(identity.clone());
-        for keyref in self.keyrefs(&owner).await? {
+        for (_, keyref) in self.key_records(&owner).await? {
             let sk = text(&keyref, TableLayout::SK)?.to_owned();
             self.mark_revoked((TableLayout::owner_pk(&owner), sk), at)
                 .await?;
@@ -241,6 +244,7 @@ impl IdentityDirectory for DynamoStore {
         let existed = self
             .mark_revoked(TableLayout::identity_key(identity), at)
             .await?;
+        self.drop_membership(identity).await?;
         self.revoke_all_keys(identity, at).await?;
         Ok(existed)
     }
@@ -276,7 +280,7 @@ impl IdentityDirectory for DynamoStore {
         org: &OrgId,
         after: Option<&IdentityId>,
         limit: usize,
-    ) -> Result<Vec<IdentityRecord>, DependencyError> {
+    ) -> Result<IdentitySlice, DependencyError> {
         self.org_identities(org, after, limit).await
     }
 
@@ -337,10 +341,10 @@ impl IdentityDirectory for DynamoStore {
         for key in &keys {
             ops.extend(self.revocation_ops(&owner, &key.hash, at)?);
         }
-        if !self.commit(ops).await? {
-            return Ok(false);
-        }
-        self.purge_identity(&identity.identity).await?;
-        Ok(true)
+        self.commit(ops).await
+    }
+
+    async fn purge_identity(&self, identity: &IdentityId) -> Result<usize, DependencyError> {
+        self.purge_items(identity).await
     }
 }

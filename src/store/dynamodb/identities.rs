@@ -5,10 +5,17 @@ use super::item::{Item, b, key_item, malformed, n, s, text};
 use super::keys::{scope_set, scopes_of};
 use super::layout::{TableLayout, attr};
 use super::{DynamoStore, ddb_error};
-use crate::auth::{IdentityClaims, KeyMac};
+use crate::auth::{IdentityClaims, KeyHash, KeyMac};
 use crate::dependency::DependencyError;
-use crate::domain::{IdentityId, OrgId, Timestamp};
-use crate::store::{IdentityRecord, IdentitySummary};
+use crate::domain::{IdentityId, KeyKind, OrgId, Timestamp};
+use crate::store::{IdentityRecord, IdentitySlice, IdentitySummary};
+
+/// The sort-key prefix of an organisation's records of its identities.
+const MEMBERSHIP_PREFIX: &str = "ID#";
+
+fn primary_hex(identity: &IdentityRecord) -> &str {
+    identity.primary_key.as_ref().map_or("", KeyHash::as_str)
+}
 
 /// The identity item and the organisation's record of it, both tagged.
 pub(super) fn identity_items(mac: &KeyMac, identity: &IdentityRecord) -> [Item; 2] {
@@ -17,6 +24,7 @@ pub(super) fn identity_items(mac: &KeyMac, identity: &IdentityRecord) -> [Item; 
         identity: &identity.identity,
         org: &identity.org,
         scopes: &identity.scopes,
+        primary_key: primary_hex(identity),
         created_at: &created_at,
     });
     let fields = |(pk, sk): (String, String)| {
@@ -28,6 +36,7 @@ pub(super) fn identity_items(mac: &KeyMac, identity: &IdentityRecord) -> [Item; 
             (attr::CREATED_AT.to_owned(), s(&created_at)),
             (attr::KEY_PREFIX.to_owned(), s(&identity.key_prefix)),
             (attr::REVISION.to_owned(), n(identity.revision)),
+            (attr::PRIMARY_KEY.to_owned(), s(primary_hex(identity))),
             (attr::MAC.to_owned(), b(&tag)),
         ]);
         scope_set(&mut item, &identity.scopes);
@@ -59,10 +68,12 @@ pub(super) fn identity_from_item(
     };
     let created_at = text(item, attr::CREATED_AT)?;
     let scopes = scopes_of(item);
+    let primary_key = text(item, attr::PRIMARY_KEY).unwrap_or_default();
     let claims = IdentityClaims {
         identity: &identity,
         org: &org,
         scopes: &scopes,
+        primary_key,
         created_at,
     };
     let tag = item.get(attr::MAC).and_then(|v| v.as_b().ok());
@@ -84,6 +95,8 @@ pub(super) fn identity_from_item(
         scopes,
         created_at: Timestamp::parse(created_at).ok_or_else(|| malformed(attr::CREATED_AT))?,
         key_prefix: text(item, attr::KEY_PREFIX).unwrap_or_default().to_owned(),
+        primary_key: (!primary_key.is_empty())
+            .then(|| KeyHash::from_stored(KeyKind::Identity, primary_key)),
         // Identities stored before revisions were counted are at revision 0.
         revision: item
             .get(attr::REVISION)
@@ -141,12 +154,14 @@ impl DynamoStore {
         Ok(record.filter(|record| &record.org == org))
     }
 
+    /// A page of the organisation's identities. One more membership than asked for is read,
+    /// so whether there is a next page is known before any fails its check and is left out.
     pub(super) async fn org_identities(
         &self,
         org: &OrgId,
         after: Option<&IdentityId>,
         limit: usize,
-    ) -> Result<Vec<IdentityRecord>, DependencyError> {
+    ) -> Result<IdentitySlice, DependencyError> {
         let start = after.map(|identity| key_item(TableLayout::membership_key(org, identity)));
         let output = self
             .client
@@ -154,20 +169,63 @@ impl DynamoStore {
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
             .expression_attribute_values(":pk", s(TableLayout::org_pk(org)))
-            .expression_attribute_values(":prefix", s("ID#"))
+            .expression_attribute_values(":prefix", s(MEMBERSHIP_PREFIX))
             .set_exclusive_start_key(start)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .limit(i32::try_from(limit.saturating_add(1)).unwrap_or(i32::MAX))
             .consistent_read(true)
             .send()
             .await
             .map_err(ddb_error)?;
+        let items = output.items();
+        let page = &items[..items.len().min(limit)];
+        let next = match items.len() > limit {
+            true => page
+                .last()
+                .and_then(|item| text(item, TableLayout::SK).ok())
+                .and_then(|sk| sk.strip_prefix(MEMBERSHIP_PREFIX))
+                .and_then(IdentityId::parse),
+            false => None,
+        };
         let mac = self.key_mac.as_deref();
-        let mut listed = Vec::new();
-        for item in output.items() {
+        let mut identities = Vec::new();
+        for item in page {
             if let Some(record) = identity_from_item(mac, item)?.filter(|r| &r.org == org) {
-                listed.push(record);
+                identities.push(record);
             }
         }
-        Ok(listed)
+        Ok(IdentitySlice { identities, next })
+    }
+
+    /// Removes the organisation's record of a revoked identity, so its listing no longer
+    /// shows it.
+    pub(super) async fn drop_membership(
+        &self,
+        identity: &IdentityId,
+    ) -> Result<(), DependencyError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::identity_key(identity))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        let Some(org) = output
+            .item
+            .as_ref()
+            .and_then(|item| text(item, attr::ORG_ID).ok())
+            .and_then(OrgId::parse)
+        else {
+            return Ok(());
+        };
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::membership_key(&org, identity))))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(ddb_error)
     }
 }

@@ -1,18 +1,20 @@
 //! API key items: the one codec that writes them (tagged with the key MAC) and reads them
-//! (verifying it), the lookup every request makes, and the owner's record of each of its
-//! keys (`KEYREF#`, an identity's or an organisation's), through which its keys are found,
-//! rewritten and revoked.
+//! (verifying it), the lookup every request makes, and the writes that add, rewrite and
+//! revoke a key with an identity's record of it (`KEYREF#`, see `key_records`).
 
 use super::item::{Item, b, key_item, malformed, s, text};
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, applied, build_error, ddb_error};
+use super::{DynamoStore, build_error, ddb_error};
 use crate::auth::{KeyGrant, KeyHash, KeyMac, Principal};
 use crate::dependency::DependencyError;
 use crate::domain::{IdentityId, OrgId, Scope, Subject, Timestamp};
-use crate::store::{KEY_ID_LEN, KeyRecord, KeySummary};
+use crate::store::KeyRecord;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
 const PLATFORM: &str = "platform";
+/// A revocation: `revokedAt` set once, and the tag dropped so that deleting the mark later
+/// revives nothing.
+pub(super) const REVOKE: &str = "SET #revoked = if_not_exists(#revoked, :now) REMOVE #mac";
 
 /// A string set, or nothing: DynamoDB refuses an empty set.
 pub(super) fn scope_set(item: &mut Item, scopes: &[Scope]) {
@@ -164,17 +166,19 @@ impl DynamoStore {
         }
     }
 
-    /// A new key's writes: its item (refused if its hash is registered) and its owner's
-    /// record of it.
+    /// A new key's writes: its item (refused if its hash is registered) and, for an
+    /// identity's key, the identity's record of it. A platform key has no record: operators
+    /// find them by a Scan, so nothing the function may write can hide one from them.
     pub(super) fn new_key_ops(
         &self,
         key: &KeyRecord,
     ) -> Result<Vec<TransactWriteItem>, DependencyError> {
         let absent = "attribute_not_exists(pk)";
-        Ok(vec![
-            self.conditional_put(key_to_item(self.mac()?, key), absent)?,
-            self.conditional_put(keyref_item(key), absent)?,
-        ])
+        let mut ops = vec![self.conditional_put(key_to_item(self.mac()?, key), absent)?];
+        if let Subject::Identity(_) = key.subject {
+            ops.push(self.conditional_put(keyref_item(key), absent)?);
+        }
+        Ok(ops)
     }
 
     /// A key rewritten with new scopes: its item and its record, both where they are (a key
@@ -183,9 +187,24 @@ impl DynamoStore {
         &self,
         key: &KeyRecord,
     ) -> Result<Vec<TransactWriteItem>, DependencyError> {
-        let live = "attribute_exists(pk) AND attribute_not_exists(revokedAt)";
+        // Over the live item of the same subject only: a key revoked meanwhile is not
+        // brought back, and no other identity's key is bound to this one.
+        let (owner_attr, owner) = match &key.subject {
+            Subject::Identity(identity) => (attr::IDENTITY_ID, identity.as_str()),
+            Subject::Org(org) => (attr::ORG_ID, org.as_str()),
+        };
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(key_to_item(self.mac()?, key)))
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(revokedAt) AND #owner = :owner",
+            )
+            .expression_attribute_names("#owner", owner_attr)
+            .expression_attribute_values(":owner", s(owner))
+            .build()
+            .map_err(build_error)?;
         Ok(vec![
-            self.conditional_put(key_to_item(self.mac()?, key), live)?,
+            TransactWriteItem::builder().put(put).build(),
             self.conditional_put(keyref_item(key), "attribute_exists(pk)")?,
         ])
     }
@@ -202,7 +221,7 @@ impl DynamoStore {
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key_item(key)))
-                .update_expression("SET #revoked = if_not_exists(#revoked, :now) REMOVE #mac")
+                .update_expression(REVOKE)
                 .expression_attribute_names("#revoked", attr::REVOKED_AT)
                 .expression_attribute_names("#mac", attr::MAC)
                 .expression_attribute_values(":now", s(at.to_string()))
@@ -210,10 +229,11 @@ impl DynamoStore {
                 .map(|update| TransactWriteItem::builder().update(update).build())
                 .map_err(build_error)
         };
-        Ok(vec![
-            mark(TableLayout::api_key_key(hash))?,
-            mark(TableLayout::keyref_key(owner, hash))?,
-        ])
+        let mut ops = vec![mark(TableLayout::api_key_key(hash))?];
+        if let Subject::Identity(_) = owner {
+            ops.push(mark(TableLayout::keyref_key(owner, hash))?);
+        }
+        Ok(ops)
     }
 
     pub(super) fn conditional_put(
@@ -228,125 +248,5 @@ impl DynamoStore {
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().put(put).build())
-    }
-
-    /// The owner's records of its keys, revoked ones included.
-    pub(super) async fn keyrefs(&self, owner: &Subject) -> Result<Vec<Item>, DependencyError> {
-        self.client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(TableLayout::owner_pk(owner)))
-            .expression_attribute_values(":prefix", s(TableLayout::KEYREF_PREFIX))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(ddb_error)
-    }
-
-    pub(super) async fn list_keys(
-        &self,
-        owner: &Subject,
-    ) -> Result<Vec<KeySummary>, DependencyError> {
-        let mut keys: Vec<KeySummary> = self
-            .keyrefs(owner)
-            .await?
-            .iter()
-            .map(|item| {
-                Ok(KeySummary {
-                    key_id: text(item, attr::KEY_HASH)?
-                        .chars()
-                        .take(KEY_ID_LEN)
-                        .collect(),
-                    owner_id: owner.to_string(),
-                    scopes: scopes_of(item)
-                        .iter()
-                        .map(|s| s.as_str().to_owned())
-                        .collect(),
-                    created_at: text(item, attr::CREATED_AT).unwrap_or_default().to_owned(),
-                    revoked_at: text(item, attr::REVOKED_AT).ok().map(str::to_owned),
-                    primary: item.get(attr::PRIMARY).and_then(|v| v.as_bool().ok()) == Some(&true),
-                })
-            })
-            .collect::<Result<_, DependencyError>>()?;
-        keys.sort_by(|a, b| {
-            a.created_at
-                .cmp(&b.created_at)
-                .then(a.key_id.cmp(&b.key_id))
-        });
-        Ok(keys)
-    }
-
-    pub(super) async fn live_key_records(
-        &self,
-        owner: &Subject,
-    ) -> Result<Vec<KeyRecord>, DependencyError> {
-        self.keyrefs(owner)
-            .await?
-            .iter()
-            .filter(|item| !item.contains_key(attr::REVOKED_AT))
-            .map(|item| {
-                Ok(KeyRecord {
-                    hash: KeyHash::from_stored(owner.kind(), text(item, attr::KEY_HASH)?),
-                    subject: owner.clone(),
-                    scopes: scopes_of(item),
-                    created_at: Timestamp::parse(text(item, attr::CREATED_AT)?)
-                        .ok_or_else(|| malformed(attr::CREATED_AT))?,
-                    primary: item.get(attr::PRIMARY).and_then(|v| v.as_bool().ok()) == Some(&true),
-                })
-            })
-            .collect()
-    }
-
-    /// Revokes the owner's key whose id is `key_id` (at least [`KEY_ID_LEN`] digits, and
-    /// only one key's); `false` when there is none such.
-    pub(super) async fn revoke_one_key(
-        &self,
-        owner: &Subject,
-        key_id: &str,
-        at: Timestamp,
-    ) -> Result<bool, DependencyError> {
-        let refs = self.keyrefs(owner).await?;
-        let matching: Vec<&str> = refs
-            .iter()
-            .filter_map(|item| text(item, attr::KEY_HASH).ok())
-            .filter(|hash| key_id.len() >= KEY_ID_LEN && hash.starts_with(key_id))
-            .collect();
-        let [hash] = matching.as_slice() else {
-            return Ok(false);
-        };
-        let ops = self.revocation_ops(owner, &KeyHash::from_stored(owner.kind(), hash), at)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(ops))
-            .send()
-            .await;
-        result.map(|_| true).map_err(ddb_error)
-    }
-
-    /// Sets `revokedAt` on one item unless already set, and drops its MAC; `false` when the
-    /// item does not exist.
-    pub(super) async fn mark_revoked(
-        &self,
-        key: (String, String),
-        at: Timestamp,
-    ) -> Result<bool, DependencyError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(key)))
-            .update_expression("SET #revoked = if_not_exists(#revoked, :now) REMOVE #mac")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#revoked", attr::REVOKED_AT)
-            .expression_attribute_names("#mac", attr::MAC)
-            .expression_attribute_values(":now", s(at.to_string()))
-            .send()
-            .await;
-        applied(result)
     }
 }

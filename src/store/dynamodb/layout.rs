@@ -7,7 +7,6 @@
 //! | its summary | `ID#<identity>`     | `INFO#<name>`  |
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | its keys    | `ID#<identity>`     | `KEYREF#<sha256 hex>` |
-//! | platform keys | `ORG#<org>`       | `KEYREF#<sha256 hex>` |
 //! | membership  | `ORG#<org>`         | `ID#<identity>`|
 //! | identity key | `KEY#<sha256 hex>` | `KEY`          |
 //! | platform key | `PKEY#<sha256 hex>` | `KEY`         |
@@ -64,8 +63,8 @@ impl TableLayout {
         (Self::identity_pk(identity), Self::IDENTITY_SK.to_owned())
     }
 
-    /// The owner's record of one of its keys: an identity's under its own partition, a
-    /// platform key's under its organisation's.
+    /// An identity's record of one of its keys, under its own partition. (Platform keys have
+    /// no record: operators find them by a Scan of `PKEY#` items.)
     pub fn keyref_key(owner: &Subject, hash: &KeyHash) -> (String, String) {
         (
             Self::owner_pk(owner),
@@ -159,6 +158,8 @@ pub mod attr {
     pub const PRIMARY: &str = "primary";
     pub const KEY_HASH: &str = "keyHash";
     pub const KEY_PREFIX: &str = "keyPrefix";
+    /// An identity's primary key, by its hash.
+    pub const PRIMARY_KEY: &str = "primaryKey";
     /// An identity's count of changes (`crate::store::IdentityRecord::revision`).
     pub const REVISION: &str = "revision";
     pub const REQUESTS: &str = "requests";

@@ -3,6 +3,7 @@
 
 use super::item::{Item, key_item, malformed, n, s, text};
 use super::layout::{TableLayout, attr};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::dependency::DependencyError;
 use crate::domain::{
@@ -42,8 +43,14 @@ pub(super) fn entry_item(entry: &ActivityEntry) -> Item {
     if let Some(id) = &entry.credential_id {
         item.insert(attr::CREDENTIAL_ID.to_owned(), s(id));
     }
+    if entry.mirrored {
+        item.insert(MIRRORED.to_owned(), AttributeValue::Bool(true));
+    }
     item
 }
+
+/// Set on a mirrored entry (see [`ActivityEntry::mirrored`]).
+pub(super) const MIRRORED: &str = "mirrored";
 
 /// What an entry was about: a credential (entries before identities could be targets have
 /// no `targetType`), or an identity.
@@ -98,5 +105,6 @@ pub(super) fn entry_from_item(item: &Item) -> Result<ActivityEntry, DependencyEr
         created_at,
         expires_at: Timestamp::from_unix_seconds(number(TableLayout::TTL)? as i64)
             .ok_or_else(|| malformed("ttl"))?,
+        mirrored: item.get(MIRRORED).and_then(|v| v.as_bool().ok()) == Some(&true),
     })
 }

@@ -3,11 +3,13 @@
 //! summary repair).
 
 mod activity;
+mod batch;
 mod config;
 mod credentials;
 mod directory;
 mod identities;
 pub(crate) mod item;
+mod key_records;
 mod keys;
 pub mod layout;
 mod log_item;

@@ -3,50 +3,81 @@
 //! The identity's own item stays, marked deleted, so its id is never given again.
 
 use super::item::{Item, key_item, s, text};
-use super::layout::TableLayout;
+use super::layout::{TableLayout, attr};
 use super::{DynamoStore, build_error, ddb_error};
-use crate::auth::KeyHash;
 use crate::dependency::DependencyError;
-use crate::domain::{IdentityId, KeyKind, Subject};
+use crate::domain::{IdentityId, Subject};
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+use futures_util::future::try_join_all;
 use std::time::Duration;
 
 /// BatchWriteItem's bound on one request.
 const BATCH: usize = 25;
 const MAX_BATCH_ATTEMPTS: u32 = 4;
+/// Batches of a removal sent at once.
+const BATCHES_AT_ONCE: usize = 4;
 const BATCH_BACKOFF: Duration = Duration::from_millis(25);
 
 impl DynamoStore {
     /// Deletes what `identity` held (see the module's documentation): its key items first,
     /// found through its records of them, so a purge cut short leaves no key item unnamed.
     /// Returns how many items went.
-    pub(super) async fn purge_identity(
+    pub(super) async fn purge_items(
         &self,
         identity: &IdentityId,
     ) -> Result<usize, DependencyError> {
         let subject = Subject::Identity(identity.clone());
-        let (mut doomed, mut rest) = (Vec::new(), Vec::new());
-        for pk in [
+        // Its key items first: those its records name and that name it (a record planted by
+        // a table writer deletes no one else's key). Every partition is read at once.
+        let key_items = async {
+            let hashes = self.recorded_hashes(&subject).await?;
+            let keys: Vec<_> = hashes.iter().map(TableLayout::api_key_key).collect();
+            self.batch_get(&keys).await
+        };
+        let partitions = [
             TableLayout::identity_pk(identity),
             TableLayout::log_pk(&subject),
             TableLayout::stats_pk(&subject),
             TableLayout::rate_pk(&subject),
-        ] {
-            for item in self.partition(&pk).await? {
+        ];
+        let (key_items, contents) = tokio::join!(
+            key_items,
+            try_join_all(partitions.iter().map(|pk| self.partition(pk)))
+        );
+        let mut doomed = Vec::new();
+        for item in key_items? {
+            if text(&item, attr::IDENTITY_ID).ok() == Some(identity.as_str()) {
+                doomed.push((
+                    text(&item, TableLayout::PK)?.to_owned(),
+                    TableLayout::KEY_SK.to_owned(),
+                ));
+            }
+        }
+        for (pk, items) in partitions.iter().zip(contents?) {
+            for item in items {
                 let sk = text(&item, TableLayout::SK)?.to_owned();
-                if let Some(hash) = sk.strip_prefix(TableLayout::KEYREF_PREFIX) {
-                    let hash = KeyHash::from_stored(KeyKind::Identity, hash);
-                    doomed.push(TableLayout::api_key_key(&hash));
-                }
                 // The identity's own item stays, as its tombstone.
                 if sk != TableLayout::IDENTITY_SK {
-                    rest.push((pk.clone(), sk));
+                    doomed.push((pk.clone(), sk));
                 }
             }
         }
-        doomed.extend(rest);
-        for chunk in doomed.chunks(BATCH) {
+        // Key items go before the rest, so a removal cut short leaves none unnamed.
+        let (keys, rest) = doomed.split_at(
+            doomed
+                .iter()
+                .take_while(|(_, sk)| sk == TableLayout::KEY_SK)
+                .count(),
+        );
+        for chunk in keys.chunks(BATCH) {
             self.delete_batch(chunk).await?;
+        }
+        for group in rest.chunks(BATCH * BATCHES_AT_ONCE) {
+            let batches: Vec<_> = group
+                .chunks(BATCH)
+                .map(|chunk| self.delete_batch(chunk))
+                .collect();
+            try_join_all(batches).await?;
         }
         Ok(doomed.len())
     }

@@ -6,7 +6,7 @@
 
 use super::identities::identity_items;
 use super::item::{Item, key_item, s, text};
-use super::keys::scopes_of;
+use super::keys::principal_from_item;
 use super::layout::{TableLayout, attr};
 use super::{DynamoStore, ddb_error};
 use crate::auth::KeyHash;
@@ -47,7 +47,7 @@ pub async fn place_identities(
             continue;
         };
         if item.contains_key(attr::DELETED_AT) {
-            upgrade.purged += store.purge_identity(&identity).await?;
+            upgrade.purged += store.purge_items(&identity).await?;
             continue;
         }
         let own: Vec<&Item> = keys
@@ -55,13 +55,51 @@ pub async fn place_identities(
             .filter(|k| identity_of(k).as_ref() == Some(&identity))
             .collect();
         upgrade.key_records += store.record_keys(&identity, &own).await?;
-        if item.contains_key(attr::MAC) || item.contains_key(attr::REVOKED_AT) {
+        // Only an identity from before organisations is placed: none, no tag, not revoked.
+        let placed_before = [attr::ORG_ID, attr::MAC, attr::REVOKED_AT];
+        if placed_before.iter().any(|name| item.contains_key(*name)) {
             continue;
         }
-        let mut scopes: Vec<Scope> = own
+        if store.place(item, &identity, &own, now).await? {
+            upgrade.placed += 1;
+        }
+    }
+    Ok(upgrade)
+}
+
+impl DynamoStore {
+    /// Places one identity in the default organisation: its scopes and its primary key (the
+    /// oldest) taken from those of its keys whose MAC verifies, so a key item a table writer
+    /// made gives it nothing; the item and its organisation's record in one transaction, only
+    /// over an item still untagged and live. `false` when it was not placed.
+    async fn place(
+        &self,
+        item: &Item,
+        identity: &IdentityId,
+        keys: &[&Item],
+        now: Timestamp,
+    ) -> Result<bool, DependencyError> {
+        let subject = Subject::Identity(identity.clone());
+        let mut verified: Vec<(String, KeyHash, Vec<Scope>)> = Vec::new();
+        for key in keys {
+            let Ok(pk) = text(key, TableLayout::PK) else {
+                continue;
+            };
+            let hash = KeyHash::from_stored(
+                KeyKind::Identity,
+                pk.trim_start_matches(TableLayout::IDENTITY_KEY_PREFIX),
+            );
+            if let Some(principal) = principal_from_item(self.key_mac.as_deref(), &hash, key)?
+                && principal.subject == subject
+            {
+                let created_at = text(key, attr::CREATED_AT).unwrap_or_default().to_owned();
+                verified.push((created_at, hash, principal.scopes));
+            }
+        }
+        verified.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut scopes: Vec<Scope> = verified
             .iter()
-            .filter(|k| !k.contains_key(attr::REVOKED_AT))
-            .flat_map(|k| scopes_of(k))
+            .flat_map(|(_, _, scopes)| scopes.iter().copied())
             .collect();
         scopes.sort();
         scopes.dedup();
@@ -74,30 +112,20 @@ pub async fn place_identities(
                 .and_then(Timestamp::parse)
                 .unwrap_or(now),
             key_prefix: String::new(),
+            primary_key: verified.into_iter().next().map(|(_, hash, _)| hash),
             revision: 0,
-            identity,
+            identity: identity.clone(),
         };
-        let [item, membership] = identity_items(store.mac()?, &record);
-        // Only an untagged item is placed: one tagged meanwhile (by a platform key) stands.
-        let placed = store
-            .client
-            .put_item()
-            .table_name(&store.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#mac) AND attribute_not_exists(#revoked)")
-            .expression_attribute_names("#mac", attr::MAC)
-            .expression_attribute_names("#revoked", attr::REVOKED_AT)
-            .send()
-            .await;
-        if super::applied(placed)? {
-            store.put_plain(membership).await?;
-            upgrade.placed += 1;
-        }
+        let [item, membership] = identity_items(self.mac()?, &record);
+        let untagged = "attribute_exists(pk) AND attribute_not_exists(orgId) AND attribute_not_exists(mac) \
+                        AND attribute_not_exists(revokedAt) AND attribute_not_exists(deletedAt)";
+        let ops = vec![
+            self.conditional_put(item, untagged)?,
+            self.plain_put(membership)?,
+        ];
+        self.commit(ops).await
     }
-    Ok(upgrade)
-}
 
-impl DynamoStore {
     /// Writes the identity's record of each key that has none; the oldest live key is taken
     /// for its primary one. Returns how many it wrote.
     async fn record_keys(
@@ -106,7 +134,7 @@ impl DynamoStore {
         keys: &[&Item],
     ) -> Result<usize, DependencyError> {
         let owner = Subject::Identity(identity.clone());
-        let recorded = self.keyrefs(&owner).await?;
+        let recorded = self.recorded_hashes(&owner).await?;
         let mut oldest: Vec<&&Item> = keys
             .iter()
             .filter(|k| !k.contains_key(attr::REVOKED_AT))
@@ -125,9 +153,7 @@ impl DynamoStore {
                 KeyKind::Identity,
                 pk.trim_start_matches(TableLayout::IDENTITY_KEY_PREFIX),
             );
-            let known = recorded
-                .iter()
-                .any(|r| text(r, attr::KEY_HASH).ok() == Some(hash.as_str()));
+            let known = recorded.contains(&hash);
             if known {
                 continue;
             }

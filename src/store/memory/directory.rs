@@ -5,8 +5,8 @@ use crate::auth::{KeyHash, Principal};
 use crate::dependency::DependencyError;
 use crate::domain::{IdentityId, IdentityProfile, OrgId, RateWindow, Subject, Timestamp};
 use crate::store::{
-    IdentityChange, IdentityDirectory, IdentityRecord, IdentitySummary, KEY_ID_LEN, KeyRecord,
-    KeySummary, RegisterError,
+    IdentityChange, IdentityDirectory, IdentityRecord, IdentitySlice, IdentitySummary, KEY_ID_LEN,
+    KeyRecord, KeySummary, RegisterError,
 };
 
 fn key_summary((key, revoked): &(KeyRecord, Option<Timestamp>)) -> KeySummary {
@@ -225,7 +225,7 @@ impl IdentityDirectory for MemoryStore {
         org: &OrgId,
         after: Option<&IdentityId>,
         limit: usize,
-    ) -> Result<Vec<IdentityRecord>, DependencyError> {
+    ) -> Result<IdentitySlice, DependencyError> {
         let mut listed: Vec<IdentityRecord> = lock(&self.identities)
             .values()
             .filter(|(record, ended)| {
@@ -236,8 +236,15 @@ impl IdentityDirectory for MemoryStore {
             .map(|(record, _)| record.clone())
             .collect();
         listed.sort_by(|a, b| a.identity.cmp(&b.identity));
+        let more = listed.len() > limit;
         listed.truncate(limit);
-        Ok(listed)
+        let next = more
+            .then(|| listed.last().map(|r| r.identity.clone()))
+            .flatten();
+        Ok(IdentitySlice {
+            identities: listed,
+            next,
+        })
     }
 
     async fn change_identity(
@@ -292,12 +299,31 @@ impl IdentityDirectory for MemoryStore {
                 _ => return Ok(false),
             }
         }
-        // Everything it held goes; its entry stays, marked deleted, so the id is not reused.
-        lock(&self.keys).retain(|_, (key, _)| !owned_by(key, id));
-        lock(&self.credentials).retain(|(owner, _), _| owner != id);
-        let subject = Subject::Identity(id.clone());
-        lock(&self.log).retain(|entry| entry.subject != subject);
-        lock(&self.requests).retain(|(owner, _), _| owner != &subject);
+        self.revoke_keys_of(id, at);
         Ok(true)
+    }
+
+    async fn purge_identity(&self, identity: &IdentityId) -> Result<usize, DependencyError> {
+        // Everything it held goes; its entry stays, marked deleted, so the id is not reused.
+        let subject = Subject::Identity(identity.clone());
+        let mut removed = 0;
+        let mut count = |before: usize, after: usize| removed += before - after;
+        let mut keys = lock(&self.keys);
+        let before = keys.len();
+        keys.retain(|_, (key, _)| key.subject != subject);
+        count(before, keys.len());
+        drop(keys);
+        let mut credentials = lock(&self.credentials);
+        let before = credentials.len();
+        credentials.retain(|(owner, _), _| owner != identity);
+        count(before, credentials.len());
+        drop(credentials);
+        let mut log = lock(&self.log);
+        let before = log.len();
+        log.retain(|entry| entry.subject != subject);
+        count(before, log.len());
+        drop(log);
+        lock(&self.requests).retain(|(owner, _), _| owner != &subject);
+        Ok(removed)
     }
 }

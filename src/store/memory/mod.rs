@@ -70,6 +70,7 @@ impl MemoryStore {
                 scopes: principal.scopes.clone(),
                 created_at,
                 key_prefix: String::new(),
+                primary_key: Some(key.clone()),
                 revision: 0,
             };
             lock(&self.identities)
@@ -258,7 +259,7 @@ impl ActivityLog for MemoryStore {
         let log = lock(&self.log);
         let counted: Vec<&ActivityEntry> = log
             .iter()
-            .filter(|e| &e.subject == subject && e.created_at.day() >= since.day())
+            .filter(|e| &e.subject == subject && !e.mirrored && e.created_at.day() >= since.day())
             .collect();
         let count = |keep: &dyn Fn(&ActivityEntry) -> bool| {
             counted.iter().filter(|e| keep(e)).count() as u64
@@ -277,7 +278,7 @@ impl ActivityLog for MemoryStore {
     async fn last_activity(&self, subject: &Subject) -> Result<Option<Timestamp>, DependencyError> {
         Ok(lock(&self.log)
             .iter()
-            .filter(|e| &e.subject == subject)
+            .filter(|e| &e.subject == subject && !e.mirrored)
             .map(|e| e.created_at)
             .max())
     }

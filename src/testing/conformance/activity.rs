@@ -87,4 +87,26 @@ pub async fn activity_log<L: ActivityLog>(log: &L) {
             .unwrap(),
         None
     );
+
+    // A platform call mirrored into this log is listed, but it is no request of this
+    // identity: it counts for neither the statistics nor the last activity.
+    let org = Subject::parse("org_conformance").expect("an organisation");
+    let mirrored =
+        entry(&org, Action::IdentitiesUpdate, 200, "2026-05-02T12:00:00Z").mirrored_for(me.clone());
+    log.append(&mirrored).await.unwrap();
+    let page = log
+        .entries(&me, &everything, 1, None, window)
+        .await
+        .unwrap();
+    assert_eq!(page.entries[0].id, mirrored.id);
+    assert!(page.entries[0].mirrored && page.entries[0].caller.source_ip.is_empty());
+    let stats = log
+        .stats(&me, at("2026-05-01T00:00:00Z"), at("2026-05-02T12:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(stats.total, 4, "not counted");
+    assert_eq!(
+        log.last_activity(&me).await.unwrap(),
+        Some(expired.created_at)
+    );
 }

@@ -22,6 +22,7 @@ fn identity_in(org: &OrgId, name: &str, now: Timestamp) -> IdentityRecord {
         scopes: vec![Scope::VaultRead],
         created_at: now,
         key_prefix: "mgnt-00000000".into(),
+        primary_key: None,
         revision: 0,
     }
 }
@@ -122,6 +123,11 @@ pub async fn identity_directory<D: IdentityDirectory>(directory: &D) {
 
     assert!(directory.revoke_identity(&identity, now).await.unwrap());
     assert_eq!(subject_of(directory, &second.hash()).await, None);
+    let listed = directory.identities_of(&org, None, 10).await.unwrap();
+    assert!(
+        listed.identities.is_empty(),
+        "a revoked identity is not listed: {listed:?}"
+    );
     let third = key_for(&identity, &key_of(KeyKind::Identity), now, false);
     assert!(
         !directory.add_key(&third).await.unwrap(),
@@ -208,14 +214,20 @@ pub async fn organisations<D: IdentityDirectory>(directory: &D) {
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        ids(&first),
+        ids(&first.identities),
         [mine[0].0.identity.clone(), mine[1].0.identity.clone()]
     );
+    assert_eq!(
+        first.next.as_ref(),
+        Some(&mine[1].0.identity),
+        "more to come"
+    );
     let rest = directory
-        .identities_of(&org, Some(&first[1].identity), 2)
+        .identities_of(&org, first.next.as_ref(), 2)
         .await
         .unwrap();
-    assert_eq!(ids(&rest), [mine[2].0.identity.clone()]);
+    assert_eq!(ids(&rest.identities), [mine[2].0.identity.clone()]);
+    assert_eq!(rest.next, None, "the last page");
     assert_eq!(
         directory
             .identity_in(&org, &foreign.identity)
@@ -326,6 +338,7 @@ pub async fn organisations<D: IdentityDirectory>(directory: &D) {
         .unwrap()
         .expect("live");
     assert!(directory.delete_identity(&current, now).await.unwrap());
+    assert!(directory.purge_identity(&target.identity).await.unwrap() > 0);
     for hash in [rotated.hash(), added.hash()] {
         assert_eq!(subject_of(directory, &hash).await, None);
     }
@@ -334,7 +347,10 @@ pub async fn organisations<D: IdentityDirectory>(directory: &D) {
         None
     );
     let listed = directory.identities_of(&org, None, 10).await.unwrap();
-    assert!(!ids(&listed).contains(&target.identity), "{listed:?}");
+    assert!(
+        !ids(&listed.identities).contains(&target.identity),
+        "{listed:?}"
+    );
     assert!(
         !directory.delete_identity(&current, now).await.unwrap(),
         "once"
