@@ -86,7 +86,7 @@ status=0
 # The identity key everywhere: on the platform routes it gets the 403 of the wrong kind.
 run_pass "$KEY" --max-examples "$max_examples" || status=$?
 if [[ -n ${PLATFORM_KEY:-} ]]; then
-  run_pass "$PLATFORM_KEY" --include-tag platform --max-examples "${SCHEMATHESIS_PLATFORM_EXAMPLES:-30}" || status=$?
+  run_pass "$PLATFORM_KEY" --include-tag platform --max-examples "${SCHEMATHESIS_PLATFORM_EXAMPLES:-15}" || status=$?
 fi
 
 if (( status == 0 )); then

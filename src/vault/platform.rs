@@ -207,10 +207,10 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         call: &Call,
         identity: &IdentityId,
     ) -> Result<IdentityView, VaultError> {
-        // Its usage is read beside it (and dropped if it is not the caller's to see).
-        let (record, usage) = tokio::join!(self.own_identity(call, identity), self.usage(identity));
-        let record = record?;
-        let (usage_count, last_used_at) = usage?;
+        // Its usage is read once it is known to be the caller's: nothing of another
+        // organisation's identity is touched.
+        let record = self.own_identity(call, identity).await?;
+        let (usage_count, last_used_at) = self.usage(identity).await?;
         let view = IdentityView {
             record,
             usage_count,

@@ -8,7 +8,7 @@ use super::{Call, Vault, VaultError, rng_failed};
 use crate::auth::ApiKey;
 use crate::crypto::KeyProvider;
 use crate::domain::{Action, IdentityId, IdentityUpdate, KeyKind, Scope, Subject, Target};
-use crate::store::{IdentityChange, IdentityRecord, KeyRecord, VaultStore};
+use crate::store::{IdentityChange, IdentityRecord, KeyRecord, MAX_KEYS_PER_IDENTITY, VaultStore};
 
 /// How many times a change is planned anew when another change to the identity came first.
 const CHANGE_ATTEMPTS: usize = 3;
@@ -59,24 +59,32 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Vec<KeyRecord>,
         ) -> Result<Option<(IdentityRecord, IdentityChange)>, VaultError>,
     ) -> Result<IdentityRecord, VaultError> {
-        // The identity and its keys are read at once: two round trips side by side.
-        let (mut record, mut keys) = tokio::join!(
-            self.own_identity(call, identity),
-            self.store.live_keys(identity)
-        );
+        let mut record = self.own_identity(call, identity).await?;
         for _ in 0..CHANGE_ATTEMPTS {
-            let record_now = record?;
-            let keys_now = keys?
+            // Its keys are read after it, never beside it: a key added between the two reads
+            // moved the revision on, so this plan will not commit and is made again.
+            let keys = self
+                .store
+                .live_keys(identity)
+                .await?
                 .into_iter()
                 .map(|key| KeyRecord {
-                    primary: record_now.primary_key.as_ref() == Some(&key.hash),
+                    primary: record.primary_key.as_ref() == Some(&key.hash),
                     ..key
                 })
                 .collect();
-            let revision = record_now.revision;
-            let Some((planned, change)) = plan(record_now.clone(), keys_now)? else {
-                return Ok(record_now);
+            let revision = record.revision;
+            let Some((planned, change)) = plan(record.clone(), keys)? else {
+                return Ok(record);
             };
+            if change.added.len() + change.rewritten.len() + change.revoked.len()
+                > MAX_KEYS_PER_IDENTITY + 1
+            {
+                return Err(VaultError::Unsuitable(format!(
+                    "This identity has more than {MAX_KEYS_PER_IDENTITY} keys to change at once; \
+                     an operator can revoke some (credvault identity key revoke)"
+                )));
+            }
             let next = IdentityRecord {
                 revision,
                 ..planned
@@ -84,8 +92,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             if self.store.change_identity(&next, &change).await? {
                 return Ok(next);
             }
-            (record, keys) =
-                tokio::join!(self.reread(call, identity), self.store.live_keys(identity));
+            record = self.reread(call, identity).await?;
         }
         Err(VaultError::Contended)
     }
@@ -102,7 +109,15 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let at = self.clock.now();
         let record = self
             .change(call, identity, |mut record, keys| {
-                Self::within_ceiling(call, &update.add)?;
+                // A scope both added and removed is removed: only what is really added must be
+                // the platform key's to give.
+                let added: Vec<Scope> = update
+                    .add
+                    .iter()
+                    .copied()
+                    .filter(|s| !update.remove.contains(s))
+                    .collect();
+                Self::within_ceiling(call, &added)?;
                 let renamed = update
                     .name
                     .as_ref()

@@ -3,6 +3,7 @@
 //! and a platform key never hands out more than it holds, even by rotating.
 
 use crate::platform::{IDENTITIES, platform, text};
+use credvault::store::IdentityDirectory;
 use credvault::testing::*;
 use serde_json::json;
 
@@ -94,6 +95,18 @@ async fn an_empty_change_changes_nothing_and_answers_the_identity_as_it_is() {
         status_as(&vault, WRITE_KEY, "PUT", "/v0/vault/x").await,
         200
     );
+    // Nothing was written: the identity is at the revision it started at, until a change.
+    let revision = || async {
+        let store = vault.store_port();
+        let record = store.identity_in(&fixture_org(), &fixture_identity()).await;
+        record.unwrap().expect("live").revision
+    };
+    assert_eq!(revision().await, 0);
+    let renamed = json!({"name": "renamed"});
+    platform(&vault)
+        .request("PATCH", &fixture_path(), Some(&renamed))
+        .await;
+    assert_eq!(revision().await, 1);
 }
 
 #[tokio::test]

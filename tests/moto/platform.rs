@@ -246,10 +246,10 @@ async fn each_platform_route_makes_the_calls_operations_md_states() {
     let cases: [Case; 6] = [
         ("POST", IDENTITIES, Some(&json!({})), 201, 6, 4),
         ("GET", IDENTITIES, None, 200, 9, 4),
-        ("GET", &one, None, 200, 8, 3),
-        ("PATCH", &one, Some(&patch), 200, 9, 5),
-        ("POST", &rotate, None, 200, 9, 5),
-        ("DELETE", &one, None, 204, 16, 9),
+        ("GET", &one, None, 200, 8, 4),
+        ("PATCH", &one, Some(&patch), 200, 9, 6),
+        ("POST", &rotate, None, 200, 9, 6),
+        ("DELETE", &one, None, 204, 17, 10),
     ];
     let (mut table, mut expected, mut got) = (Vec::new(), Vec::new(), Vec::new());
     for (method, path, body, status, calls, depth) in cases {

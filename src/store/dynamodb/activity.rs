@@ -5,7 +5,7 @@
 
 use super::item::{Item, key_item, malformed, n, s, text};
 use super::layout::{TableLayout, attr};
-use super::log_item::{MIRRORED, entry_from_item, entry_item};
+use super::log_item::{entry_from_item, entry_item};
 use super::{
     DynamoStore, build_error, cancelled_by_condition, cancelled_by_conflict, ddb_error,
     transaction_error,
@@ -23,8 +23,8 @@ use std::collections::HashMap;
 /// The most items one listing request evaluates, filters included: its cost is bounded by
 /// the page, whatever the history holds.
 const MAX_EVALUATED: usize = 1000;
-/// Entries read per round while looking for the newest request of a subject's own.
-const LAST_ACTIVITY_PAGE: i32 = 25;
+/// On a day's counters: the time of that day's latest request.
+const LAST_AT: &str = "lastAt";
 
 /// How a transaction ended when it did not fail outright. Unless `Applied`, nothing was
 /// written.
@@ -111,15 +111,25 @@ impl DynamoStore {
             update.push_str(", #errors :d");
             names.insert("#errors".to_owned(), "errors".to_owned());
         }
+        let mut set = "SET #ttl = if_not_exists(#ttl, :ttl)".to_owned();
+        if delta > 0 {
+            // The day's latest request: what `last_activity` reads, one item away.
+            set.push_str(", #last = :at");
+            names.insert("#last".to_owned(), LAST_AT.to_owned());
+        }
         let day = TableLayout::stats_key(&entry.subject, &entry.created_at);
-        let result = self
+        let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key_item(day)))
-            .update_expression(format!("{update} SET #ttl = if_not_exists(#ttl, :ttl)"))
+            .update_expression(format!("{update} {set}"))
             .set_expression_attribute_names(Some(names))
-            .expression_attribute_values(":d", n(delta))
+            .expression_attribute_values(":d", n(delta));
+        if delta > 0 {
+            request = request.expression_attribute_values(":at", s(entry.created_at.to_string()));
+        }
+        let result = request
             // The day's counters outlive its last entry: the statistics count a day until
             // the retention window has passed all of it.
             .expression_attribute_values(":ttl", n(entry.expires_at.unix_seconds() + 86_400))
@@ -337,33 +347,43 @@ impl ActivityLog for DynamoStore {
     }
 
     async fn last_activity(&self, subject: &Subject) -> Result<Option<Timestamp>, DependencyError> {
-        // The newest entry that is a request of the subject's own: mirrored entries are
-        // skipped (a filter applies after the page is read, so pages follow until one is
-        // found or the log ends).
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .filter_expression("attribute_not_exists(#mirrored)")
-                .expression_attribute_names("#mirrored", MIRRORED)
-                .expression_attribute_values(":pk", s(TableLayout::log_pk(subject)))
-                .projection_expression(attr::CREATED_AT)
-                .scan_index_forward(false)
-                .limit(LAST_ACTIVITY_PAGE)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(ddb_error)?;
-            if let Some(item) = output.items().first() {
-                return Ok(text(item, attr::CREATED_AT).ok().and_then(Timestamp::parse));
-            }
-            match output.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(None),
-            }
+        // The newest day's counters carry its latest request (mirrored entries are not
+        // counted): one small item, whatever the log holds.
+        let newest_day = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(TableLayout::stats_pk(subject)))
+            .scan_index_forward(false)
+            .limit(1)
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        let Some(day) = newest_day.items().first() else {
+            return Ok(None);
+        };
+        if let Ok(at) = text(day, LAST_AT) {
+            return Ok(Timestamp::parse(at));
         }
+        // Counters written before they carried it: the newest entry (from before entries were
+        // mirrored, so a request of the subject's own).
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(TableLayout::log_pk(subject)))
+            .projection_expression(attr::CREATED_AT)
+            .scan_index_forward(false)
+            .limit(1)
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        Ok(output
+            .items()
+            .first()
+            .and_then(|item| text(item, attr::CREATED_AT).ok())
+            .and_then(Timestamp::parse))
     }
 }

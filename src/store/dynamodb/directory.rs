@@ -338,7 +338,18 @@ impl IdentityDirectory for DynamoStore {
             self.put_over_revision(tombstone, identity.revision)?,
             TransactWriteItem::builder().delete(membership).build(),
         ];
-        for key in &keys {
+        // Keys beyond what one transaction holds beside the tombstone are revoked first:
+        // fewer working keys, never more, whatever happens next.
+        let per_transaction = (MAX_TRANSACTION_ITEMS - ops.len()) / 2;
+        let (early, with_tombstone) = keys.split_at(keys.len().saturating_sub(per_transaction));
+        for chunk in early.chunks(MAX_TRANSACTION_ITEMS / 2) {
+            let mut revocations = Vec::new();
+            for key in chunk {
+                revocations.extend(self.revocation_ops(&owner, &key.hash, at)?);
+            }
+            self.commit(revocations).await?;
+        }
+        for key in with_tombstone {
             ops.extend(self.revocation_ops(&owner, &key.hash, at)?);
         }
         self.commit(ops).await

@@ -11,6 +11,7 @@ use crate::auth::KeyHash;
 use crate::dependency::DependencyError;
 use crate::domain::{Subject, Timestamp};
 use crate::store::{KEY_ID_LEN, KeyRecord, KeySummary};
+use std::collections::HashMap;
 
 impl DynamoStore {
     /// The owner's records of its keys, revoked ones included, each with its hash: an
@@ -44,8 +45,13 @@ impl DynamoStore {
                 self.scan_all(filter, values).await?
             }
         };
+        // The hash from the item's own key, never from an attribute: two records cannot
+        // name one hash.
         let hash_of = |item: &Item| match owner {
-            Subject::Identity(_) => text(item, attr::KEY_HASH).ok().map(str::to_owned),
+            Subject::Identity(_) => text(item, TableLayout::SK)
+                .ok()
+                .and_then(|sk| sk.strip_prefix(TableLayout::KEYREF_PREFIX))
+                .map(str::to_owned),
             Subject::Org(_) => text(item, TableLayout::PK)
                 .ok()
                 .and_then(|pk| pk.strip_prefix(TableLayout::PLATFORM_KEY_PREFIX))
@@ -63,6 +69,20 @@ impl DynamoStore {
         &self,
         owner: &Subject,
     ) -> Result<Vec<KeySummary>, DependencyError> {
+        // The primary key is the one the identity item names (platform keys have none).
+        let primary = match owner {
+            Subject::Identity(identity) => self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(key_item(TableLayout::identity_key(identity))))
+                .send()
+                .await
+                .map_err(ddb_error)?
+                .item
+                .and_then(|item| text(&item, attr::PRIMARY_KEY).ok().map(str::to_owned)),
+            Subject::Org(_) => None,
+        };
         let mut keys: Vec<KeySummary> = self
             .key_records(owner)
             .await?
@@ -77,7 +97,7 @@ impl DynamoStore {
                         .collect(),
                     created_at: text(item, attr::CREATED_AT).unwrap_or_default().to_owned(),
                     revoked_at: text(item, attr::REVOKED_AT).ok().map(str::to_owned),
-                    primary: item.get(attr::PRIMARY).and_then(|v| v.as_bool().ok()) == Some(&true),
+                    primary: primary.as_deref() == Some(hash.as_str()),
                 })
             })
             .collect::<Result<_, DependencyError>>()?;
@@ -97,12 +117,21 @@ impl DynamoStore {
         &self,
         owner: &Subject,
     ) -> Result<Vec<KeyRecord>, DependencyError> {
-        let hashes = self.recorded_hashes(owner).await?;
-        let keys: Vec<_> = hashes.iter().map(TableLayout::api_key_key).collect();
+        // Records of revoked keys are skipped: a rotation's old key is not read again.
+        let by_item: HashMap<String, KeyHash> = self
+            .key_records(owner)
+            .await?
+            .into_iter()
+            .filter(|(_, record)| !record.contains_key(attr::REVOKED_AT))
+            .map(|(hash, _)| (TableLayout::api_key_key(&hash).0, hash))
+            .collect();
+        let keys: Vec<_> = by_item
+            .keys()
+            .map(|pk| (pk.clone(), TableLayout::KEY_SK.to_owned()))
+            .collect();
         let mut live = Vec::new();
         for item in self.batch_get(&keys).await? {
-            let pk = text(&item, TableLayout::PK)?;
-            let Some(hash) = hashes.iter().find(|h| TableLayout::api_key_key(h).0 == pk) else {
+            let Some(hash) = by_item.get(text(&item, TableLayout::PK)?) else {
                 continue;
             };
             let Some(principal) = principal_from_item(self.key_mac.as_deref(), hash, &item)? else {

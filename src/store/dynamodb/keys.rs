@@ -49,7 +49,6 @@ pub(super) fn key_to_item(mac: &KeyMac, key: &KeyRecord) -> Item {
     match &key.subject {
         Subject::Identity(identity) => {
             item.insert(attr::IDENTITY_ID.to_owned(), s(identity.as_str()));
-            item.insert(attr::PRIMARY.to_owned(), AttributeValue::Bool(key.primary));
         }
         Subject::Org(org) => {
             item.insert(attr::ORG_ID.to_owned(), s(org.as_str()));
@@ -70,7 +69,6 @@ fn keyref_item(key: &KeyRecord) -> Item {
     item.extend([
         (attr::KEY_HASH.to_owned(), s(key.hash.as_str())),
         (attr::CREATED_AT.to_owned(), s(key.created_at.to_string())),
-        (attr::PRIMARY.to_owned(), AttributeValue::Bool(key.primary)),
     ]);
     scope_set(&mut item, &key.scopes);
     item

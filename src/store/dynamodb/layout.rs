@@ -152,10 +152,11 @@ pub mod attr {
     pub const REVOKED_AT: &str = "revokedAt";
     /// A deleted identity's item keeps its id, so the id is never given again.
     pub const DELETED_AT: &str = "deletedAt";
+    /// On a deleted identity's item once everything it held is removed.
+    pub const PURGED: &str = "purged";
     pub const ORG_ID: &str = "orgId";
     /// `platform` on a platform key's item; absent on an identity key's.
     pub const KIND: &str = "kind";
-    pub const PRIMARY: &str = "primary";
     pub const KEY_HASH: &str = "keyHash";
     pub const KEY_PREFIX: &str = "keyPrefix";
     /// An identity's primary key, by its hash.

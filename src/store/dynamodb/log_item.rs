@@ -50,7 +50,7 @@ pub(super) fn entry_item(entry: &ActivityEntry) -> Item {
 }
 
 /// Set on a mirrored entry (see [`ActivityEntry::mirrored`]).
-pub(super) const MIRRORED: &str = "mirrored";
+const MIRRORED: &str = "mirrored";
 
 /// What an entry was about: a credential (entries before identities could be targets have
 /// no `targetType`), or an identity.

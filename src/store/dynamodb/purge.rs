@@ -4,10 +4,10 @@
 
 use super::item::{Item, key_item, s, text};
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, build_error, ddb_error};
+use super::{DynamoStore, applied, build_error, ddb_error};
 use crate::dependency::DependencyError;
 use crate::domain::{IdentityId, Subject};
-use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use futures_util::future::try_join_all;
 use std::time::Duration;
 
@@ -79,6 +79,20 @@ impl DynamoStore {
                 .collect();
             try_join_all(batches).await?;
         }
+        // Marked done, so `credvault setup` does not go over it again.
+        let marked = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::identity_key(identity))))
+            .update_expression("SET #purged = :yes")
+            .condition_expression("attribute_exists(#deleted)")
+            .expression_attribute_names("#purged", attr::PURGED)
+            .expression_attribute_names("#deleted", attr::DELETED_AT)
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await;
+        applied(marked)?;
         Ok(doomed.len())
     }
 

@@ -8,12 +8,12 @@ use super::identities::identity_items;
 use super::item::{Item, key_item, s, text};
 use super::keys::principal_from_item;
 use super::layout::{TableLayout, attr};
-use super::{DynamoStore, ddb_error};
+use super::{DynamoStore, build_error, ddb_error};
 use crate::auth::KeyHash;
 use crate::dependency::DependencyError;
 use crate::domain::{IdentityId, KeyKind, OrgId, Scope, Subject, Timestamp};
 use crate::store::IdentityRecord;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 /// What [`place_identities`] did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -47,7 +47,10 @@ pub async fn place_identities(
             continue;
         };
         if item.contains_key(attr::DELETED_AT) {
-            upgrade.purged += store.purge_items(&identity).await?;
+            // A deletion's removal cut short is finished; a finished one is left alone.
+            if !item.contains_key(attr::PURGED) {
+                upgrade.purged += store.purge_items(&identity).await?;
+            }
             continue;
         }
         let own: Vec<&Item> = keys
@@ -117,17 +120,27 @@ impl DynamoStore {
             identity: identity.clone(),
         };
         let [item, membership] = identity_items(self.mac()?, &record);
-        let untagged = "attribute_exists(pk) AND attribute_not_exists(orgId) AND attribute_not_exists(mac) \
-                        AND attribute_not_exists(revokedAt) AND attribute_not_exists(deletedAt)";
+        let untagged = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(#org) AND attribute_not_exists(#mac) \
+                 AND attribute_not_exists(#revoked) AND attribute_not_exists(#deleted)",
+            )
+            .expression_attribute_names("#org", attr::ORG_ID)
+            .expression_attribute_names("#mac", attr::MAC)
+            .expression_attribute_names("#revoked", attr::REVOKED_AT)
+            .expression_attribute_names("#deleted", attr::DELETED_AT)
+            .build()
+            .map_err(build_error)?;
         let ops = vec![
-            self.conditional_put(item, untagged)?,
+            TransactWriteItem::builder().put(untagged).build(),
             self.plain_put(membership)?,
         ];
         self.commit(ops).await
     }
 
-    /// Writes the identity's record of each key that has none; the oldest live key is taken
-    /// for its primary one. Returns how many it wrote.
+    /// Writes the identity's record of each key that has none. Returns how many it wrote.
     async fn record_keys(
         &self,
         identity: &IdentityId,
@@ -135,15 +148,6 @@ impl DynamoStore {
     ) -> Result<usize, DependencyError> {
         let owner = Subject::Identity(identity.clone());
         let recorded = self.recorded_hashes(&owner).await?;
-        let mut oldest: Vec<&&Item> = keys
-            .iter()
-            .filter(|k| !k.contains_key(attr::REVOKED_AT))
-            .collect();
-        oldest.sort_by_key(|k| text(k, attr::CREATED_AT).unwrap_or_default().to_owned());
-        let primary = oldest
-            .first()
-            .and_then(|k| text(k, TableLayout::PK).ok())
-            .map(str::to_owned);
         let mut written = 0;
         for key in keys {
             let Ok(pk) = text(key, TableLayout::PK) else {
@@ -163,10 +167,6 @@ impl DynamoStore {
                 (
                     attr::CREATED_AT.to_owned(),
                     s(text(key, attr::CREATED_AT).unwrap_or_default()),
-                ),
-                (
-                    attr::PRIMARY.to_owned(),
-                    AttributeValue::Bool(primary.as_deref() == Some(pk)),
                 ),
             ]);
             for copied in [attr::SCOPES, attr::REVOKED_AT] {

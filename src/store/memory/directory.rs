@@ -9,14 +9,17 @@ use crate::store::{
     KeyRecord, KeySummary, RegisterError,
 };
 
-fn key_summary((key, revoked): &(KeyRecord, Option<Timestamp>)) -> KeySummary {
+fn key_summary(
+    (key, revoked): &(KeyRecord, Option<Timestamp>),
+    primary: Option<&KeyHash>,
+) -> KeySummary {
     KeySummary {
         key_id: key.key_id(),
         owner_id: key.subject.to_string(),
         scopes: key.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
         created_at: key.created_at.to_string(),
         revoked_at: revoked.map(|at| at.to_string()),
-        primary: key.primary,
+        primary: primary == Some(&key.hash),
     }
 }
 
@@ -114,10 +117,16 @@ impl IdentityDirectory for MemoryStore {
     }
 
     async fn keys_of(&self, owner: &Subject) -> Result<Vec<KeySummary>, DependencyError> {
+        // The primary key is the one the identity names (platform keys have none).
+        let primary = owner.identity().and_then(|identity| {
+            lock(&self.identities)
+                .get(identity)
+                .and_then(|(r, _)| r.primary_key.clone())
+        });
         let mut keys: Vec<KeySummary> = lock(&self.keys)
             .values()
             .filter(|(key, _)| &key.subject == owner)
-            .map(key_summary)
+            .map(|entry| key_summary(entry, primary.as_ref()))
             .collect();
         keys.sort_by(|a, b| {
             a.created_at
@@ -257,7 +266,11 @@ impl IdentityDirectory for MemoryStore {
             return Ok(false);
         };
         let mut keys = lock(&self.keys);
+        let rewritable = change.rewritten.iter().all(|key| {
+            matches!(keys.get(&key.hash), Some((stored, None)) if stored.subject == key.subject)
+        });
         if record.revision != identity.revision
+            || !rewritable
             || change.added.iter().any(|key| keys.contains_key(&key.hash))
         {
             return Ok(false);

@@ -56,10 +56,13 @@ async fn subject_of<D: IdentityDirectory>(directory: &D, hash: &KeyHash) -> Opti
 pub async fn identity_directory<D: IdentityDirectory>(directory: &D) {
     let now = at("2026-05-01T00:00:00Z");
     let org = fresh_org();
-    let record = identity_in(&org, "conformance", now);
+    let key = key_of(KeyKind::Identity);
+    let record = IdentityRecord {
+        primary_key: Some(key.hash()),
+        ..identity_in(&org, "conformance", now)
+    };
     let identity = record.identity.clone();
     let me = Subject::Identity(identity.clone());
-    let key = key_of(KeyKind::Identity);
     let key_record = key_for(&identity, &key, now, true);
     directory.register(&record, &key_record).await.unwrap();
     let principal = directory.principal_for(&key.hash()).await.unwrap();
