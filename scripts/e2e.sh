@@ -113,9 +113,20 @@ else
   fail "logs: see $log"
 fi
 
-# The official Python SDK, unchanged, against the same stack.
+# A key limited by grants to `github*:use`: a TOTP code for github-2fa, no data, and
+# stripe is not there for it.
 cli=${CARGO_TARGET_DIR:-target}/debug/credvault
 table=${TABLE_NAME:-credvault-dev}
+dev_id=$(curl -s $BASE/v0/whoami -H "Authorization: Bearer $KEY" | python -c 'import json,sys; print(json.load(sys.stdin)["identityId"])')
+use_key=$($cli identity key add --table "$table" "$dev_id" --grant 'github*:use' 2>/dev/null | json_field apiKey)
+status=$(curl -s -o "$out" -w '%{http_code}' $BASE/v0/vault/github-2fa/totp -H "Authorization: Bearer $use_key")
+expect "a github*:use key gets a TOTP code" 200 "$status" "$out" 'b["code"].isdigit()'
+status=$(curl -s -o "$out" -w '%{http_code}' $BASE/v0/vault/github-2fa -H "Authorization: Bearer $use_key")
+expect "a github*:use key gets no data (403)" 403 "$status" "$out" '"data" not in b and "read" in b["message"]'
+status=$(curl -s -o "$out" -w '%{http_code}' $BASE/v0/vault/stripe -H "Authorization: Bearer $use_key")
+expect "a github*:use key does not see stripe (404)" 404 "$status" "$out" 'b["message"] == "Credential not found"'
+
+# The official Python SDK, unchanged, against the same stack.
 read_key=$($cli identity create --table "$table" --name sdk-reader --scopes vault:read 2>/dev/null | json_field apiKey)
 if CREDVAULT_API_URL=$BASE CREDVAULT_API_KEY=$KEY CREDVAULT_READ_KEY=$read_key python tests/sdk/sdk_roundtrip.py; then
   pass "official SDK round trip"
@@ -197,6 +208,12 @@ sub_id=$(python -c 'import re,sys; print(re.search(r"idt_[0-9a-f]+", open(sys.ar
 expect_cli "supervisor list" 0 "out.startswith(' Identity ID') and '$sub_id' in out and 'mgnt-' not in out" -- $cli supervisor list
 expect_cli "supervisor update-scopes" 0 '"vault:read, vault:write" in out' -- $cli supervisor update-scopes "$sub_id" --add vault:write
 expect_cli "supervisor rotate-key" 0 '"New API key: mgnt-" in out' -- $cli supervisor rotate-key "$sub_id"
+expect_cli "supervisor key add, limited" 0 '__import__("json").loads(out)["grants"][0]["allow"] == ["use"]' -- \
+  $cli supervisor key add "$sub_id" --grant 'github*:use' --max-uses 5 --json
+sub_key=$(python -c 'import json,sys; print(json.load(open(sys.argv[1]))["keyId"])' "$LOG_DIR/cli.out")
+expect_cli "supervisor key list, never a key" 0 "'$sub_key' in out and 'mgnt-' in out and len(out.split('mgnt-')[1].split()[0]) < 20" -- \
+  $cli supervisor key list "$sub_id"
+expect_cli "supervisor key revoke" 0 '"revoked" in err' -- $cli supervisor key revoke "$sub_id" "$sub_key"
 expect_cli "supervisor delete" 0 '"deleted" in err' -- $cli supervisor delete "$sub_id"
 expect_cli "supervisor get of a deleted identity is 404" 3 '"(404 not_found)" in err' -- $cli supervisor get "$sub_id"
 expect_cli "an identity key on supervisor verbs is 403" 3 '"(403 forbidden)" in err' -- \

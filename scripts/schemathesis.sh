@@ -65,7 +65,7 @@ headers = { Authorization = "Bearer \${KEY}" }
 expected-statuses = ["2XX", 401, 403, 404, 410, 429, "5XX"]
 
 [[operations]]
-include-operation-id = ["totpCode", "useBackupCode", "listLogs", "listCredentials", "listIdentities"]
+include-operation-id = ["totpCode", "useBackupCode", "listLogs", "listCredentials", "listIdentities", "addIdentityKey"]
 checks.positive_data_acceptance.expected-statuses = ["2XX", 400, 401, 403, 404, 410, 429, "5XX"]
 TOML
 

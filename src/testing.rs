@@ -5,7 +5,7 @@
 use crate::auth::{ApiKey, Principal};
 use crate::crypto::{KeyProvider, LocalKeyProvider};
 use crate::domain::{
-    Action, ActivityEntry, Caller, Channel, IdentityId, OrgId, Scope, Subject, Timestamp,
+    Action, ActivityEntry, Caller, Channel, IdentityId, KeyLimits, OrgId, Scope, Subject, Timestamp,
 };
 use crate::store::{MemoryStore, VaultStore};
 use crate::vault::Vault;
@@ -116,7 +116,11 @@ pub fn fixture_store() -> MemoryStore {
         ),
     ];
     for (key, subject, scopes, org) in keys {
-        let principal = Principal { subject, scopes };
+        let principal = Principal {
+            subject,
+            scopes,
+            limits: KeyLimits::default(),
+        };
         store.insert_key(
             ApiKey::parse(key).expect("a valid key").hash(),
             principal,

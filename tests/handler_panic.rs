@@ -30,6 +30,9 @@ impl IdentityDirectory for Exploding {
     async fn count_request(&self, _: &Subject, _: RateWindow) -> Result<u64, DependencyError> {
         panic!("{BOOM}")
     }
+    async fn spend_use(&self, _: &KeyHash, _: u64) -> Result<Option<u64>, DependencyError> {
+        panic!("{BOOM}")
+    }
     async fn profile(&self, _: &IdentityId) -> Result<Option<IdentityProfile>, DependencyError> {
         panic!("{BOOM}")
     }

@@ -154,3 +154,98 @@ fn nesting_as_deep_as_the_vault_keeps_is_kept_and_deeper_refused() {
     );
     assert!(NewCredential::from_json(body(64).as_bytes()).is_err());
 }
+
+/// The glob of grants, written apart from the vault's: recursive, slow, and plainly right.
+fn glob_reference(pattern: &[u8], name: &[u8]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob_reference(&pattern[1..], name)
+                || (!name.is_empty() && glob_reference(pattern, &name[1..]))
+        }
+        (Some(p), Some(n)) if p == n => glob_reference(&pattern[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever the grants, a limited key reads, lists and writes exactly what they allow:
+    /// a name outside them is not found, and nothing of it is read or changed.
+    #[test]
+    fn no_name_outside_a_grant_is_read_listed_or_written(
+        allows in prop::collection::vec(
+            ("[ab*]{1,4}", prop::sample::subsequence(vec!["read", "use", "write"], 1..=3)),
+            1..3,
+        ),
+        denies in prop::collection::vec("[ab*]{1,4}", 0..2),
+        names in prop::collection::btree_set("[ab]{1,4}", 1..6),
+    ) {
+        use credvault::testing::*;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(async {
+            let vault = memory_vault();
+            for name in &names {
+                let login = serde_json::json!({"type": "LOGIN", "data": {"password": format!("p-{name}")}});
+                prop_assert_eq!(writer(&vault).put(name, &login).await.status.as_u16(), 200);
+            }
+            let mut grants: Vec<Value> = allows
+                .iter()
+                .map(|(pattern, caps)| serde_json::json!({"names": [pattern], "allow": caps}))
+                .collect();
+            grants.extend(denies.iter().map(|pattern| serde_json::json!({"names": [pattern], "deny": true})));
+            let key = "mgnt-abababababababababababababababababababababababababababababababab";
+            crate_grants::limited(&vault, key, serde_json::json!({"grants": grants}));
+            let matches = |pattern: &str, name: &str| glob_reference(pattern.as_bytes(), name.as_bytes());
+            let visible = |name: &str| {
+                !denies.iter().any(|d| matches(d, name)) && allows.iter().any(|(p, _)| matches(p, name))
+            };
+            let can = |name: &str, cap: &str| {
+                visible(name) && allows.iter().any(|(p, caps)| matches(p, name) && caps.contains(&cap))
+            };
+            let limited = TestClient::new(&vault).with_key(key);
+            for name in &names {
+                let read = limited.request("GET", &format!("/v0/vault/{name}"), None).await;
+                let want = if can(name, "read") { 200 } else if visible(name) { 403 } else { 404 };
+                prop_assert_eq!(read.status.as_u16(), want, "{} {:?}", name, read.text);
+                if want != 200 {
+                    let secret = format!("p-{name}");
+                    prop_assert!(!read.text.contains(&secret));
+                }
+                let new = serde_json::json!({"type": "LOGIN", "data": {"password": "changed"}});
+                let written = limited.put(name, &new).await;
+                let want = if can(name, "write") { 200 } else if visible(name) { 403 } else { 404 };
+                prop_assert_eq!(written.status.as_u16(), want, "{} {:?}", name, written.text);
+                let now = writer(&vault).request("GET", &format!("/v0/vault/{name}"), None).await;
+                let expected = if want == 200 { "changed".to_owned() } else { format!("p-{name}") };
+                prop_assert_eq!(now.json["data"]["password"].as_str(), Some(expected.as_str()));
+            }
+            let listed = limited.request("GET", "/v0/vault", None).await;
+            let shown: Vec<&str> = listed.json["credentials"].as_array().into_iter().flatten().filter_map(|c| c["name"].as_str()).collect();
+            let expected: Vec<&str> = names.iter().map(String::as_str).filter(|n| visible(n)).collect();
+            prop_assert_eq!(shown, expected);
+            Ok(())
+        })?;
+    }
+}
+
+mod crate_grants {
+    use credvault::auth::{ApiKey, Principal};
+    use credvault::domain::{KeyLimits, Scope, Subject};
+    use credvault::testing::*;
+
+    /// A key of the fixture identity with both scopes and these limits.
+    pub fn limited(vault: &MemoryVault, raw: &str, limits: serde_json::Value) {
+        let mut body = limits.as_object().cloned().unwrap_or_default();
+        let principal = Principal {
+            subject: Subject::Identity(fixture_identity()),
+            scopes: Scope::ALL.to_vec(),
+            limits: KeyLimits::take_from(&mut body).expect("valid limits"),
+        };
+        let key = ApiKey::parse(raw).expect("a valid key");
+        vault
+            .store_port()
+            .insert_key(key.hash(), principal, &fixture_org());
+    }
+}

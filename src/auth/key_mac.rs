@@ -65,6 +65,8 @@ pub struct KeyGrant<'a> {
     pub subject: &'a Subject,
     pub scopes: &'a [Scope],
     pub created_at: &'a str,
+    /// The key's limits as stored (their canonical text); empty for a key without any.
+    pub limits: &'a str,
 }
 
 impl Claims for KeyGrant<'_> {
@@ -73,19 +75,26 @@ impl Claims for KeyGrant<'_> {
     /// own, so neither kind's tag ever stands for the other.
     fn canonical(&self) -> Vec<u8> {
         let scopes = scope_list(self.scopes);
-        let domain: &[u8] = match self.subject {
-            Subject::Identity(_) => b"credvault:key-item:v1",
-            Subject::Org(_) => b"credvault:platform-key:v1",
-        };
-        encode(
-            domain,
-            &[
-                self.hash.as_str(),
-                self.subject.as_str(),
-                &scopes,
-                self.created_at,
-            ],
-        )
+        let parts = [
+            self.hash.as_str(),
+            self.subject.as_str(),
+            &scopes,
+            self.created_at,
+        ];
+        // A key without limits keeps the layout it was tagged with before limits existed; a
+        // key with limits has a domain of its own, so dropping them never verifies.
+        match (self.subject, self.limits.is_empty()) {
+            (Subject::Identity(_), true) => encode(b"credvault:key-item:v1", &parts),
+            (Subject::Org(_), true) => encode(b"credvault:platform-key:v1", &parts),
+            (Subject::Identity(_), false) => encode(
+                b"credvault:key-item:v2",
+                &[&parts[..], &[self.limits]].concat(),
+            ),
+            (Subject::Org(_), false) => encode(
+                b"credvault:platform-key:v2",
+                &[&parts[..], &[self.limits]].concat(),
+            ),
+        }
     }
 }
 
@@ -152,6 +161,7 @@ mod tests {
             subject: &alice,
             scopes: &read,
             created_at: "2026-01-01T00:00:00Z",
+            limits: r#"{"grants":[{"names":["github*"],"allow":["use"]}]}"#,
         };
         let tag = mac.tag(&grant);
         assert!(mac.verify(&grant, &tag));
@@ -170,6 +180,15 @@ mod tests {
             },
             KeyGrant {
                 created_at: "2026-01-02T00:00:00Z",
+                ..grant
+            },
+            // A wider pattern, or no limits at all: neither verifies.
+            KeyGrant {
+                limits: r#"{"grants":[{"names":["*"],"allow":["use"]}]}"#,
+                ..grant
+            },
+            KeyGrant {
+                limits: "",
                 ..grant
             },
         ] {
@@ -200,6 +219,7 @@ mod tests {
             subject: &org,
             scopes: &[Scope::VaultRead],
             created_at: "2026-01-01T00:00:00Z",
+            limits: "",
         };
         let identity = IdentityId::parse("idt_x").unwrap();
         let org_id = OrgId::parse("org_x").unwrap();

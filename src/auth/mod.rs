@@ -10,7 +10,7 @@ pub use key_mac::{
     Claims, IdentityClaims, KEY_MAC_SECRET_LEN, KeyGrant, KeyMac, key_mac_secret_context,
 };
 
-use crate::domain::{IdentityId, KeyKind, OrgId, Scope, Subject};
+use crate::domain::{IdentityId, KeyKind, KeyLimits, OrgId, Scope, Subject};
 use aws_lc_rs::digest::{SHA256, digest};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -137,6 +137,8 @@ impl KeyHash {
 pub struct Principal {
     pub subject: Subject,
     pub scopes: Vec<Scope>,
+    /// The key's grants, expiry and budget (none: what its scopes allow, on every name).
+    pub limits: KeyLimits,
 }
 
 impl Principal {
@@ -144,6 +146,7 @@ impl Principal {
         Self {
             subject: Subject::Identity(identity),
             scopes,
+            limits: KeyLimits::default(),
         }
     }
 
@@ -151,6 +154,7 @@ impl Principal {
         Self {
             subject: Subject::Org(org),
             scopes,
+            limits: KeyLimits::default(),
         }
     }
 
@@ -192,6 +196,12 @@ pub enum AuthError {
     /// A key of one kind on a route of the other (the contract's 403).
     #[error("{}", wrong_kind_message(*.0))]
     WrongKind(KeyKind),
+    /// Past the key's `notAfter`.
+    #[error("This API key has expired")]
+    ExpiredKey,
+    /// The key's `maxUses` are spent.
+    #[error("This API key has no uses left")]
+    UsesSpent,
 }
 
 #[cfg(test)]

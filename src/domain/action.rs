@@ -1,7 +1,7 @@
 //! The use cases by name, as the activity log and the MCP tools name them, with what each
 //! needs of the key that asks for it.
 
-use super::{Category, KeyKind, Scope, Target};
+use super::{Capability, Category, KeyKind, Scope, Target};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -22,10 +22,13 @@ pub enum Action {
     IdentitiesUpdate,
     IdentitiesDelete,
     IdentitiesRotateKey,
+    IdentitiesAddKey,
+    IdentitiesListKeys,
+    IdentitiesRevokeKey,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 19] = [
         Self::VaultStore,
         Self::VaultGet,
         Self::VaultList,
@@ -42,6 +45,9 @@ impl Action {
         Self::IdentitiesUpdate,
         Self::IdentitiesDelete,
         Self::IdentitiesRotateKey,
+        Self::IdentitiesAddKey,
+        Self::IdentitiesListKeys,
+        Self::IdentitiesRevokeKey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +68,9 @@ impl Action {
             Self::IdentitiesUpdate => "identities_update",
             Self::IdentitiesDelete => "identities_delete",
             Self::IdentitiesRotateKey => "identities_rotate_key",
+            Self::IdentitiesAddKey => "identities_add_key",
+            Self::IdentitiesListKeys => "identities_list_keys",
+            Self::IdentitiesRevokeKey => "identities_revoke_key",
         }
     }
 
@@ -84,7 +93,10 @@ impl Action {
             | Self::IdentitiesGet
             | Self::IdentitiesUpdate
             | Self::IdentitiesDelete
-            | Self::IdentitiesRotateKey => Some(KeyKind::Platform),
+            | Self::IdentitiesRotateKey
+            | Self::IdentitiesAddKey
+            | Self::IdentitiesListKeys
+            | Self::IdentitiesRevokeKey => Some(KeyKind::Platform),
             Self::LogsList | Self::LogsStats | Self::McpSession => None,
         }
     }
@@ -98,6 +110,17 @@ impl Action {
                 Some(Scope::VaultRead)
             }
             Self::VaultStore | Self::VaultDelete => Some(Scope::VaultWrite),
+            _ => None,
+        }
+    }
+
+    /// What it does with the credential it names, for a key's grants; `None`: it names none
+    /// (a listing shows only what the grants let the key see).
+    pub fn capability(self) -> Option<Capability> {
+        match self {
+            Self::VaultGet => Some(Capability::Read),
+            Self::VaultTotp | Self::VaultTotpUseBackup => Some(Capability::Use),
+            Self::VaultStore | Self::VaultDelete => Some(Capability::Write),
             _ => None,
         }
     }
@@ -133,6 +156,9 @@ impl Action {
             Self::IdentitiesUpdate => format!("Updated identity {name}"),
             Self::IdentitiesDelete => format!("Deleted identity {name}"),
             Self::IdentitiesRotateKey => format!("Rotated the key of identity {name}"),
+            Self::IdentitiesAddKey => format!("Added a key to identity {name}"),
+            Self::IdentitiesListKeys => format!("Listed the keys of identity {name}"),
+            Self::IdentitiesRevokeKey => format!("Revoked a key of identity {name}"),
         }
     }
 }

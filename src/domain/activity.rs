@@ -196,6 +196,25 @@ impl ActivityEntry {
         }
     }
 
+    /// The same entry, its description noting `what` (never a value the caller sent).
+    pub fn noting(self, what: &str) -> Self {
+        let description = format!("{} ({what})", self.description);
+        Self {
+            description,
+            ..self
+        }
+    }
+
+    /// A refusal by the key's own limits: a denial, whatever its status.
+    pub fn denied(self) -> Self {
+        Self {
+            outcome: Outcome::Denied,
+            category: Category::Auth,
+            severity: Severity::Warning,
+            ..self
+        }
+    }
+
     /// Kept `days` after it was made.
     pub fn kept_for(self, days: u32) -> Self {
         Self {

@@ -2,7 +2,7 @@
 //! the hosted product's clients send. Messages name fields, never their values; a scope is
 //! named back only when it is one of the hosted product's own.
 
-use super::{BodyError, Scope, UNSERVED_SCOPES};
+use super::{BodyError, KeyLimits, Scope, UNSERVED_SCOPES};
 use serde_json::{Map, Value};
 
 /// A display name's longest form.
@@ -14,6 +14,8 @@ pub const MAX_IDENTITY_NAME: usize = 128;
 pub struct NewIdentitySpec {
     pub name: Option<String>,
     pub scopes: Option<Vec<Scope>>,
+    /// Its first key's grants, expiry and budget (credvault's own fields).
+    pub limits: KeyLimits,
 }
 
 /// `PATCH /v0/platform/identities/{id}`: a new name, scopes to add and scopes to remove.
@@ -101,13 +103,22 @@ fn scopes(value: Option<Value>, field: &str) -> Result<Option<Vec<Scope>>, BodyE
 
 impl NewIdentitySpec {
     /// The hosted product's fields: `name`, `scopes`, `purpose` (only `BUYER`), and
-    /// `emailName` (accepted, unused: credvault provisions no inbox).
-    pub fn from_json(body: Map<String, Value>) -> Result<Self, BodyError> {
-        let [name_value, scope_value, purpose, email] = <[Option<Value>; 4]>::try_from(fields(
-            body,
-            &["name", "scopes", "purpose", "emailName"],
-        )?)
-        .map_err(|_| invalid("Request body is malformed"))?;
+    /// `emailName` (accepted, unused: credvault provisions no inbox); and credvault's own
+    /// `grants`, `notAfter` and `maxUses` for the first key.
+    pub fn from_json(mut body: Map<String, Value>) -> Result<Self, BodyError> {
+        let limits = KeyLimits::take_from(&mut body).map_err(|e| invalid(e.0))?;
+        let known = [
+            "name",
+            "scopes",
+            "purpose",
+            "emailName",
+            "grants",
+            "notAfter",
+            "maxUses",
+        ];
+        let [name_value, scope_value, purpose, email, ..] =
+            <[Option<Value>; 7]>::try_from(fields(body, &known)?)
+                .map_err(|_| invalid("Request body is malformed"))?;
         match purpose {
             None | Some(Value::Null) => {}
             Some(Value::String(purpose)) if purpose == "BUYER" => {}
@@ -119,6 +130,28 @@ impl NewIdentitySpec {
         Ok(Self {
             name: name(name_value, "name")?,
             scopes: scopes(scope_value, "scopes")?,
+            limits,
+        })
+    }
+}
+
+/// `POST /v0/platform/identities/{id}/keys`: another key of the identity, with its own
+/// scopes (the identity's when left out) and limits. credvault's own route.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewKeySpec {
+    pub scopes: Option<Vec<Scope>>,
+    pub limits: KeyLimits,
+}
+
+impl NewKeySpec {
+    pub fn from_json(mut body: Map<String, Value>) -> Result<Self, BodyError> {
+        let limits = KeyLimits::take_from(&mut body).map_err(|e| invalid(e.0))?;
+        let known = ["scopes", "grants", "notAfter", "maxUses"];
+        let [scope_value, ..] = <[Option<Value>; 4]>::try_from(fields(body, &known)?)
+            .map_err(|_| invalid("Request body is malformed"))?;
+        Ok(Self {
+            scopes: scopes(scope_value, "scopes")?,
+            limits,
         })
     }
 }

@@ -3,6 +3,7 @@
 mod action;
 mod activity;
 mod data_rules;
+mod grant;
 mod identity;
 mod identity_request;
 pub mod json_text;
@@ -23,8 +24,14 @@ pub use activity::{
     ActivityEntry, ActivityStats, Caller, Category, Channel, DEFAULT_LOG_RETENTION_DAYS, LogFilter,
     LogPage, Outcome, Severity, Target,
 };
+pub use grant::{
+    Access, Capability, Decision, Grant, InvalidLimits, KeyLimits, MAX_GRANTS, MAX_PATTERNS,
+    NamePattern,
+};
 pub use identity::{IdentityId, IdentityProfile, KeyKind, OrgId, Scope, Subject, UNSERVED_SCOPES};
-pub use identity_request::{IdentityUpdate, MAX_IDENTITY_NAME, NewIdentitySpec, generated_name};
+pub use identity_request::{
+    IdentityUpdate, MAX_IDENTITY_NAME, NewIdentitySpec, NewKeySpec, generated_name,
+};
 pub use kind::CredentialType;
 pub use list_cursor::ListCursor;
 pub use log_cursor::LogCursor;

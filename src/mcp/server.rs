@@ -4,7 +4,7 @@
 use super::tools::ToolSpec;
 use super::{arguments, prompts};
 use crate::crypto::KeyProvider;
-use crate::domain::{CredentialName, IdentityId, KeyKind, Target};
+use crate::domain::{Category, CredentialName, IdentityId, KeyKind, Target};
 use crate::store::VaultStore;
 use crate::vault::{Answer, Intent, Session, VaultError};
 use crate::wire::{self, Failure};
@@ -82,9 +82,24 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultT
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        // A key limited by grants is told, in each vault tool's description, to what.
+        let limited = self.session.principal().limits.summary();
         let tools = ToolSpec::all()
             .filter(|spec| self.session.permits(spec.action))
-            .map(ToolSpec::tool)
+            .map(|spec| {
+                let mut tool = spec.tool();
+                if let Some(limited) = limited
+                    .as_ref()
+                    .filter(|_| spec.action.category() == Category::Vault)
+                {
+                    let described = format!(
+                        "{} This key is limited to credentials matching: {limited}.",
+                        tool.description.as_deref().unwrap_or_default()
+                    );
+                    tool.description = Some(described.into());
+                }
+                tool
+            })
             .collect();
         Ok(ListToolsResult::with_all_items(tools))
     }

@@ -35,7 +35,10 @@ pub async fn serve<S: VaultStore, K: KeyProvider>(
         _ => None,
     };
     let input: Input<'_> = match action.key_kind() {
-        Some(KeyKind::Platform) => Box::new(move || platform::parse(action, identity, parts, body)),
+        Some(KeyKind::Platform) => {
+            let key = route.key_segment();
+            Box::new(move || platform::parse(action, identity, key, parts, body))
+        }
         _ => Box::new(move || parse(action, name, parts, body)),
     };
     let caller = wire::caller(parts, Channel::Rest);

@@ -3,7 +3,7 @@
 
 use super::query;
 use crate::domain::json_text::{self, CheckError};
-use crate::domain::{Action, IdentityId, IdentityUpdate, NewIdentitySpec};
+use crate::domain::{Action, IdentityId, IdentityUpdate, NewIdentitySpec, NewKeySpec};
 use crate::vault::{IdentityQuery, MAX_IDENTITY_PAGE, Request, VaultError};
 use lambda_http::http::request::Parts;
 use serde_json::{Map, Value};
@@ -42,6 +42,7 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, VaultError> {
 pub fn parse(
     action: Action,
     identity: Option<Option<IdentityId>>,
+    key: Option<&str>,
     parts: &Parts,
     body: &[u8],
 ) -> Result<Request, VaultError> {
@@ -77,6 +78,23 @@ pub fn parse(
         Action::IdentitiesDelete => Request::DeleteIdentity(identity()?),
         // The body is ignored: clients send none, with a JSON content type.
         Action::IdentitiesRotateKey => Request::RotateKey(identity()?),
+        Action::IdentitiesAddKey => {
+            let identity = identity()?;
+            Request::AddKey(identity, NewKeySpec::from_json(object(body)?)?)
+        }
+        Action::IdentitiesListKeys => Request::ListKeys(identity()?),
+        Action::IdentitiesRevokeKey => {
+            let identity = identity()?;
+            // A key id is the start of a hash: lowercase hex; anything else names no key.
+            let key = key
+                .filter(|k| {
+                    !k.is_empty()
+                        && k.len() <= 64
+                        && k.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                })
+                .ok_or(VaultError::KeyNotFound)?;
+            Request::RevokeKey(identity, key.to_owned())
+        }
         other => {
             return Err(VaultError::Internal(format!(
                 "{} routed as a platform call",

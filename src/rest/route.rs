@@ -17,6 +17,9 @@ pub enum Route<'a> {
     PlatformIdentities,
     PlatformIdentity(&'a str),
     PlatformRotateKey(&'a str),
+    /// One identity's keys, and one of them by its key id.
+    PlatformKeys(&'a str),
+    PlatformKey(&'a str, &'a str),
 }
 
 impl<'a> Route<'a> {
@@ -31,9 +34,11 @@ impl<'a> Route<'a> {
         if let Some(rest) = path.strip_prefix("/v0/platform/identities/") {
             let mut segments = rest.split('/');
             let id = segments.next()?;
-            return match (segments.next(), segments.next()) {
-                (None, _) => Some(Self::PlatformIdentity(id)),
-                (Some("rotate-key"), None) => Some(Self::PlatformRotateKey(id)),
+            return match (segments.next(), segments.next(), segments.next()) {
+                (None, ..) => Some(Self::PlatformIdentity(id)),
+                (Some("rotate-key"), None, _) => Some(Self::PlatformRotateKey(id)),
+                (Some("keys"), None, _) => Some(Self::PlatformKeys(id)),
+                (Some("keys"), Some(key), None) => Some(Self::PlatformKey(id, key)),
                 _ => None,
             };
         }
@@ -64,6 +69,8 @@ impl<'a> Route<'a> {
             Self::PlatformIdentities => "/v0/platform/identities",
             Self::PlatformIdentity(_) => "/v0/platform/identities/{identityId}",
             Self::PlatformRotateKey(_) => "/v0/platform/identities/{identityId}/rotate-key",
+            Self::PlatformKeys(_) => "/v0/platform/identities/{identityId}/keys",
+            Self::PlatformKey(..) => "/v0/platform/identities/{identityId}/keys/{keyId}",
         }
     }
 
@@ -76,6 +83,8 @@ impl<'a> Route<'a> {
             Self::TotpBackup(_) | Self::PlatformRotateKey(_) => &[Method::POST],
             Self::PlatformIdentities => &[Method::GET, Method::POST],
             Self::PlatformIdentity(_) => &[Method::GET, Method::PATCH, Method::DELETE],
+            Self::PlatformKeys(_) => &[Method::GET, Method::POST],
+            Self::PlatformKey(..) => &[Method::DELETE],
         }
     }
 
@@ -97,6 +106,9 @@ impl<'a> Route<'a> {
             (Self::PlatformIdentity(_), &Method::DELETE) => Action::IdentitiesDelete,
             (Self::PlatformIdentity(_), _) => Action::IdentitiesGet,
             (Self::PlatformRotateKey(_), _) => Action::IdentitiesRotateKey,
+            (Self::PlatformKeys(_), &Method::POST) => Action::IdentitiesAddKey,
+            (Self::PlatformKeys(_), _) => Action::IdentitiesListKeys,
+            (Self::PlatformKey(..), _) => Action::IdentitiesRevokeKey,
         }
     }
 
@@ -110,7 +122,18 @@ impl<'a> Route<'a> {
     /// The raw (still percent-encoded) identity id segment of a platform route.
     pub fn identity_segment(&self) -> Option<&'a str> {
         match *self {
-            Self::PlatformIdentity(id) | Self::PlatformRotateKey(id) => Some(id),
+            Self::PlatformIdentity(id)
+            | Self::PlatformRotateKey(id)
+            | Self::PlatformKeys(id)
+            | Self::PlatformKey(id, _) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The raw key id segment of `DELETE .../keys/{keyId}`.
+    pub fn key_segment(&self) -> Option<&'a str> {
+        match *self {
+            Self::PlatformKey(_, key) => Some(key),
             _ => None,
         }
     }

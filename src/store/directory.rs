@@ -6,7 +6,9 @@
 
 use crate::auth::{KeyHash, Principal};
 use crate::dependency::DependencyError;
-use crate::domain::{IdentityId, IdentityProfile, OrgId, RateWindow, Scope, Subject, Timestamp};
+use crate::domain::{
+    IdentityId, IdentityProfile, KeyLimits, OrgId, RateWindow, Scope, Subject, Timestamp,
+};
 use std::future::Future;
 
 /// An identity as registered: its organisation, the scopes its keys may hold, and what is
@@ -39,6 +41,10 @@ pub struct KeyRecord {
     pub scopes: Vec<Scope>,
     pub created_at: Timestamp,
     pub primary: bool,
+    /// Its grants, expiry and budget, under the key item's MAC.
+    pub limits: KeyLimits,
+    /// What lists show of it (`apiKeyPrefix`); empty for keys made before it was kept.
+    pub shown_prefix: String,
 }
 
 /// The most live keys an identity holds: a change or a deletion rewrites or revokes them all
@@ -69,6 +75,18 @@ pub struct KeySummary {
     pub revoked_at: Option<String>,
     /// The identity's primary key (made with it, or by a rotation).
     pub primary: bool,
+    /// What is shown of the key; empty for keys made before it was kept.
+    pub api_key_prefix: String,
+    /// Its grants, expiry and budget (as recorded beside it, for display).
+    #[serde(
+        skip_serializing_if = "KeyLimits::is_unlimited",
+        serialize_with = "limits_json"
+    )]
+    pub limits: KeyLimits,
+}
+
+fn limits_json<S: serde::Serializer>(limits: &KeyLimits, serializer: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&limits.to_json(), serializer)
 }
 
 /// An identity as the operator sees it; keys are never part of it.
@@ -130,6 +148,14 @@ pub trait IdentityDirectory: Send + Sync {
         window: RateWindow,
     ) -> impl Future<Output = Result<u64, DependencyError>> + Send;
 
+    /// Spends one use of a key whose limits allow `max`: how many it has used, this one
+    /// included; `None` once all are spent (and then nothing is counted).
+    fn spend_use(
+        &self,
+        key: &KeyHash,
+        max: u64,
+    ) -> impl Future<Output = Result<Option<u64>, DependencyError>> + Send;
+
     /// The identity's name and creation time, for whoami.
     fn profile(
         &self,
@@ -170,8 +196,8 @@ pub trait IdentityDirectory: Send + Sync {
         identity: &IdentityId,
     ) -> impl Future<Output = Result<Vec<KeyRecord>, DependencyError>> + Send;
 
-    /// Revokes the owner's key whose id (see [`KeyRecord::key_id`]) is `key_id`; `false`
-    /// when it has none such.
+    /// Revokes the owner's live key whose id (see [`KeyRecord::key_id`]) is `key_id`;
+    /// `false` when it has none such.
     fn revoke_key(
         &self,
         owner: &Subject,

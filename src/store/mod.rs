@@ -19,8 +19,8 @@ pub use memory::MemoryStore;
 use crate::crypto::{Binding, Envelope, NONCE_LEN, StoredFields};
 use crate::dependency::DependencyError;
 use crate::domain::{
-    ActivityEntry, ActivityStats, CredentialName, CredentialType, IdentityId, LogCursor, LogFilter,
-    LogPage, Metadata, Subject, Timestamp,
+    ActivityEntry, ActivityStats, CredentialName, CredentialType, IdentityId, KeyLimits, LogCursor,
+    LogFilter, LogPage, Metadata, Subject, Timestamp,
 };
 use std::future::Future;
 
@@ -39,11 +39,13 @@ pub struct CredentialInfo {
 }
 
 /// How much of a listing to read: at most `items` credentials, and no more once their
-/// [`CredentialInfo::listed_size`]s pass `bytes`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// [`CredentialInfo::listed_size`]s pass `bytes`; only names `seen` lets through count (a
+/// key limited by grants lists only what it may see).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListBound {
     pub items: usize,
     pub bytes: usize,
+    pub seen: KeyLimits,
 }
 
 impl CredentialInfo {

@@ -2,7 +2,9 @@
 
 use super::{Call, Vault, VaultError};
 use crate::crypto::KeyProvider;
-use crate::domain::{Action, ActivityStats, LogCursor, LogFilter, LogPage, Scope, Timestamp};
+use crate::domain::{
+    Action, ActivityStats, KeyLimits, LogCursor, LogFilter, LogPage, Scope, Timestamp,
+};
 use crate::store::VaultStore;
 
 /// The most entries one page of the log holds.
@@ -18,6 +20,8 @@ pub struct Whoami {
     pub usage_count: u64,
     pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// The calling key's grants, expiry and budget.
+    pub limits: KeyLimits,
 }
 
 /// A request for a page of the log, as the edge parsed it.
@@ -54,6 +58,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             usage_count: stats.total,
             last_used_at: last,
             created_at: profile.created_at,
+            limits: call.principal.limits.clone(),
         })
     }
 

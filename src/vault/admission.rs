@@ -3,7 +3,7 @@
 //! per-identity rate limit).
 
 use super::{Vault, VaultError};
-use crate::auth::{ApiKey, AuthError, Principal};
+use crate::auth::{ApiKey, AuthError, KeyHash, Principal};
 use crate::crypto::KeyProvider;
 use crate::domain::{Action, Caller, IdentityId, OrgId, RateWindow, Subject};
 use crate::store::VaultStore;
@@ -24,6 +24,10 @@ pub struct Call {
     /// Whether the request was counted against the rate limit: a refusal that came first is
     /// counted with its record.
     counted: Arc<AtomicBool>,
+    /// The key, by its hash: what a budget (`maxUses`) is counted under.
+    pub(super) key: KeyHash,
+    /// Whether this request spent the key's last use (its entry says so).
+    pub(super) last_use: Arc<AtomicBool>,
 }
 
 impl Call {
@@ -90,6 +94,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let started = Instant::now();
         let key = ApiKey::from_authorization(authorization)?;
         let hash = key.hash();
+        let key = hash.clone();
         let cached = self.principals.as_ref().and_then(|cache| cache.get(&hash));
         let principal = match cached {
             Some(principal) => principal,
@@ -112,6 +117,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             deadline: None,
             recorded: Arc::default(),
             counted: Arc::default(),
+            key,
+            last_use: Arc::default(),
         })
     }
 
@@ -119,6 +126,9 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// scope.
     pub(super) fn permits(&self, principal: &Principal, action: Action) -> bool {
         refusal(principal, action).is_none()
+            && action
+                .capability()
+                .is_none_or(|capability| principal.limits.may_ever(capability))
     }
 
     /// Refuses a call its key may not make (another kind of key's, or a scope it lacks), or
@@ -126,6 +136,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// its input is read: a key that may not write gets 403 whatever its body holds, and no
     /// body is parsed for it.
     pub(super) fn authorize(&self, call: &Call, action: Action) -> Result<(), VaultError> {
+        self.refuse_expired(call)?;
         if let Some(refused) = refusal(&call.principal, action) {
             return Err(refused.into());
         }
@@ -165,6 +176,12 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     /// Counts one request of the caller's identity; `RateLimited` past the limit.
     pub(super) async fn count(&self, call: &Call) -> Result<(), VaultError> {
         call.counted.store(true, Ordering::Release);
+        // A budgeted key spends a use beside the count: no round trip of its own.
+        let (counted, spent) = tokio::join!(self.count_rate(call), self.spend_use(call));
+        counted.and(spent)
+    }
+
+    async fn count_rate(&self, call: &Call) -> Result<(), VaultError> {
         let Some(limit) = self.rate_limit else {
             return Ok(());
         };

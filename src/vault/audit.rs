@@ -32,7 +32,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
     ) -> ActivityEntry {
         // The id only has to be unique; a failed CSPRNG read still gives a usable one.
         let id = random_id("log_").unwrap_or_else(|_| format!("log_{:032x}", 0));
-        ActivityEntry::new(
+        let entry = ActivityEntry::new(
             id,
             call.principal.subject.clone(),
             action,
@@ -43,7 +43,11 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             u64::try_from(call.started.elapsed().as_millis()).unwrap_or(u64::MAX),
             self.clock.now_precise(),
         )
-        .kept_for(self.log_retention_days)
+        .kept_for(self.log_retention_days);
+        match call.last_use.load(std::sync::atomic::Ordering::Acquire) {
+            true => entry.noting("the key's last allowed use"),
+            false => entry,
+        }
     }
 
     /// The entry of a success, when the use case writes nothing else.
@@ -70,8 +74,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let Err(err) = result else {
             return result;
         };
-        let message = err.public_message();
-        let entry = self.entry(call, action, target, err.status(), Some(&message));
+        // A refusal by the key's own limits says what refused it (a pattern, never a value)
+        // and is a denial whatever status the caller got (a hidden name is its 404).
+        let limit = err.limit_refusal();
+        let message = limit.clone().unwrap_or_else(|| err.public_message());
+        let mut entry = self.entry(call, action, target, err.status(), Some(&message));
+        if limit.is_some() {
+            entry = entry.denied();
+        }
         // A refusal that came before the count (the key's kind or scope, malformed input, a
         // scope beyond a platform key's) is counted now; one of a subject already known over
         // the limit is not counted again.

@@ -161,6 +161,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             // One more than the page, to tell whether the list goes on.
             items: if paged { limit + 1 } else { usize::MAX },
             bytes: LIST_PAGE_BYTES,
+            seen: call.principal.limits.clone(),
         };
         let after = query.after.as_ref().map(|cursor| &cursor.0);
         let identity = call.identity()?;

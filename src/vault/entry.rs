@@ -207,6 +207,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 )));
             }
             target = request.target();
+            Self::within_grants(call, &request)?;
             self.perform(call, request).await
         };
         let result = by(call.deadline, work).await;
@@ -263,6 +264,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Request::DeleteIdentity(identity) => {
                 self.delete_identity(call, &identity).await?;
                 Answer::IdentityDeleted(identity)
+            }
+            Request::AddKey(identity, spec) => {
+                Answer::KeyAdded(self.add_key(call, &identity, spec).await?)
+            }
+            Request::ListKeys(identity) => Answer::Keys(self.list_keys(call, &identity).await?),
+            Request::RevokeKey(identity, key_id) => {
+                self.revoke_key(call, &identity, &key_id).await?;
+                Answer::KeyRevoked
             }
             Request::RotateKey(identity) => {
                 Answer::KeyRotated(self.rotate_key(call, &identity).await?)

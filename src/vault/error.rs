@@ -5,7 +5,7 @@
 use crate::auth::AuthError;
 use crate::crypto::{OpenError, SealError};
 use crate::dependency::DependencyError;
-use crate::domain::BodyError;
+use crate::domain::{BodyError, Capability, NamePattern};
 
 /// The kinds of failure the contract tells apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,9 +64,19 @@ pub enum VaultError {
     BadInput(String),
     #[error("Credential not found")]
     NotFound,
+    /// A name outside the key's grants: answered as [`VaultError::NotFound`] is, word for
+    /// word; the denial's pattern, if one hid it, goes to the activity log only.
+    #[error("Credential not found")]
+    Hidden(Option<NamePattern>),
+    /// A name the key sees, without the capability asked for.
+    #[error("This API key's grants do not allow `{}` on this credential", .0.as_str())]
+    Ungranted(Capability),
     /// No such identity in the caller's organisation (another organisation's included).
     #[error("Identity not found")]
     IdentityNotFound,
+    /// No live key of that id on the identity.
+    #[error("Key not found")]
+    KeyNotFound,
     /// Beyond what the key may give or do; the text is for the caller.
     #[error("{0}")]
     Forbidden(String),
@@ -99,11 +109,14 @@ impl VaultError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Auth(AuthError::MissingScope(_) | AuthError::WrongKind(_))
-            | Self::Forbidden(_) => ErrorKind::Forbidden,
+            | Self::Forbidden(_)
+            | Self::Ungranted(_) => ErrorKind::Forbidden,
             Self::Auth(_) => ErrorKind::Unauthorized,
             Self::RateLimited { .. } => ErrorKind::RateLimited,
             Self::BadInput(_) | Self::Unsuitable(_) => ErrorKind::BadRequest,
-            Self::NotFound | Self::IdentityNotFound => ErrorKind::NotFound,
+            Self::NotFound | Self::IdentityNotFound | Self::KeyNotFound | Self::Hidden(_) => {
+                ErrorKind::NotFound
+            }
             Self::Expired => ErrorKind::Gone,
             Self::TooLarge(_) => ErrorKind::PayloadTooLarge,
             Self::Dependency(DependencyError::Unavailable { .. })
@@ -126,6 +139,25 @@ impl VaultError {
             ErrorKind::Internal => "Internal error".to_owned(),
             ErrorKind::Unavailable => UNAVAILABLE_MESSAGE.to_owned(),
             _ => self.to_string(),
+        }
+    }
+
+    /// A refusal by the key's own limits (grants, expiry, budget): recorded as `denied`, with
+    /// what refused it, whatever status the caller got.
+    pub fn limit_refusal(&self) -> Option<String> {
+        match self {
+            Self::Hidden(Some(pattern)) => Some(format!(
+                "denied by the key's grant on `{}`",
+                pattern.as_str()
+            )),
+            Self::Hidden(None) => Some("outside the key's grants".to_owned()),
+            Self::Ungranted(capability) => Some(format!(
+                "the key's grants do not allow `{}`",
+                capability.as_str()
+            )),
+            Self::Auth(AuthError::ExpiredKey) => Some("the key is past its notAfter".to_owned()),
+            Self::Auth(AuthError::UsesSpent) => Some("the key's maxUses are spent".to_owned()),
+            _ => None,
         }
     }
 

@@ -6,7 +6,7 @@
 use super::{VaultError, rng_failed};
 use crate::auth::ApiKey;
 use crate::clock::Clock;
-use crate::domain::{IdentityId, KeyKind, OrgId, Scope, Subject};
+use crate::domain::{IdentityId, KeyKind, KeyLimits, OrgId, Scope, Subject};
 use crate::store::{
     IdentityDirectory, IdentityRecord, IdentitySummary, KeyRecord, KeySummary,
     MAX_KEYS_PER_IDENTITY, RegisterError,
@@ -73,6 +73,8 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
             scopes: scopes.to_vec(),
             created_at,
             primary: true,
+            limits: KeyLimits::default(),
+            shown_prefix: api_key.shown_prefix(),
         };
         match self.directory.register(&record, &key).await {
             Ok(()) => Ok(NewIdentity { identity, api_key }),
@@ -95,12 +97,13 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
         }
     }
 
-    /// A platform key of `org` (a new organisation's when `None`) holding `scopes`, the most
-    /// it may give the identities it makes: the organisation and the key.
+    /// A platform key of `org` (a new organisation's when `None`) holding `scopes` and
+    /// `limits`, the most it may give the identities it makes: the organisation and the key.
     pub async fn create_platform_key(
         &self,
         org: Option<OrgId>,
         scopes: &[Scope],
+        limits: KeyLimits,
         pinned: Option<ApiKey>,
     ) -> Result<(OrgId, ApiKey), VaultError> {
         let api_key = self.key(KeyKind::Platform, pinned)?;
@@ -114,6 +117,8 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
             scopes: scopes.to_vec(),
             created_at: self.clock.now(),
             primary: false,
+            limits,
+            shown_prefix: api_key.shown_prefix(),
         };
         match self.directory.register_platform_key(&key).await {
             Ok(()) => Ok((org, api_key)),
@@ -124,11 +129,12 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
         }
     }
 
-    /// Adds a key to a live identity: the key and its short id.
+    /// Adds a key holding `scopes` and `limits` to a live identity: the key and its short id.
     pub async fn add_key(
         &self,
         identity: &IdentityId,
         scopes: &[Scope],
+        limits: KeyLimits,
         pinned: Option<ApiKey>,
     ) -> Result<(ApiKey, String), VaultError> {
         let api_key = self.key(KeyKind::Identity, pinned)?;
@@ -143,6 +149,8 @@ impl<'a, D: IdentityDirectory> Identities<'a, D> {
             scopes: scopes.to_vec(),
             created_at: self.clock.now(),
             primary: false,
+            limits,
+            shown_prefix: api_key.shown_prefix(),
         };
         if !self.directory.add_key(&key).await? {
             return Err(VaultError::BadInput(

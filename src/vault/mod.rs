@@ -11,9 +11,11 @@ mod credentials;
 mod entry;
 mod error;
 mod identities;
+mod limits;
 mod over_limit;
 mod platform;
 mod platform_changes;
+mod platform_keys;
 mod principal_cache;
 mod request;
 mod totp;
@@ -31,6 +33,7 @@ pub use platform::{
     MintedIdentity,
 };
 pub use platform_changes::RotatedKey;
+pub use platform_keys::AddedKey;
 pub use request::{Answer, Input, Intent, Request};
 pub use totp::{BackupAnswer, MAX_BACKUP_ATTEMPTS, TotpAnswer};
 

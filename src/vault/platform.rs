@@ -8,7 +8,8 @@ use super::{Call, Vault, VaultError, rng_failed};
 use crate::auth::ApiKey;
 use crate::crypto::KeyProvider;
 use crate::domain::{
-    Action, IdentityId, KeyKind, NewIdentitySpec, Scope, Subject, Target, Timestamp, generated_name,
+    Action, IdentityId, KeyKind, KeyLimits, NewIdentitySpec, Scope, Subject, Target, Timestamp,
+    generated_name,
 };
 use crate::store::{IdentityRecord, KeyRecord, RegisterError, VaultStore};
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -77,6 +78,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         }
     }
 
+    /// The limits a key made by this platform key gets when it asks for `limits`: never more
+    /// than the platform key holds itself.
+    pub(super) fn within_limits(call: &Call, limits: &KeyLimits) -> Result<KeyLimits, VaultError> {
+        limits
+            .bounded_by(&call.principal.limits)
+            .map_err(|refused| VaultError::Forbidden(refused.0))
+    }
+
     /// The live identity of the caller's organisation with this id, counting the request
     /// while it is read; another organisation's is not found.
     pub(super) async fn own_identity(
@@ -138,6 +147,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let scopes = spec.scopes.unwrap_or_else(|| call.principal.scopes.clone());
         self.admit(call, async { Ok(()) }).await?;
         Self::within_ceiling(call, &scopes)?;
+        let limits = Self::within_limits(call, &spec.limits)?;
         let raw_key = ApiKey::generate(KeyKind::Identity).map_err(rng_failed)?;
         let identity = IdentityId::generate().map_err(rng_failed)?;
         let now = self.clock.now();
@@ -157,6 +167,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             scopes,
             created_at: now,
             primary: true,
+            limits,
+            shown_prefix: raw_key.shown_prefix(),
         };
         match self.store.register(&record, &key).await {
             Ok(()) => {}

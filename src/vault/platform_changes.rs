@@ -166,12 +166,17 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let record = self
             .change(call, identity, |mut record, keys| {
                 Self::within_ceiling(call, &record.scopes)?;
+                // The new key keeps the old one's grants, as far as this platform key holds them.
+                let old = keys.iter().find(|k| k.primary).map(|k| k.limits.clone());
+                let limits = Self::within_limits(call, &old.unwrap_or_default())?;
                 let new = KeyRecord {
                     hash: raw_key.hash(),
                     subject: Subject::Identity(identity.clone()),
                     scopes: record.scopes.clone(),
                     created_at: at,
                     primary: true,
+                    limits,
+                    shown_prefix: raw_key.shown_prefix(),
                 };
                 record.key_prefix = raw_key.shown_prefix();
                 record.primary_key = Some(new.hash.clone());

@@ -3,14 +3,15 @@
 
 use super::platform::{IdentityPage, IdentityQuery, IdentityView, MintedIdentity};
 use super::platform_changes::RotatedKey;
+use super::platform_keys::AddedKey;
 use super::{
     BackupAnswer, CredentialPage, ListQuery, LogQuery, Revealed, TotpAnswer, VaultError, Whoami,
 };
 use crate::domain::{
     Action, ActivityStats, CredentialName, IdentityId, IdentityUpdate, LogPage, NewCredential,
-    NewIdentitySpec, Target,
+    NewIdentitySpec, NewKeySpec, Target,
 };
-use crate::store::{CredentialInfo, IdentityRecord};
+use crate::store::{CredentialInfo, IdentityRecord, KeySummary};
 
 /// One use case with its input, parsed.
 #[derive(Debug)]
@@ -34,6 +35,9 @@ pub enum Request {
     UpdateIdentity(IdentityId, IdentityUpdate),
     DeleteIdentity(IdentityId),
     RotateKey(IdentityId),
+    AddKey(IdentityId, NewKeySpec),
+    ListKeys(IdentityId),
+    RevokeKey(IdentityId, String),
 }
 
 impl Request {
@@ -54,6 +58,9 @@ impl Request {
             Self::UpdateIdentity(..) => Action::IdentitiesUpdate,
             Self::DeleteIdentity(_) => Action::IdentitiesDelete,
             Self::RotateKey(_) => Action::IdentitiesRotateKey,
+            Self::AddKey(..) => Action::IdentitiesAddKey,
+            Self::ListKeys(_) => Action::IdentitiesListKeys,
+            Self::RevokeKey(..) => Action::IdentitiesRevokeKey,
         }
     }
 
@@ -68,7 +75,10 @@ impl Request {
             Self::GetIdentity(identity)
             | Self::UpdateIdentity(identity, _)
             | Self::DeleteIdentity(identity)
-            | Self::RotateKey(identity) => Some(Target::Identity(identity.clone())),
+            | Self::RotateKey(identity)
+            | Self::AddKey(identity, _)
+            | Self::ListKeys(identity)
+            | Self::RevokeKey(identity, _) => Some(Target::Identity(identity.clone())),
             Self::List(_)
             | Self::Whoami
             | Self::Logs(_)
@@ -121,4 +131,7 @@ pub enum Answer {
     IdentityUpdated(IdentityRecord),
     IdentityDeleted(IdentityId),
     KeyRotated(RotatedKey),
+    KeyAdded(AddedKey),
+    Keys(Vec<KeySummary>),
+    KeyRevoked,
 }

@@ -3,6 +3,7 @@
 //! describes them. Nothing here decides anything; it only renders and reads.
 
 mod failure;
+pub mod key_views;
 pub mod platform_views;
 pub mod views;
 
@@ -33,11 +34,13 @@ pub struct Served {
 /// User agents are kept to this many characters in the log.
 const MAX_USER_AGENT: usize = 256;
 
-/// The status REST answers with: `201` for a new identity, `204` for a delete.
+/// The status REST answers with: `201` for a new identity or key, `204` for a delete.
 pub fn answer_status(answer: &Answer) -> StatusCode {
     match answer {
-        Answer::IdentityCreated(_) => StatusCode::CREATED,
-        Answer::Deleted(_) | Answer::IdentityDeleted(_) => StatusCode::NO_CONTENT,
+        Answer::IdentityCreated(_) | Answer::KeyAdded(_) => StatusCode::CREATED,
+        Answer::Deleted(_) | Answer::IdentityDeleted(_) | Answer::KeyRevoked => {
+            StatusCode::NO_CONTENT
+        }
         _ => StatusCode::OK,
     }
 }
@@ -66,6 +69,9 @@ pub fn answer_json(answer: &Answer) -> Option<String> {
         Answer::IdentityUpdated(view) => text(UpdatedIdentityView::of(view)),
         Answer::IdentityDeleted(_) => return None,
         Answer::KeyRotated(rotated) => text(RotatedKeyView::of(rotated)),
+        Answer::KeyAdded(added) => text(key_views::added_key(added)),
+        Answer::Keys(keys) => text(key_views::key_list(keys)),
+        Answer::KeyRevoked => return None,
     })
 }
 

@@ -157,6 +157,9 @@ pub struct WhoamiView<'a> {
     last_used_at: Option<String>,
     created_at: String,
     wallet: Option<()>,
+    /// credvault's own: the calling key's grants, expiry and budget, when it has any.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    limits: Option<serde_json::Value>,
 }
 
 impl<'a> WhoamiView<'a> {
@@ -173,6 +176,7 @@ impl<'a> WhoamiView<'a> {
             last_used_at: who.last_used_at.map(|t| t.to_string()),
             created_at: who.created_at.to_string(),
             wallet: None,
+            limits: (!who.limits.is_unlimited()).then(|| who.limits.to_json()),
         }
     }
 }

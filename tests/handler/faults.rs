@@ -33,6 +33,7 @@ pub(super) fn known_key() -> Rule {
             subject: &identity,
             scopes: &scopes,
             created_at,
+            limits: "",
         });
         GetItemOutput::builder()
             .item("identityId", AttributeValue::S("idt_fixture".into()))

@@ -69,7 +69,7 @@ async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
         .await;
     let (second, _) = stack
         .identities()
-        .add_key(&stack.identity, &Scope::ALL, None)
+        .add_key(&stack.identity, &Scope::ALL, Default::default(), None)
         .await
         .unwrap();
     let keys = stack.identities().keys(&stack.subject()).await.unwrap();
@@ -97,7 +97,7 @@ async fn one_key_is_revoked_and_rotated_without_touching_the_identity() {
     assert!(
         stack
             .identities()
-            .add_key(&stack.identity, &Scope::ALL, None)
+            .add_key(&stack.identity, &Scope::ALL, Default::default(), None)
             .await
             .is_err()
     );
@@ -242,4 +242,52 @@ async fn a_planted_key_record_binds_no_other_key_to_the_identity() {
         .request_as(victim.api_key.expose(), "GET", "/v0/whoami")
         .await;
     assert_eq!(victims.json["scopes"], json!(["vault:read", "vault:write"]));
+}
+
+#[tokio::test]
+async fn widened_or_dropped_grants_make_the_key_fail_closed() {
+    let stack = Stack::start().await;
+    let mut body = json!({"grants": [{"names": ["github*"], "allow": ["use"]}]})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let limits = credvault::domain::KeyLimits::take_from(&mut body).unwrap();
+    let (key, _) = stack
+        .identities()
+        .add_key(&stack.identity, &Scope::ALL, limits, None)
+        .await
+        .unwrap();
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    assert_eq!(stack.writer().put("stripe", &login).await.status, 200);
+    let limited = TestClient::new(&stack.vault).with_key(key.expose());
+    assert_eq!(
+        limited
+            .request("GET", "/v0/vault/stripe", None)
+            .await
+            .status,
+        404
+    );
+    let item_key = TableLayout::api_key_key(&key.hash());
+    let original = stack.item(item_key.clone()).await.expect("the item");
+    let mut widened = original.clone();
+    widened.insert(
+        "limits".into(),
+        AttributeValue::S(r#"{"grants":[{"names":["*"],"allow":["read","use","write"]}],"notAfter":null,"maxUses":null}"#.into()),
+    );
+    stack.put_raw(widened).await;
+    assert_eq!(
+        list_as(&stack, key.expose()).await,
+        401,
+        "a widened pattern"
+    );
+    let mut dropped = original.clone();
+    dropped.remove("limits");
+    stack.put_raw(dropped).await;
+    assert_eq!(list_as(&stack, key.expose()).await, 401, "grants dropped");
+    stack.put_raw(original).await;
+    assert_eq!(
+        list_as(&stack, key.expose()).await,
+        200,
+        "as written, it works"
+    );
 }

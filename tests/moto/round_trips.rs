@@ -273,3 +273,78 @@ async fn an_identity_found_over_the_limit_is_refused_without_a_count_a_data_key_
     clock.advance(60);
     assert_eq!(writer.put("fourth", &login).await.status, 200);
 }
+
+#[tokio::test]
+async fn grants_cost_no_call_and_a_budget_one_beside_the_rate_count() {
+    let stack = Stack::start().await;
+    let vault = Vault::new(
+        stack.store.clone(),
+        KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS),
+    )
+    .with_rate_limit(Some(1000));
+    let login = json!({"type": "LOGIN", "data": {"password": "p"}});
+    assert_eq!(
+        TestClient::new(&vault)
+            .with_key(stack.write_key.expose())
+            .put("github", &login)
+            .await
+            .status,
+        200
+    );
+    let limited = |raw: serde_json::Value| {
+        let mut body = raw.as_object().cloned().unwrap_or_default();
+        credvault::domain::KeyLimits::take_from(&mut body).expect("valid limits")
+    };
+    let grants = json!({"grants": [{"names": ["git*"], "allow": ["read"]}]});
+    let budget = json!({"grants": [{"names": ["git*"], "allow": ["read"]}], "maxUses": 10});
+    let mut measured = Vec::new();
+    for (label, limits) in [
+        ("none", None),
+        ("grants", Some(grants)),
+        ("budget", Some(budget)),
+    ] {
+        let key = match limits {
+            None => stack.write_key.expose().to_owned(),
+            Some(raw) => {
+                let identities = stack.identities();
+                let (key, _) = identities
+                    .add_key(
+                        &stack.identity,
+                        &credvault::domain::Scope::ALL,
+                        limited(raw),
+                        None,
+                    )
+                    .await
+                    .unwrap();
+                key.expose().to_owned()
+            }
+        };
+        // A first read sets lastUsedAt; the one measured is within its minute.
+        let client = TestClient::new(&vault).with_key(&key);
+        assert_eq!(
+            client.request("GET", "/v0/vault/github", None).await.status,
+            200
+        );
+        stack.calls.clear();
+        assert_eq!(
+            client.request("GET", "/v0/vault/github", None).await.status,
+            200
+        );
+        let operations = stack.calls.operations();
+        measured.push((label, operations.len(), stack.calls.sequential_depth()));
+        println!("GET with {label}: {operations:?}");
+    }
+    assert_eq!(
+        measured[1].1, measured[0].1,
+        "grants add no call: {measured:?}"
+    );
+    assert_eq!(
+        measured[2].1,
+        measured[0].1 + 1,
+        "a budget adds one: {measured:?}"
+    );
+    assert!(
+        measured.iter().all(|m| m.2 == measured[0].2),
+        "none in sequence: {measured:?}"
+    );
+}

@@ -9,7 +9,7 @@ use credvault::auth::{ApiKey, KeyMac};
 use credvault::clock::{Clock, SystemClock};
 use credvault::config::Config;
 use credvault::crypto::{CachingKeyProvider, KmsKeyProvider};
-use credvault::domain::{IdentityId, OrgId, Scope, Subject};
+use credvault::domain::{IdentityId, KeyLimits, OrgId, Scope, Subject};
 use credvault::startup::{self, AwsClients, FunctionVault};
 use credvault::store::DynamoStore;
 use credvault::testing::{AwsCalls, TestClient};
@@ -222,7 +222,7 @@ impl Stack {
         let org = OrgId::parse(org).expect("an organisation id");
         let (_, key) = self
             .identities()
-            .create_platform_key(Some(org), &Scope::ALL, None)
+            .create_platform_key(Some(org), &Scope::ALL, KeyLimits::default(), None)
             .await
             .expect("platform key");
         key

@@ -104,17 +104,25 @@ async fn run_key(operator: &Operator, verb: KeyVerb) -> Result<(), Failure> {
         KeyVerb::Add {
             identity_id: raw,
             scopes,
+            limits,
             with_key,
         } => {
+            let limits = limits.limits()?;
             let scopes = parse_scopes(&scopes)?;
             let identity = identity_id(&raw)?;
             let store = operator.minting().await?;
             let (key, key_id) = Identities::new(&store, &SystemClock)
-                .add_key(&identity, &scopes, pinned(with_key)?)
+                .add_key(&identity, &scopes, limits.clone(), pinned(with_key)?)
                 .await?;
-            print_json(&serde_json::json!({
+            let mut shown = serde_json::json!({
                 "identityId": raw, "keyId": key_id, "apiKey": key.expose(),
-            }));
+            });
+            if let (Some(fields), serde_json::Value::Object(limits)) =
+                (shown.as_object_mut(), limits.to_json())
+            {
+                fields.extend(limits);
+            }
+            print_json(&shown);
             shown_once();
         }
         KeyVerb::List { identity_id: raw } => {
@@ -145,13 +153,15 @@ pub async fn run_platform_key(table: TableArgs, verb: PlatformKeyVerb) -> Result
         PlatformKeyVerb::Create {
             org,
             scopes,
+            limits,
             with_key,
         } => {
+            let limits = limits.limits()?;
             let scopes = parse_scopes(&scopes)?;
             let org = org.as_deref().map(org_id).transpose()?;
             let store = operator.minting().await?;
             let (org, key) = Identities::new(&store, &SystemClock)
-                .create_platform_key(org, &scopes, pinned(with_key)?)
+                .create_platform_key(org, &scopes, limits, pinned(with_key)?)
                 .await?;
             let scope_names: Vec<_> = scopes.iter().map(|s| s.as_str()).collect();
             print_json(&serde_json::json!({

@@ -1,5 +1,6 @@
 //! The command line's shape, as clap parses it.
 
+use crate::limits_args::LimitArgs;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -217,6 +218,8 @@ pub enum KeyVerb {
         identity_id: String,
         #[arg(long, default_value = "vault:read,vault:write")]
         scopes: String,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Register this key instead of minting one.
         #[arg(long, value_name = "KEY")]
         with_key: Option<String>,
@@ -280,6 +283,35 @@ pub enum SupervisorVerb {
     },
     /// Delete an identity, its keys, its credentials and its log, for good.
     Delete { identity_id: String },
+    /// Add, list or revoke one key of an identity, with its own scopes and grants.
+    Key {
+        #[command(subcommand)]
+        verb: SupervisorKeyVerb,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SupervisorKeyVerb {
+    /// Another key of the identity, printed once: limited to the names, uses and time it
+    /// needs.
+    Add {
+        identity_id: String,
+        /// Comma-separated scopes (the identity's when left out).
+        #[arg(long)]
+        scopes: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The identity's live keys, by key id (never the keys).
+    List {
+        identity_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke one key by its key id.
+    Revoke { identity_id: String, key_id: String },
 }
 
 #[derive(Subcommand)]
@@ -293,6 +325,9 @@ pub enum PlatformKeyVerb {
         /// The most the key may give the identities it makes.
         #[arg(long, default_value = "vault:read,vault:write")]
         scopes: String,
+        /// The most it may give, by name (its keys get no wider grants).
+        #[command(flatten)]
+        limits: LimitArgs,
         /// Register this key instead of minting one (`mgpk-` + 64 lowercase hex).
         #[arg(long, value_name = "KEY")]
         with_key: Option<String>,

@@ -7,6 +7,7 @@
 mod admin_verbs;
 mod args;
 mod client;
+mod limits_args;
 mod supervisor;
 mod table;
 

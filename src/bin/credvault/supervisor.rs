@@ -1,7 +1,7 @@
 //! `credvault supervisor`: an organisation's identities, managed over HTTPS with a platform
 //! key (the verbs of the hosted product's CLI, with the same answers).
 
-use crate::args::{PlatformArgs, SupervisorVerb};
+use crate::args::{PlatformArgs, SupervisorKeyVerb, SupervisorVerb};
 use crate::client::ApiClient;
 use crate::{Failure, print_json, show, table};
 use reqwest::Method;
@@ -135,11 +135,73 @@ pub async fn run(api: PlatformArgs, verb: SupervisorVerb) -> Result<(), Failure>
                 )
             });
         }
+        SupervisorVerb::Key { verb } => run_key(&client, verb).await?,
         SupervisorVerb::Delete { identity_id } => {
             client
                 .platform(Method::DELETE, Some(&identity_id), "", &[], None)
                 .await?;
             eprintln!("credvault: deleted identity {identity_id}");
+        }
+    }
+    Ok(())
+}
+
+async fn run_key(client: &ApiClient, verb: SupervisorKeyVerb) -> Result<(), Failure> {
+    match verb {
+        SupervisorKeyVerb::Add {
+            identity_id,
+            scopes,
+            limits,
+            json,
+        } => {
+            let mut body = limits.to_json()?;
+            body.extend(scopes.map(|raw| ("scopes".to_owned(), scope_list(&raw))));
+            let added = client
+                .platform(
+                    Method::POST,
+                    Some(&identity_id),
+                    "/keys",
+                    &[],
+                    Some(Value::Object(body)),
+                )
+                .await?;
+            show(added, json, |added| {
+                format!(
+                    "Key {} of {identity_id}\nScopes: {}\nAPI key: {}\n\nCopy this key now: it is \
+                     shown once.",
+                    table::cell(added, "keyId"),
+                    table::cell(added, "scopes"),
+                    table::cell(added, "rawKey"),
+                )
+            });
+        }
+        SupervisorKeyVerb::List { identity_id, json } => {
+            let keys = client
+                .platform(Method::GET, Some(&identity_id), "/keys", &[], None)
+                .await?;
+            show(keys, json, |keys| {
+                let columns = [
+                    ("Key ID", "keyId"),
+                    ("Prefix", "apiKeyPrefix"),
+                    ("Scopes", "scopes"),
+                    ("Not after", "notAfter"),
+                    ("Max uses", "maxUses"),
+                    ("Created", "createdAt"),
+                ];
+                table::list(keys, "keys", &columns, "No live keys.")
+            });
+        }
+        SupervisorKeyVerb::Revoke {
+            identity_id,
+            key_id,
+        } => {
+            let encoded =
+                percent_encoding::utf8_percent_encode(&key_id, percent_encoding::NON_ALPHANUMERIC);
+            let suffix = format!("/keys/{encoded}");
+            client
+                .platform(Method::DELETE, Some(&identity_id), &suffix, &[], None)
+                .await?;
+            eprintln!("credvault: revoked key {key_id} of {identity_id}");
         }
     }
     Ok(())

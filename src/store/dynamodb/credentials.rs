@@ -204,6 +204,9 @@ impl CredentialStore for DynamoStore {
                 .map_err(ddb_error)?;
             for item in output.items() {
                 let info = info_from_item(item)?;
+                if !bound.seen.sees(&info.name) {
+                    continue;
+                }
                 bytes += info.listed_size();
                 listed.push(info);
                 if listed.len() >= bound.items || bytes > bound.bytes {

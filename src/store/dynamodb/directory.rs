@@ -153,6 +153,34 @@ impl IdentityDirectory for DynamoStore {
             .ok_or_else(|| malformed(attr::REQUESTS))
     }
 
+    async fn spend_use(&self, key: &KeyHash, max: u64) -> Result<Option<u64>, DependencyError> {
+        // One atomic ADD, refused once the budget is spent: two requests at once never both
+        // take the last use.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::uses_key(key))))
+            .update_expression("ADD #uses :one")
+            .condition_expression("attribute_not_exists(#uses) OR #uses < :max")
+            .expression_attribute_names("#uses", attr::USES)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(max))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output
+                .attributes
+                .as_ref()
+                .and_then(|a| a.get(attr::USES))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())),
+            Err(err) if super::is_condition_failure(&err) => Ok(None),
+            Err(err) => Err(ddb_error(err)),
+        }
+    }
+
     async fn profile(
         &self,
         identity: &IdentityId,

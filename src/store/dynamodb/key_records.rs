@@ -9,7 +9,7 @@ use super::layout::{TableLayout, attr};
 use super::{DynamoStore, applied, ddb_error};
 use crate::auth::KeyHash;
 use crate::dependency::DependencyError;
-use crate::domain::{Subject, Timestamp};
+use crate::domain::{KeyLimits, Subject, Timestamp};
 use crate::store::{KEY_ID_LEN, KeyRecord, KeySummary};
 use std::collections::HashMap;
 
@@ -98,6 +98,11 @@ impl DynamoStore {
                     created_at: text(item, attr::CREATED_AT).unwrap_or_default().to_owned(),
                     revoked_at: text(item, attr::REVOKED_AT).ok().map(str::to_owned),
                     primary: primary.as_deref() == Some(hash.as_str()),
+                    api_key_prefix: text(item, attr::KEY_PREFIX).unwrap_or_default().to_owned(),
+                    limits: text(item, attr::LIMITS)
+                        .ok()
+                        .and_then(KeyLimits::from_stored)
+                        .unwrap_or_default(),
                 })
             })
             .collect::<Result<_, DependencyError>>()?;
@@ -118,12 +123,17 @@ impl DynamoStore {
         owner: &Subject,
     ) -> Result<Vec<KeyRecord>, DependencyError> {
         // Records of revoked keys are skipped: a rotation's old key is not read again.
-        let by_item: HashMap<String, KeyHash> = self
+        let by_item: HashMap<String, (KeyHash, String)> = self
             .key_records(owner)
             .await?
             .into_iter()
             .filter(|(_, record)| !record.contains_key(attr::REVOKED_AT))
-            .map(|(hash, _)| (TableLayout::api_key_key(&hash).0, hash))
+            .map(|(hash, record)| {
+                let shown = text(&record, attr::KEY_PREFIX)
+                    .unwrap_or_default()
+                    .to_owned();
+                (TableLayout::api_key_key(&hash).0, (hash, shown))
+            })
             .collect();
         let keys: Vec<_> = by_item
             .keys()
@@ -131,7 +141,7 @@ impl DynamoStore {
             .collect();
         let mut live = Vec::new();
         for item in self.batch_get(&keys).await? {
-            let Some(hash) = by_item.get(text(&item, TableLayout::PK)?) else {
+            let Some((hash, shown_prefix)) = by_item.get(text(&item, TableLayout::PK)?) else {
                 continue;
             };
             let Some(principal) = principal_from_item(self.key_mac.as_deref(), hash, &item)? else {
@@ -148,6 +158,8 @@ impl DynamoStore {
                 created_at: Timestamp::parse(created_at)
                     .ok_or_else(|| malformed(attr::CREATED_AT))?,
                 primary: false,
+                limits: principal.limits,
+                shown_prefix: shown_prefix.clone(),
             });
         }
         live.sort_by(|a, b| {
@@ -182,6 +194,7 @@ impl DynamoStore {
         let records = self.key_records(owner).await?;
         let matching: Vec<&KeyHash> = records
             .iter()
+            .filter(|(_, record)| !record.contains_key(attr::REVOKED_AT))
             .map(|(hash, _)| hash)
             .filter(|hash| key_id.len() >= KEY_ID_LEN && hash.as_str().starts_with(key_id))
             .collect();

@@ -7,7 +7,7 @@ use super::layout::{TableLayout, attr};
 use super::{DynamoStore, build_error, ddb_error};
 use crate::auth::{KeyGrant, KeyHash, KeyMac, Principal};
 use crate::dependency::DependencyError;
-use crate::domain::{IdentityId, OrgId, Scope, Subject, Timestamp};
+use crate::domain::{IdentityId, KeyLimits, OrgId, Scope, Subject, Timestamp};
 use crate::store::KeyRecord;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
@@ -39,11 +39,13 @@ pub(super) fn scopes_of(item: &Item) -> Vec<Scope> {
 /// The item of `key`, tagged under `mac`.
 pub(super) fn key_to_item(mac: &KeyMac, key: &KeyRecord) -> Item {
     let created_at = key.created_at.to_string();
+    let limits = limits_text(&key.limits);
     let tag = mac.tag(&KeyGrant {
         hash: &key.hash,
         subject: &key.subject,
         scopes: &key.scopes,
         created_at: &created_at,
+        limits: &limits,
     });
     let mut item = key_item(TableLayout::api_key_key(&key.hash));
     match &key.subject {
@@ -56,11 +58,22 @@ pub(super) fn key_to_item(mac: &KeyMac, key: &KeyRecord) -> Item {
         }
     }
     scope_set(&mut item, &key.scopes);
+    if !limits.is_empty() {
+        item.insert(attr::LIMITS.to_owned(), s(&limits));
+    }
     item.extend([
         (attr::CREATED_AT.to_owned(), s(created_at)),
         (attr::MAC.to_owned(), b(&tag)),
     ]);
     item
+}
+
+/// The text a key's limits are stored and tagged as; empty for a key without any.
+fn limits_text(limits: &KeyLimits) -> String {
+    match limits.is_unlimited() {
+        true => String::new(),
+        false => limits.canonical(),
+    }
 }
 
 /// The owner's record of its key: what its key list shows, and where the key item is.
@@ -69,8 +82,13 @@ fn keyref_item(key: &KeyRecord) -> Item {
     item.extend([
         (attr::KEY_HASH.to_owned(), s(key.hash.as_str())),
         (attr::CREATED_AT.to_owned(), s(key.created_at.to_string())),
+        (attr::KEY_PREFIX.to_owned(), s(&key.shown_prefix)),
     ]);
     scope_set(&mut item, &key.scopes);
+    let limits = limits_text(&key.limits);
+    if !limits.is_empty() {
+        item.insert(attr::LIMITS.to_owned(), s(limits));
+    }
     item
 }
 
@@ -107,12 +125,14 @@ pub(super) fn principal_from_item(
         return Ok(None);
     }
     let scopes = scopes_of(item);
+    let limits_text = text(item, attr::LIMITS).unwrap_or_default();
     // The stored text is what was tagged: verified as written, never printed anew.
     let grant = KeyGrant {
         hash,
         subject: &subject,
         scopes: &scopes,
         created_at: text(item, attr::CREATED_AT).unwrap_or_default(),
+        limits: limits_text,
     };
     let tag = item.get(attr::MAC).and_then(|v| v.as_b().ok());
     let trusted = match (mac, tag) {
@@ -128,7 +148,15 @@ pub(super) fn principal_from_item(
         );
         return Ok(None);
     }
-    Ok(Some(Principal { subject, scopes }))
+    let limits = match limits_text {
+        "" => KeyLimits::default(),
+        stored => KeyLimits::from_stored(stored).ok_or_else(|| malformed(attr::LIMITS))?,
+    };
+    Ok(Some(Principal {
+        subject,
+        scopes,
+        limits,
+    }))
 }
 
 impl DynamoStore {

@@ -11,6 +11,7 @@
 //! | identity key | `KEY#<sha256 hex>` | `KEY`          |
 //! | platform key | `PKEY#<sha256 hex>` | `KEY`         |
 //! | MAC secret  | `CONFIG`            | `KEY_MAC#<gen>`|
+//! | key's uses  | `USES#<sha256 hex>` | `USES`         |
 //! | rate count  | `RATE#<subject>`    | `<unix minute>`|
 //! | log entry   | `LOG#<subject>`     | `<unix ms, 13 digits>#<log id>` |
 //! | day counts  | `STATS#<subject>`   | `<YYYY-MM-DD>` |
@@ -111,6 +112,12 @@ impl TableLayout {
         (Self::stats_pk(subject), at.day())
     }
 
+    /// How many requests a key with a budget (`maxUses`) has made: its own item, beside
+    /// neither kind of key item, so that the function may count platform keys' uses too.
+    pub fn uses_key(hash: &KeyHash) -> (String, String) {
+        (format!("USES#{}", hash.as_str()), "USES".to_owned())
+    }
+
     /// The wrapped secret of the key-item MAC, one per generation (written by operators only).
     pub fn key_mac_secret_key(generation: u32) -> (String, String) {
         ("CONFIG".to_owned(), format!("KEY_MAC#{generation}"))
@@ -159,11 +166,15 @@ pub mod attr {
     pub const KIND: &str = "kind";
     pub const KEY_HASH: &str = "keyHash";
     pub const KEY_PREFIX: &str = "keyPrefix";
+    /// A key's grants, expiry and budget: their canonical JSON text, under the key's MAC.
+    pub const LIMITS: &str = "limits";
     /// An identity's primary key, by its hash.
     pub const PRIMARY_KEY: &str = "primaryKey";
     /// An identity's count of changes (`crate::store::IdentityRecord::revision`).
     pub const REVISION: &str = "revision";
     pub const REQUESTS: &str = "requests";
+    /// A budgeted key's requests so far.
+    pub const USES: &str = "uses";
     /// HMAC-SHA256 over what a key item grants (`crate::auth::KeyGrant`).
     pub const MAC: &str = "mac";
 }

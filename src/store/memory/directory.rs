@@ -20,6 +20,8 @@ fn key_summary(
         created_at: key.created_at.to_string(),
         revoked_at: revoked.map(|at| at.to_string()),
         primary: primary == Some(&key.hash),
+        api_key_prefix: key.shown_prefix.clone(),
+        limits: key.limits.clone(),
     }
 }
 
@@ -43,6 +45,7 @@ impl IdentityDirectory for MemoryStore {
             Some((record, None)) => Some(Principal {
                 subject: record.subject.clone(),
                 scopes: record.scopes.clone(),
+                limits: record.limits.clone(),
             }),
             _ => None,
         })
@@ -59,6 +62,16 @@ impl IdentityDirectory for MemoryStore {
             .or_insert(0);
         *count += 1;
         Ok(*count)
+    }
+
+    async fn spend_use(&self, key: &KeyHash, max: u64) -> Result<Option<u64>, DependencyError> {
+        let mut uses = lock(&self.uses);
+        let used = uses.entry(key.clone()).or_insert(0);
+        if *used >= max {
+            return Ok(None);
+        }
+        *used += 1;
+        Ok(Some(*used))
     }
 
     async fn profile(
@@ -153,8 +166,9 @@ impl IdentityDirectory for MemoryStore {
         let mut keys = lock(&self.keys);
         let mut matching: Vec<_> = keys
             .values_mut()
-            .filter(|(key, _)| {
-                &key.subject == owner
+            .filter(|(key, revoked)| {
+                revoked.is_none()
+                    && &key.subject == owner
                     && key_id.len() >= KEY_ID_LEN
                     && key.hash.as_str().starts_with(key_id)
             })

@@ -32,6 +32,8 @@ pub struct MemoryStore {
     /// Each identity, and whether it was revoked or deleted (and when).
     identities: Mutex<HashMap<IdentityId, (IdentityRecord, Ended)>>,
     requests: Mutex<HashMap<(Subject, u64), u64>>,
+    /// Each budgeted key's requests so far.
+    uses: Mutex<HashMap<KeyHash, u64>>,
     log: Mutex<Vec<ActivityEntry>>,
 }
 
@@ -83,6 +85,8 @@ impl MemoryStore {
             scopes: principal.scopes,
             created_at,
             primary: false,
+            limits: principal.limits,
+            shown_prefix: String::new(),
         };
         lock(&self.keys).insert(key, (record, None));
     }
@@ -168,7 +172,8 @@ impl CredentialStore for MemoryStore {
         // The map is ordered by identity, then name: the same order as the table's sort key.
         let own = credentials
             .iter()
-            .filter(|((owner, name), _)| owner == identity && after.is_none_or(|a| name > a));
+            .filter(|((owner, name), _)| owner == identity && after.is_none_or(|a| name > a))
+            .filter(|((_, name), _)| bound.seen.sees(name));
         for (_, record) in own {
             if listed.len() >= bound.items || bytes > bound.bytes {
                 break;

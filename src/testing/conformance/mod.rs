@@ -4,8 +4,8 @@
 
 use crate::crypto::Envelope;
 use crate::domain::{
-    Action, ActivityEntry, CredentialName, CredentialType, IdentityId, Metadata, Subject,
-    Timestamp, random_id,
+    Action, ActivityEntry, CredentialName, CredentialType, IdentityId, KeyLimits, Metadata,
+    Subject, Timestamp, random_id,
 };
 use crate::store::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
 
@@ -171,14 +171,16 @@ pub async fn credential_store<S: CredentialStore + ActivityLog>(store: &S) {
     let all = ListBound {
         items: usize::MAX,
         bytes: usize::MAX,
+        seen: KeyLimits::default(),
     };
     assert_eq!(
-        names(store.list(&me, None, all).await.unwrap()),
+        names(store.list(&me, None, all.clone()).await.unwrap()),
         ["a", "b", "c", "d"]
     );
     let two = ListBound {
         items: 2,
         bytes: usize::MAX,
+        seen: KeyLimits::default(),
     };
     assert_eq!(
         names(store.list(&me, Some(&name("a")), two).await.unwrap()),
@@ -186,15 +188,40 @@ pub async fn credential_store<S: CredentialStore + ActivityLog>(store: &S) {
     );
     // A name that does not exist starts the list after where it would sort.
     assert_eq!(
-        names(store.list(&me, Some(&name("bb")), all).await.unwrap()),
+        names(
+            store
+                .list(&me, Some(&name("bb")), all.clone())
+                .await
+                .unwrap()
+        ),
         ["c", "d"]
     );
     // The bytes bound keeps the item that crosses it, so the caller sees the list goes on.
     let small = ListBound {
         items: usize::MAX,
         bytes: 1,
+        seen: KeyLimits::default(),
     };
     assert_eq!(names(store.list(&me, None, small).await.unwrap()), ["a"]);
+    // A key limited by grants: only the names it sees count toward the page.
+    let mut only = serde_json::json!({"grants": [{"names": ["b", "d"], "allow": ["read"]}]})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let seen = KeyLimits::take_from(&mut only).expect("valid limits");
+    let one = ListBound {
+        items: 1,
+        bytes: usize::MAX,
+        seen,
+    };
+    assert_eq!(
+        names(store.list(&me, None, one.clone()).await.unwrap()),
+        ["b"]
+    );
+    assert_eq!(
+        names(store.list(&me, Some(&name("b")), one).await.unwrap()),
+        ["d"]
+    );
 
     // Deletes and use records only touch the credential with the id read.
     let current = store.get(&me, &name("c")).await.unwrap().expect("stored");
@@ -293,7 +320,9 @@ pub async fn credential_store<S: CredentialStore + ActivityLog>(store: &S) {
 mod activity;
 mod directory;
 mod keys;
+mod organisations;
 
 pub use activity::activity_log;
-pub use directory::{identity_directory, organisations};
+pub use directory::identity_directory;
 pub use keys::key_provider;
+pub use organisations::organisations;
