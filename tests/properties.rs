@@ -230,6 +230,22 @@ proptest! {
     }
 }
 
+proptest! {
+    /// A pattern said to be within another matches no name the other does not.
+    #[test]
+    fn a_pattern_within_another_matches_nothing_the_other_does_not(
+        narrow in "[ab*]{1,5}",
+        wide in "[ab*]{1,5}",
+        name in "[ab]{1,6}",
+    ) {
+        use credvault::domain::NamePattern;
+        let (n, w) = (NamePattern::parse(&narrow).unwrap(), NamePattern::parse(&wide).unwrap());
+        if n.within(&w) && glob_reference(narrow.as_bytes(), name.as_bytes()) {
+            prop_assert!(glob_reference(wide.as_bytes(), name.as_bytes()), "{} within {} but {}", narrow, wide, name);
+        }
+    }
+}
+
 mod crate_grants {
     use credvault::auth::{ApiKey, Principal};
     use credvault::domain::{KeyLimits, Scope, Subject};

@@ -185,25 +185,34 @@ impl KeyLimits {
                 .any(|g| matches!(&g.access, Access::Allow(c) if c.contains(&capability)))
     }
 
-    /// The patterns the key is limited to, for people (tool descriptions, whoami).
+    /// What the key is limited to, for a model reading tool descriptions: the names it may
+    /// use and how, that some are denied (not which: denials name what is most sensitive),
+    /// its expiry and its budget.
     pub fn summary(&self) -> Option<String> {
-        if self.grants.is_empty() {
+        if self.is_unlimited() {
             return None;
         }
-        let parts: Vec<String> = self
+        let mut parts: Vec<String> = self
             .grants
             .iter()
-            .map(|g| {
-                let names: Vec<&str> = g.names.iter().map(NamePattern::as_str).collect();
-                match &g.access {
-                    Access::Allow(caps) => {
-                        let caps: Vec<&str> = caps.iter().map(|c| c.as_str()).collect();
-                        format!("{} ({})", names.join(", "), caps.join(", "))
-                    }
-                    Access::Deny => format!("never {}", names.join(", ")),
+            .filter_map(|g| match &g.access {
+                Access::Allow(caps) => {
+                    let names: Vec<&str> = g.names.iter().map(NamePattern::as_str).collect();
+                    let caps: Vec<&str> = caps.iter().map(|c| c.as_str()).collect();
+                    Some(format!("{} ({})", names.join(", "), caps.join(", ")))
                 }
+                Access::Deny => None,
             })
             .collect();
+        if self.grants.iter().any(|g| g.access == Access::Deny) {
+            parts.push("some names denied".to_owned());
+        }
+        if let Some(not_after) = self.not_after {
+            parts.push(format!("until {not_after}"));
+        }
+        if let Some(max_uses) = self.max_uses {
+            parts.push(format!("at most {max_uses} uses"));
+        }
         Some(parts.join("; "))
     }
 

@@ -109,6 +109,13 @@ pub fn new_identity() -> Schema {
         "name": {"type": "string", "description": "Display name (e.g. Sales Agent). If omitted, a fresh 3-word slug is used. Editable via identities_update."},
         "emailName": {"type": "string", "description": "Email prefix override; accepted and unused (credvault provisions no inbox)."},
         "scopes": scopes("Scopes (optional): by default, this platform key's"),
+        "grants": {
+            "type": "array",
+            "description": "credvault's own (optional): limit the first key to these names. Each grant is {names: [name or glob with *], allow: [read|use|write]} or {names: [...], deny: true}.",
+            "items": {"type": "object"}
+        },
+        "notAfter": {"type": "string", "description": "credvault's own (optional): the first key stops working then (RFC 3339, or a date)."},
+        "maxUses": {"type": "integer", "minimum": 1, "description": "credvault's own (optional): how many uses of a credential the first key may make."},
     });
     (properties, vec![])
 }

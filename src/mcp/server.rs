@@ -93,7 +93,7 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultT
                     .filter(|_| spec.action.category() == Category::Vault)
                 {
                     let described = format!(
-                        "{} This key is limited to credentials matching: {limited}.",
+                        "{} This key is limited to: {limited}.",
                         tool.description.as_deref().unwrap_or_default()
                     );
                     tool.description = Some(described.into());

@@ -3,7 +3,7 @@
 use super::{Call, Vault, VaultError};
 use crate::crypto::KeyProvider;
 use crate::domain::{
-    Action, ActivityStats, KeyLimits, LogCursor, LogFilter, LogPage, Scope, Timestamp,
+    Action, ActivityStats, KeyLimits, LogCursor, LogFilter, LogPage, Scope, Target, Timestamp,
 };
 use crate::store::VaultStore;
 
@@ -84,7 +84,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                     .entries(subject, &query.filter, limit, query.after.as_ref(), window);
             Ok(page.await?)
         };
-        let page = self.admit(call, page).await?;
+        let mut page: LogPage = self.admit(call, page).await?;
+        // A key limited by grants sees only the entries of credentials it sees: the log names
+        // no other (a page may then hold fewer entries, as with filters).
+        let limits = &call.principal.limits;
+        page.entries.retain(|entry| match &entry.target {
+            Some(Target::Credential(name)) => limits.sees(name),
+            _ => true,
+        });
         self.record_success(call, Action::LogsList, None).await;
         Ok(page)
     }

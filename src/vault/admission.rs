@@ -28,6 +28,8 @@ pub struct Call {
     pub(super) key: KeyHash,
     /// Whether this request spent the key's last use (its entry says so).
     pub(super) last_use: Arc<AtomicBool>,
+    /// Whether this request uses a credential its grants allow: what a budget counts.
+    pub(super) spends: Arc<AtomicBool>,
 }
 
 impl Call {
@@ -119,6 +121,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             counted: Arc::default(),
             key,
             last_use: Arc::default(),
+            spends: Arc::default(),
         })
     }
 

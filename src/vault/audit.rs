@@ -4,6 +4,7 @@
 
 use super::entry::RECORD_MARGIN;
 use super::{Call, Vault, VaultError};
+use crate::auth::AuthError;
 use crate::crypto::KeyProvider;
 use crate::domain::{Action, ActivityEntry, CredentialName, Target, random_id};
 use crate::store::VaultStore;
@@ -85,7 +86,13 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         // A refusal that came before the count (the key's kind or scope, malformed input, a
         // scope beyond a platform key's) is counted now; one of a subject already known over
         // the limit is not counted again.
-        let uncounted = !call.was_counted() && !matches!(err, VaultError::RateLimited { .. });
+        // A key that no longer works (expired, spent) spends none of its identity's rate limit.
+        let uncounted = !call.was_counted()
+            && !matches!(
+                err,
+                VaultError::RateLimited { .. }
+                    | VaultError::Auth(AuthError::ExpiredKey | AuthError::UsesSpent)
+            );
         let record = async {
             if uncounted {
                 // The refusal stands whatever the count says.

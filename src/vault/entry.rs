@@ -155,7 +155,11 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Ok(intent) => intent,
             Err((intent, refused)) => return Err(self.refuse(&call, &intent, refused).await),
         };
-        // A client this instance already refused this minute gets no more of the edge's work.
+        // A key past its notAfter opens no session; a client this instance already refused
+        // this minute gets no more of the edge's work.
+        if let Err(expired) = self.refuse_expired(&call) {
+            return Err(self.refuse(&call, &intent, expired).await);
+        }
         if let Some(limited) = self.known_over_limit(&call) {
             return Err(self.refuse(&call, &intent, limited).await);
         }

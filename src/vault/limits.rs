@@ -19,11 +19,15 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         }
     }
 
-    /// Spends one of a budgeted key's uses; refused once they are all spent.
+    /// Spends one of a budgeted key's uses, when the request uses a credential (a read, a
+    /// code, a write: what its grants allowed); refused once they are all spent.
     pub(super) async fn spend_use(&self, call: &Call) -> Result<(), VaultError> {
         let Some(max) = call.principal.limits.max_uses else {
             return Ok(());
         };
+        if !call.spends.load(Ordering::Acquire) {
+            return Ok(());
+        }
         match self.store.spend_use(&call.key, max).await? {
             Some(used) => {
                 call.last_use.store(used == max, Ordering::Release);
@@ -42,7 +46,10 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             return Ok(());
         };
         match call.principal.limits.decide(&name, Some(capability)) {
-            Decision::Allowed => Ok(()),
+            Decision::Allowed => {
+                call.spends.store(true, Ordering::Release);
+                Ok(())
+            }
             Decision::Hidden(pattern) => Err(VaultError::Hidden(pattern)),
             Decision::Lacks(capability) => Err(VaultError::Ungranted(capability)),
         }

@@ -128,14 +128,26 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 let scopes = adjusted(&record.scopes, &update.add, &update.remove);
                 let rescoped = scopes != record.scopes;
                 record.scopes = scopes;
-                let rewritten: Vec<KeyRecord> = keys
-                    .into_iter()
-                    .filter_map(|key| {
-                        let add: &[Scope] = if key.primary { &update.add } else { &[] };
-                        let scopes = adjusted(&key.scopes, add, &update.remove);
-                        (scopes != key.scopes).then_some(KeyRecord { scopes, ..key })
-                    })
-                    .collect();
+                let mut rewritten = Vec::new();
+                for key in keys {
+                    let add: &[Scope] = if key.primary { &update.add } else { &[] };
+                    let scopes = adjusted(&key.scopes, add, &update.remove);
+                    if scopes == key.scopes {
+                        continue;
+                    }
+                    // A key that gains a scope must be one this platform key could have made:
+                    // its grants no wider than the platform key's own.
+                    let gains = scopes.iter().any(|s| !key.scopes.contains(s));
+                    let parent = &call.principal.limits;
+                    if gains && key.limits.bounded_by(parent).as_ref() != Ok(&key.limits) {
+                        return Err(VaultError::Forbidden(
+                            "This platform key's grants are narrower than this identity's key; it \
+                             cannot add scopes to it"
+                                .into(),
+                        ));
+                    }
+                    rewritten.push(KeyRecord { scopes, ..key });
+                }
                 if !renamed && !rescoped && rewritten.is_empty() {
                     return Ok(None);
                 }

@@ -61,19 +61,31 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         })
     }
 
-    /// The identity's live keys, by key id, with what each holds.
+    /// The identity's live keys, by key id, with what each holds: as their own verified
+    /// items say, never as the unsigned records beside them.
     pub(super) async fn list_keys(
         &self,
         call: &Call,
         identity: &IdentityId,
     ) -> Result<Vec<KeySummary>, VaultError> {
-        self.own_identity(call, identity).await?;
-        let owner = Subject::Identity(identity.clone());
-        let mut keys = self.store.keys_of(&owner).await?;
-        keys.retain(|key| key.revoked_at.is_none());
+        let record = self.own_identity(call, identity).await?;
+        let keys = self.store.live_keys(identity).await?;
+        let summaries = keys
+            .into_iter()
+            .map(|key| KeySummary {
+                key_id: key.key_id(),
+                owner_id: identity.to_string(),
+                scopes: key.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+                created_at: key.created_at.to_string(),
+                revoked_at: None,
+                primary: record.primary_key.as_ref() == Some(&key.hash),
+                api_key_prefix: key.shown_prefix,
+                limits: key.limits,
+            })
+            .collect();
         self.record_platform(call, Action::IdentitiesListKeys, identity, 200)
             .await;
-        Ok(keys)
+        Ok(summaries)
     }
 
     /// Revokes one key of the identity by its key id; it stops working at once (on warm

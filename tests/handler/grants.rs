@@ -34,7 +34,8 @@ type Case<'a> = (
     Value,
 );
 
-const LIMITED: &str = "mgnt-c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3";
+pub(super) const LIMITED: &str =
+    "mgnt-c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3";
 
 fn grants() -> Value {
     json!({"grants": [
@@ -45,7 +46,7 @@ fn grants() -> Value {
 }
 
 /// The fixture vault: a TOTP credential, a login, an API key and a production login.
-async fn stocked() -> MemoryVault {
+pub(super) async fn stocked() -> MemoryVault {
     let vault = memory_vault();
     let totp = json!({"type": "TOTP", "data": {"secret": "JBSWY3DPEHPK3PXP", "backupCodes": ["b-1", "b-2"]}});
     let login = json!({"type": "LOGIN", "data": {"password": "s3cret!"}});
@@ -295,7 +296,7 @@ async fn tools_and_whoami_say_what_the_key_is_limited_to() {
     assert!(
         totp["description"]
             .as_str()
-            .is_some_and(|d| d.contains("github* (use)")),
+            .is_some_and(|d| d.contains("github* (use)") && d.contains("at most 50 uses")),
         "{totp}"
     );
     let whoami = client.request("GET", "/v0/whoami", None).await;
@@ -312,40 +313,5 @@ async fn tools_and_whoami_say_what_the_key_is_limited_to() {
         plain.json.get("grants").is_none() && plain.json.get("maxUses").is_none(),
         "{}",
         plain.text
-    );
-}
-
-#[tokio::test]
-async fn a_key_past_its_not_after_or_its_uses_stops_and_says_so() {
-    let vault = stocked().await;
-    let expired = "mgnt-e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6";
-    limited_key(&vault, expired, json!({"notAfter": "2020-01-01"}));
-    let answer = TestClient::new(&vault)
-        .request_as(expired, "GET", "/v0/vault")
-        .await;
-    assert_envelope(&answer, 401, "unauthorized");
-    assert_eq!(answer.json["message"], "This API key has expired");
-    let budget = "mgnt-f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7";
-    limited_key(&vault, budget, json!({"maxUses": 2}));
-    let client = TestClient::new(&vault).with_key(budget);
-    for _ in 0..2 {
-        assert_eq!(client.request("GET", "/v0/vault", None).await.status, 200);
-    }
-    let spent = client.request("GET", "/v0/vault", None).await;
-    assert_envelope(&spent, 401, "unauthorized");
-    assert_eq!(spent.json["message"], "This API key has no uses left");
-    let log = vault.store_port().activity();
-    let descriptions: Vec<&str> = log.iter().map(|e| e.description.as_str()).collect();
-    assert!(
-        descriptions.iter().any(|d| d.contains("last allowed use")),
-        "{descriptions:?}"
-    );
-    assert!(
-        descriptions.iter().any(|d| d.contains("past its notAfter")),
-        "{descriptions:?}"
-    );
-    assert!(
-        descriptions.iter().any(|d| d.contains("maxUses are spent")),
-        "{descriptions:?}"
     );
 }

@@ -10,6 +10,7 @@ mod exactness;
 mod faults;
 mod fixture_cases;
 mod fixtures;
+mod grant_limits;
 mod grants;
 mod list_pages;
 mod mcp;

@@ -209,3 +209,70 @@ async fn a_platform_key_limited_by_grants_hands_out_no_more_than_it_holds() {
         Some(2)
     );
 }
+
+#[tokio::test]
+async fn a_limited_platform_key_cannot_widen_a_key_it_could_not_have_made() {
+    let vault = memory_vault();
+    let limited = "mgpk-d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1";
+    let mut body = json!({"grants": [{"names": ["github*"], "allow": ["read", "use", "write"]}]})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let principal = Principal {
+        subject: Subject::Org(fixture_org()),
+        scopes: Scope::ALL.to_vec(),
+        limits: KeyLimits::take_from(&mut body).expect("valid"),
+    };
+    vault.store_port().insert_key(
+        ApiKey::parse(limited).unwrap().hash(),
+        principal,
+        &fixture_org(),
+    );
+    let orchestrator = TestClient::new(&vault).with_key(limited);
+    // The fixture identity's primary key has no grants: this platform key could never have
+    // made it, so it may narrow it but not widen it.
+    let path = format!("{IDENTITIES}/idt_fixture");
+    let narrowed = orchestrator
+        .request(
+            "PATCH",
+            &path,
+            Some(&json!({"removeScopes": ["vault:write"]})),
+        )
+        .await;
+    assert_eq!(narrowed.status, 200, "{}", narrowed.text);
+    let widened = orchestrator
+        .request("PATCH", &path, Some(&json!({"addScopes": ["vault:write"]})))
+        .await;
+    assert_envelope(&widened, 403, "forbidden");
+    assert_envelope(
+        &writer(&vault)
+            .put("x", &json!({"type": "API_KEY", "data": {"key": "k"}}))
+            .await,
+        403,
+        "forbidden",
+    );
+    // Too many grants once its denials are added is refused, not stored broken.
+    let many: Vec<Value> = (0..32)
+        .map(|i| json!({"names": [format!("github-{i}")], "allow": ["use"]}))
+        .collect();
+    let deny_parent = "mgpk-d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2";
+    let mut body = json!({"grants": [{"names": ["github*"], "allow": ["use"]}, {"names": ["github-prod"], "deny": true}]})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let principal = Principal {
+        subject: Subject::Org(fixture_org()),
+        scopes: Scope::ALL.to_vec(),
+        limits: KeyLimits::take_from(&mut body).expect("valid"),
+    };
+    vault.store_port().insert_key(
+        ApiKey::parse(deny_parent).unwrap().hash(),
+        principal,
+        &fixture_org(),
+    );
+    let too_many = TestClient::new(&vault)
+        .with_key(deny_parent)
+        .request("POST", &keys_path(), Some(&json!({"grants": many})))
+        .await;
+    assert_envelope(&too_many, 403, "forbidden");
+}

@@ -1,6 +1,6 @@
 //! What a platform key limited by grants may hand out: no more than it holds itself.
 
-use super::{Access, Capability, Grant, InvalidLimits, KeyLimits, NamePattern};
+use super::{Access, Capability, Grant, InvalidLimits, KeyLimits, MAX_GRANTS, NamePattern};
 
 impl KeyLimits {
     /// The limits a key made by a holder of `parent` gets when it asks for these: each
@@ -31,6 +31,11 @@ impl KeyLimits {
             if !grants.contains(denial) {
                 grants.push(denial.clone());
             }
+        }
+        if grants.len() > MAX_GRANTS {
+            return Err(InvalidLimits(format!(
+                "With this platform key's own denials the key would hold more than {MAX_GRANTS} grants"
+            )));
         }
         let not_after = match (self.not_after, parent.not_after) {
             (Some(own), Some(theirs)) => Some(own.min(theirs)),
