@@ -80,6 +80,7 @@ run_pass() {
     --seed "$seed" \
     --generation-database none \
     --request-timeout 30 \
+    --max-response-time 30 \
     --no-color "${@:2}"
 }
 status=0

@@ -279,6 +279,9 @@ pub struct ActivityStats {
     pub today: u64,
     pub errors: u64,
     pub by_category: Vec<(Category, u64)>,
+    /// The latest request counted, when the counters say (those written before they kept it
+    /// do not: ask the log).
+    pub last_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

@@ -250,6 +250,16 @@ impl KeyLimits {
 #[error("{0}")]
 pub struct InvalidLimits(pub String);
 
+/// A JSON number that is a whole one, up to 2^53, as `u64`.
+fn whole(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= 9_007_199_254_740_992.0)
+            .map(|f| f as u64)
+    })
+}
+
 fn invalid(message: impl Into<String>) -> InvalidLimits {
     InvalidLimits(message.into())
 }
@@ -344,7 +354,8 @@ impl KeyLimits {
         let max_uses =
             match body.remove("maxUses") {
                 None | Some(Value::Null) => None,
-                Some(value) => Some(value.as_u64().filter(|n| *n >= 1).ok_or_else(|| {
+                // A whole number, however it is written (`12` or `12.0`, as JSON allows).
+                Some(value) => Some(whole(&value).filter(|n| *n >= 1).ok_or_else(|| {
                     invalid("Field `maxUses` must be a whole number of at least 1")
                 })?),
             };

@@ -122,11 +122,15 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let subject = Subject::Identity(identity.clone());
         let now = self.clock.now();
         let since = now.days_before(self.log_retention_days);
-        let (stats, last) = tokio::join!(
-            self.store.stats(&subject, since, now),
-            self.store.last_activity(&subject)
-        );
-        Ok((stats?.total, last?))
+        // One read: the day counters carry the latest request too (the log is asked only for
+        // counters written before they did).
+        let stats = self.store.stats(&subject, since, now).await?;
+        let last = match (stats.last_at, stats.total) {
+            (Some(last), _) => Some(last),
+            (None, 0) => None,
+            (None, _) => self.store.last_activity(&subject).await?,
+        };
+        Ok((stats.total, last))
     }
 
     async fn view(&self, record: IdentityRecord) -> Result<IdentityView, VaultError> {

@@ -245,8 +245,8 @@ async fn each_platform_route_makes_the_calls_operations_md_states() {
     let patch = json!({"removeScopes": ["vault:write"]});
     let cases: [Case; 6] = [
         ("POST", IDENTITIES, Some(&json!({})), 201, 6, 4),
-        ("GET", IDENTITIES, None, 200, 9, 4),
-        ("GET", &one, None, 200, 8, 4),
+        ("GET", IDENTITIES, None, 200, 7, 4),
+        ("GET", &one, None, 200, 7, 4),
         ("PATCH", &one, Some(&patch), 200, 9, 6),
         ("POST", &rotate, None, 200, 9, 6),
         ("DELETE", &one, None, 204, 17, 10),

@@ -154,3 +154,16 @@ fn a_child_gets_no_more_than_its_parent_holds() {
     // Under an unlimited parent, anything goes.
     assert_eq!(narrow.bounded_by(&KeyLimits::default()), Ok(narrow.clone()));
 }
+
+#[test]
+fn a_budget_is_a_whole_number_however_it_is_written() {
+    assert_eq!(
+        limits(serde_json::json!({"maxUses": 12728.0})).max_uses,
+        Some(12728)
+    );
+    let mut half = serde_json::json!({"maxUses": 1.5})
+        .as_object()
+        .cloned()
+        .unwrap();
+    assert!(KeyLimits::take_from(&mut half).is_err());
+}

@@ -343,6 +343,16 @@ impl ActivityLog for DynamoStore {
                 .iter()
                 .map(|&c| (c, sum(category_counter(c))))
                 .collect(),
+            // The newest day's latest request, if its counters kept it.
+            last_at: days
+                .iter()
+                .max_by(|a, b| {
+                    text(a, TableLayout::SK)
+                        .ok()
+                        .cmp(&text(b, TableLayout::SK).ok())
+                })
+                .and_then(|day| text(day, LAST_AT).ok())
+                .and_then(Timestamp::parse),
         })
     }
 

@@ -277,6 +277,7 @@ impl ActivityLog for MemoryStore {
                 .iter()
                 .map(|&c| (c, count(&|e| e.category == c)))
                 .collect(),
+            last_at: counted.iter().map(|e| e.created_at).max(),
         })
     }
 
