@@ -45,8 +45,11 @@ lint: toolchain deny-tool
 	cargo deny check licenses bans sources
 	scripts/advisories.sh
 
+# The egress tests open real sockets: they run in a network namespace with loopback alone
+# (scripts/netns.sh), offline, after the build above.
 unit: toolchain venv
 	cargo test
+	scripts/netns.sh cargo test --offline --test egress -- --ignored
 
 # The template expanded offline, linted, and checked for the properties the deployment
 # relies on; then `sam validate --lint` as users run it; and openapi.yaml validated.
@@ -56,8 +59,11 @@ template: venv $(VENV_SAM)/.ready
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(VENV_SAM)/bin/sam validate --lint --template template.yaml
 	$(VENV)/bin/openapi-spec-validator openapi.yaml
 
+# The whole stack in a loopback-only network namespace: brokered requests can reach the
+# local upstream and nothing else. Everything it needs is built or installed before.
 e2e: toolchain venv
-	scripts/e2e.sh
+	cargo build --quiet --bin credvault --bin credvault-api
+	scripts/netns.sh env CARGO_NET_OFFLINE=true scripts/e2e.sh
 
 test: lint unit template e2e
 
@@ -75,6 +81,7 @@ bench: toolchain venv
 	$(VENV)/bin/python scripts/cost.py
 	cargo bench --bench vault_ops
 	cargo bench --bench peak_memory
+	cargo bench --bench broker
 
 clean:
 	cargo clean

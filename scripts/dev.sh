@@ -45,7 +45,13 @@ PLATFORM_KEY=$(json_field platformKey <<<"$platform")
 # mid-run (by a test tool, an editor) would otherwise restart the function under a request.
 reload_flag=()
 [[ ${DEV_RELOAD:-1} == 0 ]] && reload_flag=(--ignore-changes)
+# BROKER_TEST_UPSTREAMS (loopback ip:port pairs that brokered requests may reach over plain
+# HTTP, for a test's local upstream) goes through from this environment, in a file: its
+# commas would split --env-var.
+env_file=$LOG_DIR/function.env
+printf 'BROKER_TEST_UPSTREAMS=%s\n' "${BROKER_TEST_UPSTREAMS:-}" >"$env_file"
 cargo lambda watch --quiet "${reload_flag[@]}" -A 127.0.0.1 -P "$PORT" --bin credvault-api \
+  --env-file "$env_file" \
   --env-var "TABLE_NAME=$TABLE_NAME,KMS_KEY_ID=$KMS_ALIAS,AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,RUST_LOG=${RUST_LOG:-info},RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE:-200},LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-90},PRINCIPAL_CACHE_SECONDS=${PRINCIPAL_CACHE_SECONDS:-30}" \
   >"$LOG_DIR/api.log" 2>&1 &
 pids+=("$!")

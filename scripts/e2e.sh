@@ -22,9 +22,22 @@ export DEV_RELOAD PORT EMULATOR_PORT CREDVAULT_API_KEY LOG_DIR RATE_LIMIT_PER_MI
 export_local_aws "$EMULATOR_PORT" # for the CLI calls below; dev.sh sets the same
 export KMS_KEY_ID=${KMS_ALIAS:-alias/credvault-dev} # the operator verbs unwrap the key-item MAC
 
+# A local upstream for brokered use, plain HTTP on loopback: the one destination the
+# function may reach without TLS, by BROKER_TEST_UPSTREAMS.
+UPSTREAM_PORT=$(free_port)
+UPSTREAM=127.0.0.1:$UPSTREAM_PORT
+BROKER_TEST_UPSTREAMS=$UPSTREAM
+RECEIVED_FILE=$LOG_DIR/upstream-received.jsonl
+export BROKER_TEST_UPSTREAMS
+python tests/broker/echo_upstream.py "$UPSTREAM_PORT" "$RECEIVED_FILE" &
+upstream_pid=$!
+
 scripts/dev.sh >"$LOG_DIR/dev.out" 2>&1 &
 dev=$!
-stop() { kill -INT -- "-$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true; }
+stop() {
+  kill -INT -- "-$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true
+  kill "$upstream_pid" 2>/dev/null || true
+}
 trap stop EXIT
 
 deadline=$((SECONDS + 1200))
@@ -222,6 +235,8 @@ expect_cli "platform-key list shows key ids, never keys" 0 "'keyId' in out and '
   $cli platform-key list --table "$table" org_e2e
 unset CREDVAULT_PLATFORM_KEY
 if ! grep -qF "${platform_key#mgpk-}" "$log"; then pass "no platform key in the logs"; else fail "a platform key in $log"; fi
+
+source scripts/e2e-broker.sh
 
 # Every answer checked against openapi.yaml by schemathesis (fixed seed), as an identity of
 # its own: it stores and deletes credentials.

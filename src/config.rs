@@ -1,5 +1,6 @@
 //! What the function reads from its environment, once per cold start.
 
+use crate::egress::AddressPolicy;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -32,6 +33,10 @@ pub struct Config {
     /// The log level for credvault's own lines (`RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, else
     /// `info`); other crates stay capped at INFO whatever it says.
     pub log_level: String,
+    /// Where brokered requests may go beyond public addresses: the loopback `ip:port` pairs
+    /// of `BROKER_TEST_UPSTREAMS` (tests only; the template never sets it), never the
+    /// Runtime API's (`AWS_LAMBDA_RUNTIME_API`).
+    pub egress: AddressPolicy,
 }
 
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u64 = 200;
@@ -99,6 +104,15 @@ impl Config {
                 .filter(|level| !level.trim().is_empty())
                 .unwrap_or_else(|| "info".to_owned()),
             rate_limit_per_minute,
+            egress: AddressPolicy::new(
+                lookup("BROKER_TEST_UPSTREAMS").as_deref(),
+                lookup("AWS_LAMBDA_RUNTIME_API").as_deref(),
+            )
+            .map_err(|_| {
+                MissingVariable(
+                    "BROKER_TEST_UPSTREAMS (loopback ip:port pairs only, not the Runtime API's)",
+                )
+            })?,
         })
     }
 }
@@ -251,5 +265,30 @@ mod tests {
         for bad in ["0", "3651", "a week"] {
             assert!(retention(Some(bad)).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_test_upstream_that_is_not_loopback_stops_the_function() {
+        let with = |upstreams: &'static str| {
+            let mut vars = BASE.to_vec();
+            vars.push(("BROKER_TEST_UPSTREAMS", upstreams));
+            vars.push(("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001"));
+            config(&vars)
+        };
+        let allowed = with("127.0.0.1:8080").unwrap().egress;
+        assert!(allowed.is_test_upstream("127.0.0.1:8080".parse().unwrap()));
+        for refused in [
+            "10.0.0.1:80",
+            "169.254.169.254:80",
+            "127.0.0.1:9001",
+            "upstream:80",
+        ] {
+            let err = with(refused).unwrap_err();
+            assert!(
+                err.to_string().contains("BROKER_TEST_UPSTREAMS"),
+                "{refused}: {err}"
+            );
+        }
+        assert_eq!(config(&BASE).unwrap().egress, AddressPolicy::default());
     }
 }

@@ -5,7 +5,8 @@
 //! - `domain`: the vocabulary (names, types, secrets, identities, activity entries, time);
 //! - `clock`, `dependency`: where the time comes from, and how AWS failures are sorted;
 //! - ports with their adapters: `auth` (keys and principals), `crypto` (envelope encryption;
-//!   KMS), `store` (credentials, the identity directory and the activity log; DynamoDB);
+//!   KMS), `store` (credentials, the identity directory and the activity log; DynamoDB),
+//!   `egress` (brokered requests out, behind the address guard; reqwest);
 //! - `vault`: the use cases, entered through one typed request per call;
 //! - the edges: `wire` (views and the error envelope they share), `rest`, `mcp`, and `http`,
 //!   the Lambda-facing front door that routes to them;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod crypto;
 pub mod dependency;
 pub mod domain;
+pub mod egress;
 pub mod http;
 pub mod mcp;
 pub mod rest;

@@ -6,6 +6,7 @@ use crate::auth::{KEY_MAC_SECRET_LEN, KeyMac, key_mac_secret_context};
 use crate::config::Config;
 use crate::crypto::{CachingKeyProvider, KeyProvider, KmsKeyProvider};
 use crate::dependency::DependencyError;
+use crate::egress::{HttpsEgress, SystemLookup};
 use crate::http::Service;
 use crate::store::DynamoStore;
 use crate::vault::Vault;
@@ -49,10 +50,18 @@ pub async fn build(
     // A failure here would recur on every request, which each answer for themselves.
     let _ = seeding.await;
     let keys = CachingKeyProvider::new(keys, config.data_key_cache, config.data_key_cache_max_uses);
+    let egress =
+        HttpsEgress::new(config.egress.clone(), Arc::new(SystemLookup)).map_err(|detail| {
+            DependencyError::Failed {
+                service: "egress",
+                detail,
+            }
+        })?;
     let vault = Vault::new(store.with_key_mac(Arc::new(key_mac)), keys)
         .with_rate_limit(config.rate_limit_per_minute)
         .with_log_retention_days(config.log_retention_days)
-        .with_principal_cache(config.principal_cache);
+        .with_principal_cache(config.principal_cache)
+        .with_egress(Arc::new(egress));
     Ok(Service {
         vault,
         mcp_allowed_origins: config.mcp_allowed_origins.clone(),

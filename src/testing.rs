@@ -340,5 +340,7 @@ pub fn assert_envelope(answer: &Answer, status: u16, code: &str) {
 }
 
 mod aws_calls;
+mod egress;
 pub use aws_calls::{AwsCall, AwsCalls};
+pub use egress::{EchoEgress, Received};
 pub mod conformance;

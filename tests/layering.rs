@@ -22,9 +22,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("auth", &["domain"]),
     ("crypto", &["domain", "dependency"]),
     ("store", &["domain", "dependency", "auth", "crypto"]),
+    ("egress", &["domain"]),
     (
         "vault",
-        &["domain", "dependency", "clock", "auth", "crypto", "store"],
+        &[
+            "domain",
+            "dependency",
+            "clock",
+            "auth",
+            "crypto",
+            "store",
+            "egress",
+        ],
     ),
     ("wire", &["domain", "store", "vault"]),
     ("rest", &["domain", "crypto", "store", "vault", "wire"]),
@@ -33,7 +42,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "http",
         &["domain", "crypto", "store", "vault", "wire", "rest", "mcp"],
     ),
-    ("config", &["domain"]),
+    ("config", &["domain", "egress"]),
     (
         "admin",
         &["domain", "dependency", "auth", "crypto", "store"],
@@ -49,6 +58,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "vault",
             "http",
             "config",
+            "egress",
         ],
     ),
     (
@@ -62,6 +72,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "vault",
             "http",
             "dependency",
+            "egress",
         ],
     ),
 ];

@@ -84,11 +84,12 @@ proptest! {
 
     #[test]
     fn distinct_bindings_never_share_associated_data(
-        a in ("[a-z0-9_]{1,8}", "[A-Za-z0-9][A-Za-z0-9._-]{0,8}", ".{0,8}", prop::option::of(".{0,8}")),
-        b in ("[a-z0-9_]{1,8}", "[A-Za-z0-9][A-Za-z0-9._-]{0,8}", ".{0,8}", prop::option::of(".{0,8}")),
+        a in ("[a-z0-9_]{1,8}", "[A-Za-z0-9][A-Za-z0-9._-]{0,8}", ".{0,8}", prop::option::of(".{0,8}"), prop::option::of(".{0,8}")),
+        b in ("[a-z0-9_]{1,8}", "[A-Za-z0-9][A-Za-z0-9._-]{0,8}", ".{0,8}", prop::option::of(".{0,8}"), prop::option::of(".{0,8}")),
     ) {
         let created = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
-        let aad = |(id, name, credential_id, meta): &(String, String, String, Option<String>)| {
+        type Parts = (String, String, String, Option<String>, Option<String>);
+        let aad = |(id, name, credential_id, meta, policy): &Parts| {
             let identity = IdentityId::parse(id).unwrap();
             let name = CredentialName::parse(name).unwrap();
             let metadata: Option<String> =
@@ -99,10 +100,11 @@ proptest! {
                 expires_at: None,
                 metadata: metadata.as_deref(),
                 last_rotated_at: None,
+                use_policy: policy.as_deref(),
             };
             Binding::new(&identity, &name, CredentialType::Login)
                 .with_fields(fields)
-                .associated_data(2)
+                .associated_data(3)
         };
         prop_assert_eq!(a == b, aad(&a) == aad(&b));
     }

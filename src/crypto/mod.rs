@@ -25,9 +25,12 @@ use std::collections::HashMap;
 use std::future::Future;
 use zeroize::Zeroizing;
 
-/// Version of the item and AAD layout; stored on each item, so format 1 items written before
-/// still open (and are rewritten in format 2 on their next write).
-pub const FORMAT_VERSION: u8 = 2;
+/// Version of the item and AAD layout; stored on each item, so items written before still
+/// open (and are rewritten in the current format on their next write). Format 3 adds the
+/// usePolicy; an item without one is still written in format 2, which a version of credvault
+/// from before brokered use can read.
+pub const FORMAT_VERSION: u8 = 3;
+const FORMAT_WITHOUT_POLICY: u8 = 2;
 pub const DATA_KEY_LEN: usize = 32;
 
 pub const CONTEXT_IDENTITY: &str = "credvault:identity";
@@ -66,6 +69,8 @@ pub struct StoredFields<'a> {
     /// The metadata's text as stored: bound byte for byte, never printed anew.
     pub metadata: Option<&'a str>,
     pub last_rotated_at: Option<Timestamp>,
+    /// The usePolicy's canonical text (format 3 on): where the vault may send the data.
+    pub use_policy: Option<&'a str>,
 }
 
 impl<'a> Binding<'a> {
@@ -82,6 +87,14 @@ impl<'a> Binding<'a> {
         Self {
             fields: Some(fields),
             ..self
+        }
+    }
+
+    /// The format a write of this binding uses: 3 when it binds a usePolicy, else 2.
+    pub fn format_version(&self) -> u8 {
+        match self.fields.and_then(|f| f.use_policy) {
+            Some(_) => FORMAT_VERSION,
+            None => FORMAT_WITHOUT_POLICY,
         }
     }
 
@@ -131,6 +144,9 @@ impl<'a> Binding<'a> {
         push(text(fields.and_then(|f| f.expires_at)).as_deref());
         push(fields.and_then(|f| f.metadata));
         push(text(fields.and_then(|f| f.last_rotated_at)).as_deref());
+        if format_version >= 3 {
+            push(fields.and_then(|f| f.use_policy));
+        }
         aad
     }
 }
@@ -199,13 +215,14 @@ pub fn seal_under(
     binding: Binding<'_>,
     plaintext: &[u8],
 ) -> Result<Envelope, SealError> {
+    let format_version = binding.format_version();
     let (nonce, ciphertext) = seal_with_key(
         &data_key.plaintext,
-        &binding.associated_data(FORMAT_VERSION),
+        &binding.associated_data(format_version),
         plaintext,
     )?;
     Ok(Envelope {
-        format_version: FORMAT_VERSION,
+        format_version,
         key_id: data_key.key_id.clone(),
         encrypted_data_key: data_key.encrypted.clone(),
         nonce,
@@ -221,6 +238,14 @@ pub async fn open<K: KeyProvider>(
 ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
     if !(1..=FORMAT_VERSION).contains(&envelope.format_version) {
         return Err(OpenError::Integrity("unknown format version"));
+    }
+    // A usePolicy beside an item of a format that does not bind one was put there by hand.
+    if envelope.format_version < FORMAT_VERSION
+        && binding.fields.is_some_and(|f| f.use_policy.is_some())
+    {
+        return Err(OpenError::Integrity(
+            "a usePolicy the item's format does not bind",
+        ));
     }
     let key = keys
         .decrypt_data_key(

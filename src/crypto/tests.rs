@@ -39,7 +39,8 @@ fn assert_integrity_failure(result: Result<Zeroizing<Vec<u8>>, OpenError>) {
 async fn given_a_sealed_credential_when_opened_in_place_then_the_plaintext_comes_back() {
     let keys = LocalKeyProvider::new();
     let envelope = sealed(&keys).await;
-    assert_eq!(envelope.format_version, FORMAT_VERSION);
+    // Without a usePolicy, format 2: what a version before brokered use still reads.
+    assert_eq!(envelope.format_version, 2);
     assert_eq!(envelope.ciphertext.len(), SECRET.len() + 16);
     assert!(!envelope.ciphertext.windows(7).any(|w| w == b"sk_live"));
     let plain = open_as(
@@ -130,7 +131,7 @@ async fn a_flipped_bit_anywhere_fails_closed() {
     assert_integrity_failure(open_it(bad).await);
 
     // A downgrade to format 1 (fewer fields bound) or an unknown format fails too.
-    for version in [1, 3] {
+    for version in [1, 3, 4] {
         let mut bad = envelope.clone();
         bad.format_version = version;
         assert_integrity_failure(open_it(bad).await);
@@ -203,4 +204,50 @@ async fn a_format_1_item_written_before_still_opens_but_only_as_format_1() {
         ..old
     };
     assert_integrity_failure(open(&keys, binding, &claimed).await);
+}
+
+#[tokio::test]
+async fn a_use_policy_is_bound_in_format_3_and_cannot_be_added_dropped_or_changed() {
+    let keys = LocalKeyProvider::new();
+    let (id, n) = (identity("idt_alice"), name("stripe"));
+    let fields = |use_policy| StoredFields {
+        credential_id: "cred_1",
+        created_at: crate::domain::Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+        expires_at: None,
+        metadata: None,
+        last_rotated_at: None,
+        use_policy,
+    };
+    let binding =
+        |use_policy| Binding::new(&id, &n, CredentialType::ApiKey).with_fields(fields(use_policy));
+    let narrow = Some(r#"{"hosts":["api.stripe.com"]}"#);
+    let envelope = seal(&keys, binding(narrow), SECRET).await.unwrap();
+    assert_eq!(envelope.format_version, FORMAT_VERSION);
+    assert_eq!(
+        open(&keys, binding(narrow), &envelope)
+            .await
+            .unwrap()
+            .as_slice(),
+        SECRET
+    );
+    // A table writer who widens the policy, or drops it, breaks the item.
+    assert_integrity_failure(
+        open(
+            &keys,
+            binding(Some(r#"{"hosts":["evil.example"]}"#)),
+            &envelope,
+        )
+        .await,
+    );
+    assert_integrity_failure(open(&keys, binding(None), &envelope).await);
+    // A policy put beside an item written without one (format 2) is refused unread.
+    let plain = seal(&keys, binding(None), SECRET).await.unwrap();
+    assert_eq!(plain.format_version, 2);
+    assert_integrity_failure(open(&keys, binding(narrow), &plain).await);
+    // And a format-3 item relabelled format 2 does not open.
+    let relabelled = Envelope {
+        format_version: 2,
+        ..envelope
+    };
+    assert_integrity_failure(open(&keys, binding(narrow), &relabelled).await);
 }

@@ -11,6 +11,8 @@ pub enum Action {
     VaultDelete,
     VaultTotp,
     VaultTotpUseBackup,
+    /// A request the vault makes with the credential (brokered use).
+    VaultHttp,
     IdentityWhoami,
     LogsList,
     LogsStats,
@@ -28,13 +30,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Self::VaultStore,
         Self::VaultGet,
         Self::VaultList,
         Self::VaultDelete,
         Self::VaultTotp,
         Self::VaultTotpUseBackup,
+        Self::VaultHttp,
         Self::IdentityWhoami,
         Self::LogsList,
         Self::LogsStats,
@@ -58,6 +61,7 @@ impl Action {
             Self::VaultDelete => "vault_delete",
             Self::VaultTotp => "vault_totp",
             Self::VaultTotpUseBackup => "vault_totp_use_backup",
+            Self::VaultHttp => "vault_http",
             Self::IdentityWhoami => "identity_whoami",
             Self::LogsList => "logs_list",
             Self::LogsStats => "logs_stats",
@@ -87,6 +91,7 @@ impl Action {
             | Self::VaultDelete
             | Self::VaultTotp
             | Self::VaultTotpUseBackup
+            | Self::VaultHttp
             | Self::IdentityWhoami => Some(KeyKind::Identity),
             Self::IdentitiesCreate
             | Self::IdentitiesList
@@ -106,9 +111,11 @@ impl Action {
         match self {
             // A backup code is a use of a secret, like a TOTP code: read, not write (a
             // deposit-only key must not collect codes).
-            Self::VaultGet | Self::VaultList | Self::VaultTotp | Self::VaultTotpUseBackup => {
-                Some(Scope::VaultRead)
-            }
+            Self::VaultGet
+            | Self::VaultList
+            | Self::VaultTotp
+            | Self::VaultTotpUseBackup
+            | Self::VaultHttp => Some(Scope::VaultRead),
             Self::VaultStore | Self::VaultDelete => Some(Scope::VaultWrite),
             _ => None,
         }
@@ -119,7 +126,7 @@ impl Action {
     pub fn capability(self) -> Option<Capability> {
         match self {
             Self::VaultGet => Some(Capability::Read),
-            Self::VaultTotp | Self::VaultTotpUseBackup => Some(Capability::Use),
+            Self::VaultTotp | Self::VaultTotpUseBackup | Self::VaultHttp => Some(Capability::Use),
             Self::VaultStore | Self::VaultDelete => Some(Capability::Write),
             _ => None,
         }
@@ -132,7 +139,8 @@ impl Action {
             | Self::VaultList
             | Self::VaultDelete
             | Self::VaultTotp
-            | Self::VaultTotpUseBackup => Category::Vault,
+            | Self::VaultTotpUseBackup
+            | Self::VaultHttp => Category::Vault,
             _ => Category::Identity,
         }
     }
@@ -146,6 +154,7 @@ impl Action {
             Self::VaultDelete => format!("Deleted credential {name}"),
             Self::VaultTotp => format!("Generated a TOTP code for {name}"),
             Self::VaultTotpUseBackup => format!("Used a backup code of {name}"),
+            Self::VaultHttp => format!("Sent a request with credential {name}"),
             Self::IdentityWhoami => "Read the identity".to_owned(),
             Self::LogsList => "Listed the activity log".to_owned(),
             Self::LogsStats => "Read activity statistics".to_owned(),

@@ -2,6 +2,8 @@
 
 mod action;
 mod activity;
+mod broker_request;
+mod broker_template;
 mod data_rules;
 mod grant;
 mod identity;
@@ -14,16 +16,20 @@ mod metadata;
 mod name;
 mod new_credential;
 mod rate;
+mod scrub;
 mod secret;
 mod time;
 mod totp;
 mod totp_secret;
+mod use_policy;
 
 pub use action::Action;
 pub use activity::{
     ActivityEntry, ActivityStats, Caller, Category, Channel, DEFAULT_LOG_RETENTION_DAYS, LogFilter,
     LogPage, Outcome, Severity, Target,
 };
+pub use broker_request::{BrokerRequest, MAX_BROKERED_BODY};
+pub use broker_template::{FillError, Slot, Substituted, Template, Values, url_safe};
 pub use grant::{
     Access, Capability, Decision, Grant, InvalidLimits, KeyLimits, MAX_GRANTS, MAX_PATTERNS,
     NamePattern,
@@ -39,6 +45,7 @@ pub use metadata::Metadata;
 pub use name::{CredentialName, InvalidName, MAX_NAME_LEN};
 pub use new_credential::{BodyError, MAX_DATA_BYTES, MAX_METADATA_BYTES, NewCredential};
 pub use rate::RateWindow;
+pub use scrub::Scrubber;
 pub use secret::{SecretData, serialize_wiped};
 pub use time::Timestamp;
 pub use totp::{
@@ -46,6 +53,7 @@ pub use totp::{
     totp_code, totp_remaining,
 };
 pub use totp_secret::decode_totp_secret;
+pub use use_policy::{METHODS, PolicyRefusal, UsePolicy};
 
 /// `prefix` followed by 32 lowercase hex characters from the system's CSPRNG.
 pub fn random_id(prefix: &str) -> Result<String, aws_lc_rs::error::Unspecified> {

@@ -6,7 +6,7 @@
 
 use super::data_rules::check_data;
 use super::json_text::{self, CheckError, JsonKind};
-use super::{CredentialType, Metadata, SecretData, Timestamp};
+use super::{CredentialType, Metadata, SecretData, Timestamp, UsePolicy};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::collections::BTreeMap;
@@ -18,7 +18,8 @@ use zeroize::Zeroizing;
 pub const MAX_DATA_BYTES: usize = 256 * 1024;
 pub const MAX_METADATA_BYTES: usize = 32 * 1024;
 
-const FIELDS: [&str; 4] = ["type", "data", "metadata", "expiresAt"];
+/// The seed's fields, then credvault's own `usePolicy` (brokered use).
+const FIELDS: [&str; 5] = ["type", "data", "metadata", "expiresAt", "usePolicy"];
 
 /// How much larger than its compact form a field's raw text may be (spaces, indentation)
 /// before it is refused unparsed.
@@ -34,6 +35,7 @@ pub struct NewCredential {
     pub data: SecretData,
     pub metadata: Option<Metadata>,
     pub expires_at: Option<Timestamp>,
+    pub use_policy: Option<UsePolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -126,11 +128,21 @@ impl NewCredential {
             invalid(EXPIRY_MESSAGE),
         )?)?;
         let expires_at = parse_expiry(expiry.as_ref())?;
+        let policy = value(field(
+            "usePolicy",
+            SMALL_FIELD_BYTES * 8,
+            invalid(POLICY_SIZE),
+        )?)?;
+        let use_policy = match policy {
+            None | Some(Value::Null) => None,
+            Some(policy) => Some(UsePolicy::parse(&policy).map_err(BodyError::Invalid)?),
+        };
         Ok(Self {
             kind,
             data,
             metadata,
             expires_at,
+            use_policy,
         })
     }
 }
@@ -150,6 +162,8 @@ fn kind_error() -> BodyError {
         CredentialType::names()
     ))
 }
+
+const POLICY_SIZE: &str = "Field `usePolicy` is over 32768 bytes";
 
 const EXPIRY_MESSAGE: &str =
     "Field `expiresAt` must be an RFC 3339 date-time (or an ISO 8601 date)";

@@ -3,7 +3,7 @@
 //! contract holds on both edges. Messages name arguments, never their values.
 
 use super::tools::{ToolInput, ToolSpec};
-use crate::domain::{Action, CredentialName, ListCursor, NewCredential};
+use crate::domain::{Action, BrokerRequest, CredentialName, ListCursor, NewCredential};
 use crate::vault::{ListQuery, MAX_LIST_PAGE, Request, VaultError};
 use rmcp::model::JsonObject;
 use serde_json::{Map, Value};
@@ -28,12 +28,17 @@ pub fn parse(spec: &ToolSpec, arguments: JsonObject) -> Result<Request, VaultErr
         | ToolInput::Rename
         | ToolInput::Rescope => return super::platform_arguments::parse(spec, args.0),
         ToolInput::Name
+        | ToolInput::Brokered
         | ToolInput::Credential
         | ToolInput::ApiKey
         | ToolInput::Card
         | ToolInput::ShippingAddress => {}
     }
     let name = args.name()?;
+    if spec.input == ToolInput::Brokered {
+        let fields = std::mem::take(&mut args.0);
+        return Ok(Request::Broker(name, BrokerRequest::from_fields(&fields)?));
+    }
     if spec.input != ToolInput::Name {
         let body = store_body(spec, &mut args)?;
         args.finish(spec)?;
@@ -147,14 +152,20 @@ fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<String>
     let body = match spec.input {
         ToolInput::Credential => {
             let mut body = Map::new();
-            for key in ["type", "data", "metadata", "expiresAt"] {
+            for key in ["type", "data", "metadata", "expiresAt", "usePolicy"] {
                 if let Some(value) = args.0.remove(key) {
                     body.insert(key.to_owned(), value);
                 }
             }
             body
         }
-        ToolInput::ApiKey => typed_body("API_KEY", api_key(args)?, args)?,
+        ToolInput::ApiKey => {
+            let mut body = typed_body("API_KEY", api_key(args)?, args)?;
+            if let Some(policy) = args.0.remove("usePolicy") {
+                body.insert("usePolicy".into(), policy);
+            }
+            body
+        }
         ToolInput::Card => typed_body("CARD", card(args)?, args)?,
         ToolInput::ShippingAddress => typed_body(
             "SHIPPING_ADDRESS",
@@ -164,6 +175,7 @@ fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<String>
         ToolInput::Nothing
         | ToolInput::ListPage
         | ToolInput::Name
+        | ToolInput::Brokered
         | ToolInput::IdentityPage
         | ToolInput::IdentityId
         | ToolInput::NewIdentity

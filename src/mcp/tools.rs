@@ -22,6 +22,8 @@ pub enum ToolInput {
     ApiKey,
     Card,
     ShippingAddress,
+    /// vault_http's `name`, `method`, `url`, `headers`, `body`, `bodyEncoding`.
+    Brokered,
     /// identities_list's optional `limit` (and credvault's `pageToken`).
     IdentityPage,
     /// An `identityId` alone.
@@ -50,7 +52,9 @@ const NAME: &str = "Credential name: 1 to 128 of A-Z a-z 0-9 . _ -, starting wit
 const EXPIRES: &str =
     "Expiry, RFC 3339 date-time (e.g. 2030-01-01T00:00:00Z) or a date (2030-01-01)";
 
-pub const TOOLS: [ToolSpec; 10] = [
+const USE_POLICY: &str = "credvault's own: where the vault may send this credential for vault_http, e.g. {\"hosts\": [\"api.stripe.com\"], \"pathPrefixes\": [\"/v1/\"], \"methods\": [\"GET\", \"POST\"]}. Without it the credential cannot be used through vault_http";
+
+pub const TOOLS: [ToolSpec; 11] = [
     ToolSpec {
         name: "vault_list",
         action: Action::VaultList,
@@ -142,6 +146,16 @@ pub const TOOLS: [ToolSpec; 10] = [
         idempotent: false,
     },
     ToolSpec {
+        name: "vault_http",
+        action: Action::VaultHttp,
+        input: ToolInput::Brokered,
+        title: "Vault · HTTP Request With Credential",
+        description: "Make an HTTPS request with a credential without seeing it: write {{data.FIELD}} (a secret field, e.g. {{data.key}}) or {{metadata.FIELD}} where its value goes, in the URL's path or query, a header value, or the body. The vault checks the destination against the credential's usePolicy, substitutes, sends, and answers {status, headers, body} with every substituted value replaced by its placeholder again. Redirects are not followed. Prefer this to vault_get whenever the secret is only needed for an HTTP call.",
+        read_only: false,
+        destructive: false,
+        idempotent: false,
+    },
+    ToolSpec {
         name: "identity_whoami",
         action: Action::IdentityWhoami,
         input: ToolInput::Nothing,
@@ -169,7 +183,8 @@ impl ToolSpec {
             .read_only(self.read_only)
             .destructive(self.destructive)
             .idempotent(self.idempotent)
-            .open_world(false);
+            // vault_http reaches hosts outside the vault; every other tool stays inside it.
+            .open_world(self.action == Action::VaultHttp);
         Tool::new(
             self.name,
             self.description,
@@ -200,13 +215,15 @@ impl ToolSpec {
                     "data": {"type": "object", "description": "Secret fields to encrypt (e.g. {\"key\": \"sk_...\"}); a TOTP credential needs a base32 'secret'", "minProperties": 1},
                     "metadata": {"type": "object", "description": "Non-secret fields, stored in plaintext for display (e.g. {\"service\": \"stripe\"})"},
                     "expiresAt": text(EXPIRES),
+                    "usePolicy": {"type": "object", "description": USE_POLICY},
                 }),
                 vec!["name", "type", "data"],
             ),
             ToolInput::ApiKey => (
                 json!({"name": name, "secret": text("The API key or client secret"),
                        "clientId": text("Client id, for client-credential pairs (omit for single keys)"),
-                       "expiresAt": text(EXPIRES)}),
+                       "expiresAt": text(EXPIRES),
+                       "usePolicy": {"type": "object", "description": USE_POLICY}}),
                 vec!["name", "secret"],
             ),
             ToolInput::Card => (
@@ -216,6 +233,16 @@ impl ToolSpec {
                        "brand": text("Card brand (Visa, Mastercard...), kept in metadata for display"),
                        "expiresAt": text(EXPIRES)}),
                 vec!["name", "cardholder", "number", "expMonth", "expYear", "cvc"],
+            ),
+            ToolInput::Brokered => (
+                json!({"name": name,
+                       "method": {"type": "string", "enum": crate::domain::METHODS},
+                       "url": text("Absolute https URL; placeholders only in its path and query"),
+                       "headers": {"type": "object", "additionalProperties": {"type": "string"},
+                                   "description": "Header names and values, e.g. {\"Authorization\": \"Bearer {{data.key}}\"}"},
+                       "body": text("Request body, text (or base64 with bodyEncoding)"),
+                       "bodyEncoding": {"type": "string", "enum": ["utf8", "base64"]}}),
+                vec!["name", "method", "url"],
             ),
             ToolInput::IdentityPage => platform_tools::identity_page(),
             ToolInput::IdentityId => platform_tools::identity_id(),

@@ -8,7 +8,9 @@ mod route;
 pub use route::Route;
 
 use crate::crypto::KeyProvider;
-use crate::domain::{Action, Channel, CredentialName, InvalidName, KeyKind, NewCredential, Target};
+use crate::domain::{
+    Action, BrokerRequest, Channel, CredentialName, InvalidName, KeyKind, NewCredential, Target,
+};
 use crate::store::VaultStore;
 use crate::vault::{Answer, Input, Intent, Request, Vault, VaultError};
 use crate::wire::{self, Failure, Served};
@@ -82,6 +84,15 @@ fn parse(
             }
             let credential = NewCredential::from_json(body)?;
             Request::Store { name, credential }
+        }
+        Action::VaultHttp => {
+            let name = name()?;
+            if body.len() > MAX_BODY_BYTES {
+                return Err(VaultError::TooLarge(format!(
+                    "Request body is over {MAX_BODY_BYTES} bytes"
+                )));
+            }
+            Request::Broker(name, BrokerRequest::from_json(body)?)
         }
         Action::VaultGet => Request::Read(name()?),
         Action::VaultDelete => Request::Delete(name()?),

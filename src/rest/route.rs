@@ -10,6 +10,8 @@ pub enum Route<'a> {
     Credential(&'a str),
     Totp(&'a str),
     TotpBackup(&'a str),
+    /// A request the vault makes with the credential.
+    Broker(&'a str),
     Whoami,
     Logs,
     LogStats,
@@ -52,6 +54,7 @@ impl<'a> Route<'a> {
             (None, ..) => Some(Self::Credential(name)),
             (Some("totp"), None, _) => Some(Self::Totp(name)),
             (Some("totp"), Some("backup"), None) => Some(Self::TotpBackup(name)),
+            (Some("request"), None, _) => Some(Self::Broker(name)),
             _ => None,
         }
     }
@@ -63,6 +66,7 @@ impl<'a> Route<'a> {
             Self::Credential(_) => "/v0/vault/{name}",
             Self::Totp(_) => "/v0/vault/{name}/totp",
             Self::TotpBackup(_) => "/v0/vault/{name}/totp/backup",
+            Self::Broker(_) => "/v0/vault/{name}/request",
             Self::Whoami => "/v0/whoami",
             Self::Logs => "/v0/logs",
             Self::LogStats => "/v0/logs/stats",
@@ -80,7 +84,7 @@ impl<'a> Route<'a> {
                 &[Method::GET]
             }
             Self::Credential(_) => &[Method::GET, Method::PUT, Method::DELETE],
-            Self::TotpBackup(_) | Self::PlatformRotateKey(_) => &[Method::POST],
+            Self::TotpBackup(_) | Self::Broker(_) | Self::PlatformRotateKey(_) => &[Method::POST],
             Self::PlatformIdentities => &[Method::GET, Method::POST],
             Self::PlatformIdentity(_) => &[Method::GET, Method::PATCH, Method::DELETE],
             Self::PlatformKeys(_) => &[Method::GET, Method::POST],
@@ -97,6 +101,7 @@ impl<'a> Route<'a> {
             (Self::Credential(_), _) => Action::VaultGet,
             (Self::Totp(_), _) => Action::VaultTotp,
             (Self::TotpBackup(_), _) => Action::VaultTotpUseBackup,
+            (Self::Broker(_), _) => Action::VaultHttp,
             (Self::Whoami, _) => Action::IdentityWhoami,
             (Self::Logs, _) => Action::LogsList,
             (Self::LogStats, _) => Action::LogsStats,
@@ -114,7 +119,10 @@ impl<'a> Route<'a> {
 
     pub fn name_segment(&self) -> Option<&'a str> {
         match *self {
-            Self::Credential(name) | Self::Totp(name) | Self::TotpBackup(name) => Some(name),
+            Self::Credential(name)
+            | Self::Totp(name)
+            | Self::TotpBackup(name)
+            | Self::Broker(name) => Some(name),
             _ => None,
         }
     }
@@ -160,6 +168,14 @@ mod tests {
             Route::parse("/v0/vault/gh/totp/backup"),
             Some(Route::TotpBackup("gh"))
         );
+        assert_eq!(
+            Route::parse("/v0/vault/stripe/request"),
+            Some(Route::Broker("stripe"))
+        );
+        assert_eq!(
+            Route::parse("/v0/vault/request"),
+            Some(Route::Credential("request"))
+        );
         assert_eq!(Route::parse("/v0/whoami"), Some(Route::Whoami));
         assert_eq!(Route::parse("/v0/logs"), Some(Route::Logs));
         assert_eq!(Route::parse("/v0/logs/stats"), Some(Route::LogStats));
@@ -189,6 +205,8 @@ mod tests {
             "/v0/vault/gh/totp/",
             "/v0/vault/gh/totp/backup/x",
             "/v0/vault/gh/backup",
+            "/v0/vault/gh/request/x",
+            "/v0/vault/gh/request/",
             "/v0/whoami/",
             "/v0/logs/x",
             "/v0/platform",

@@ -20,7 +20,7 @@ use crate::crypto::{Binding, Envelope, NONCE_LEN, StoredFields};
 use crate::dependency::DependencyError;
 use crate::domain::{
     ActivityEntry, ActivityStats, CredentialName, CredentialType, IdentityId, KeyLimits, LogCursor,
-    LogFilter, LogPage, Metadata, Subject, Timestamp,
+    LogFilter, LogPage, Metadata, Subject, Timestamp, UsePolicy,
 };
 use std::future::Future;
 
@@ -36,6 +36,8 @@ pub struct CredentialInfo {
     pub last_used_at: Option<Timestamp>,
     /// When `data` was last rewritten in place (a backup code used); `None` until then.
     pub last_rotated_at: Option<Timestamp>,
+    /// Where the vault may send it (brokered use); `None`: nowhere.
+    pub use_policy: Option<UsePolicy>,
 }
 
 /// How much of a listing to read: at most `items` credentials, and no more once their
@@ -56,6 +58,7 @@ impl CredentialInfo {
         FIXED_FIELDS
             + self.name.as_str().len()
             + self.metadata.as_ref().map_or(0, |m| m.as_str().len())
+            + self.use_policy.as_ref().map_or(0, |p| p.canonical().len())
     }
 }
 
@@ -83,6 +86,7 @@ impl CredentialInfo {
             expires_at: self.expires_at,
             metadata: self.metadata.as_ref().map(Metadata::as_str),
             last_rotated_at: self.last_rotated_at,
+            use_policy: self.use_policy.as_ref().map(UsePolicy::canonical),
         })
     }
 }

@@ -103,6 +103,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             created_at: self.clock.now(),
             last_used_at: None,
             last_rotated_at: None,
+            use_policy: credential.use_policy,
         };
         // Sealed with every stored field in its associated data.
         let sealed = async {
@@ -240,11 +241,25 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         action: Action,
         record: &CredentialRecord,
     ) -> Result<crate::domain::Timestamp, VaultError> {
+        self.record_use_noting(call, action, record, None).await
+    }
+
+    /// [`Vault::record_use`], the entry noting `note` (never a value).
+    pub(super) async fn record_use_noting(
+        &self,
+        call: &Call,
+        action: Action,
+        record: &CredentialRecord,
+        note: Option<&str>,
+    ) -> Result<crate::domain::Timestamp, VaultError> {
         let now = self.clock.now();
         let info = &record.info;
-        let entry = self
+        let mut entry = self
             .credential_entry(call, action, &info.name, 200)
             .with_credential_id(&info.credential_id);
+        if let Some(note) = note {
+            entry = entry.noting(note);
+        }
         if let Some(last) = info.last_used_at
             && last <= now
             && now.unix_seconds() - last.unix_seconds() < LAST_USE_RESOLUTION_SECONDS

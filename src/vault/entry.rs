@@ -250,6 +250,9 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Request::UseBackupCode(name) => {
                 Answer::BackupCode(self.use_backup_code(call, &name).await?)
             }
+            Request::Broker(name, request) => {
+                Answer::Brokered(self.broker(call, &name, &request).await?)
+            }
             Request::Whoami => Answer::Whoami(self.whoami(call).await?),
             Request::Logs(query) => Answer::Logs(self.activity(call, &query).await?),
             Request::Stats => Answer::Stats(self.activity_stats(call).await?),

@@ -21,7 +21,9 @@ pub enum ErrorKind {
     UnsupportedMediaType,
     RateLimited,
     Internal,
+    BadGateway,
     Unavailable,
+    GatewayTimeout,
 }
 
 impl ErrorKind {
@@ -39,7 +41,9 @@ impl ErrorKind {
             Self::UnsupportedMediaType => (415, "unsupported_media_type"),
             Self::RateLimited => (429, "rate_limited"),
             Self::Internal => (500, "internal_error"),
+            Self::BadGateway => (502, "bad_gateway"),
             Self::Unavailable => (503, "service_unavailable"),
+            Self::GatewayTimeout => (504, "gateway_timeout"),
         }
     }
 
@@ -97,6 +101,12 @@ pub enum VaultError {
     /// The request's deadline came first; the caller may retry.
     #[error("the request ran out of time")]
     OutOfTime,
+    /// A brokered request's upstream failed: what failed, never the URL.
+    #[error("The upstream request failed: {0}")]
+    Upstream(&'static str),
+    /// A brokered request's upstream did not answer by the deadline.
+    #[error("The upstream did not answer in time")]
+    UpstreamTimeout,
     /// Too many concurrent writers; the caller may retry.
     #[error("gave up after repeated conflicting writes")]
     Contended,
@@ -118,6 +128,8 @@ impl VaultError {
                 ErrorKind::NotFound
             }
             Self::Expired => ErrorKind::Gone,
+            Self::Upstream(_) => ErrorKind::BadGateway,
+            Self::UpstreamTimeout => ErrorKind::GatewayTimeout,
             Self::TooLarge(_) => ErrorKind::PayloadTooLarge,
             Self::Dependency(DependencyError::Unavailable { .. })
             | Self::Contended

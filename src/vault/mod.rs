@@ -7,6 +7,7 @@
 mod activity;
 mod admission;
 mod audit;
+mod broker;
 mod credentials;
 mod entry;
 mod error;
@@ -22,6 +23,7 @@ mod totp;
 
 pub use activity::{LogQuery, MAX_LOG_PAGE, Whoami};
 pub use admission::Call;
+pub use broker::BrokeredAnswer;
 pub use credentials::{
     CredentialPage, DEFAULT_LIST_PAGE, LIST_PAGE_BYTES, ListQuery, MAX_LIST_PAGE, Revealed,
 };
@@ -40,6 +42,7 @@ pub use totp::{BackupAnswer, MAX_BACKUP_ATTEMPTS, TotpAnswer};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::KeyProvider;
 use crate::domain::DEFAULT_LOG_RETENTION_DAYS;
+use crate::egress::{Egress, NoEgress};
 use crate::store::VaultStore;
 use std::sync::Arc;
 
@@ -62,6 +65,8 @@ pub struct Vault<S, K> {
     principals: Option<Arc<principal_cache::PrincipalCache>>,
     /// Identities found over the rate limit this minute, refused without another count.
     over_limit: Arc<over_limit::OverLimit>,
+    /// Where brokered requests go out; [`NoEgress`] unless the wiring gives one.
+    egress: Arc<dyn Egress>,
 }
 
 impl<S, K> Clone for Vault<S, K> {
@@ -74,6 +79,7 @@ impl<S, K> Clone for Vault<S, K> {
             clock: Arc::clone(&self.clock),
             principals: self.principals.clone(),
             over_limit: Arc::clone(&self.over_limit),
+            egress: Arc::clone(&self.egress),
         }
     }
 }
@@ -88,6 +94,7 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             clock: Arc::new(SystemClock),
             principals: None,
             over_limit: Arc::default(),
+            egress: Arc::new(NoEgress),
         }
     }
 
@@ -97,6 +104,11 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let principals =
             (!ttl.is_zero()).then(|| Arc::new(principal_cache::PrincipalCache::new(ttl)));
         Self { principals, ..self }
+    }
+
+    /// Sends brokered requests through `egress`.
+    pub fn with_egress(self, egress: Arc<dyn Egress>) -> Self {
+        Self { egress, ..self }
     }
 
     /// Reads the time from `clock` instead of the system's.

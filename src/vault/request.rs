@@ -5,11 +5,12 @@ use super::platform::{IdentityPage, IdentityQuery, IdentityView, MintedIdentity}
 use super::platform_changes::RotatedKey;
 use super::platform_keys::AddedKey;
 use super::{
-    BackupAnswer, CredentialPage, ListQuery, LogQuery, Revealed, TotpAnswer, VaultError, Whoami,
+    BackupAnswer, BrokeredAnswer, CredentialPage, ListQuery, LogQuery, Revealed, TotpAnswer,
+    VaultError, Whoami,
 };
 use crate::domain::{
-    Action, ActivityStats, CredentialName, IdentityId, IdentityUpdate, LogPage, NewCredential,
-    NewIdentitySpec, NewKeySpec, Target,
+    Action, ActivityStats, BrokerRequest, CredentialName, IdentityId, IdentityUpdate, LogPage,
+    NewCredential, NewIdentitySpec, NewKeySpec, Target,
 };
 use crate::store::{CredentialInfo, IdentityRecord, KeySummary};
 
@@ -25,6 +26,8 @@ pub enum Request {
     Delete(CredentialName),
     Totp(CredentialName),
     UseBackupCode(CredentialName),
+    /// A request the vault makes with the credential.
+    Broker(CredentialName, BrokerRequest),
     Whoami,
     Logs(LogQuery),
     Stats,
@@ -49,6 +52,7 @@ impl Request {
             Self::Delete(_) => Action::VaultDelete,
             Self::Totp(_) => Action::VaultTotp,
             Self::UseBackupCode(_) => Action::VaultTotpUseBackup,
+            Self::Broker(..) => Action::VaultHttp,
             Self::Whoami => Action::IdentityWhoami,
             Self::Logs(_) => Action::LogsList,
             Self::Stats => Action::LogsStats,
@@ -71,7 +75,8 @@ impl Request {
             | Self::Read(name)
             | Self::Delete(name)
             | Self::Totp(name)
-            | Self::UseBackupCode(name) => Some(Target::Credential(name.clone())),
+            | Self::UseBackupCode(name)
+            | Self::Broker(name, _) => Some(Target::Credential(name.clone())),
             Self::GetIdentity(identity)
             | Self::UpdateIdentity(identity, _)
             | Self::DeleteIdentity(identity)
@@ -122,6 +127,7 @@ pub enum Answer {
     Deleted(CredentialName),
     Totp(TotpAnswer),
     BackupCode(BackupAnswer),
+    Brokered(BrokeredAnswer),
     Whoami(Whoami),
     Logs(LogPage),
     Stats(ActivityStats),

@@ -20,7 +20,8 @@ use platform_views::{
 };
 use serde::Serialize;
 use views::{
-    BackupView, ListView, ListedView, LogPageView, ReadView, StatsView, TotpView, WhoamiView,
+    BackupView, BrokeredView, ListView, ListedView, LogPageView, ReadView, StatsView, TotpView,
+    WhoamiView,
 };
 
 /// What an edge made of a request: the answer or the refusal, and whose it was (for the
@@ -60,6 +61,7 @@ pub fn answer_json(answer: &Answer) -> Option<String> {
         Answer::Deleted(_) => return None,
         Answer::Totp(totp) => text(TotpView::of(totp)),
         Answer::BackupCode(code) => text(BackupView::of(code)),
+        Answer::Brokered(answer) => text(BrokeredView::of(answer)),
         Answer::Whoami(who) => text(WhoamiView::of(who)),
         Answer::Logs(page) => text(LogPageView::of(page)),
         Answer::Stats(stats) => text(StatsView::of(stats)),

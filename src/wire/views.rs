@@ -4,7 +4,7 @@ use crate::domain::{
     ActivityEntry, ActivityStats, ListCursor, LogPage, Metadata, SecretData, Target,
 };
 use crate::store::CredentialInfo;
-use crate::vault::{BackupAnswer, CredentialPage, TotpAnswer, Whoami};
+use crate::vault::{BackupAnswer, BrokeredAnswer, CredentialPage, TotpAnswer, Whoami};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -20,6 +20,9 @@ pub struct StoredView<'a> {
     metadata: Option<&'a RawValue>,
     expires_at: Option<String>,
     created_at: String,
+    /// credvault's own: shown when set, so the seed's answers keep their shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    use_policy: Option<Value>,
 }
 
 impl<'a> StoredView<'a> {
@@ -31,6 +34,42 @@ impl<'a> StoredView<'a> {
             metadata: info.metadata.as_ref().map(Metadata::as_json),
             expires_at: info.expires_at.map(|t| t.to_string()),
             created_at: info.created_at.to_string(),
+            use_policy: info
+                .use_policy
+                .as_ref()
+                .map(crate::domain::UsePolicy::to_value),
+        }
+    }
+}
+
+/// A brokered request's answer: the upstream's status, headers and body, scrubbed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrokeredView {
+    status: u16,
+    headers: Map<String, Value>,
+    body: String,
+    /// `utf8`, or `base64` when the body is not UTF-8.
+    body_encoding: &'static str,
+    truncated: bool,
+}
+
+impl BrokeredView {
+    pub fn of(answer: &BrokeredAnswer) -> Self {
+        let (body, body_encoding) = match std::str::from_utf8(&answer.body) {
+            Ok(text) => (text.to_owned(), "utf8"),
+            Err(_) => (data_encoding::BASE64.encode(&answer.body), "base64"),
+        };
+        Self {
+            status: answer.status,
+            headers: answer
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+                .collect(),
+            body,
+            body_encoding,
+            truncated: answer.truncated,
         }
     }
 }

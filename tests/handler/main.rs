@@ -4,6 +4,7 @@
 
 mod activity;
 mod backup_scope;
+mod broker;
 mod conformance;
 mod deadline;
 mod exactness;

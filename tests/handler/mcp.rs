@@ -48,7 +48,7 @@ async fn tools_list_shows_only_what_the_keys_scopes_allow() {
     let vault = memory_vault();
     let list = rpc("tools/list", json!({}));
     let all = tool_names(&writer(&vault).mcp(&list).await);
-    assert_eq!(all.len(), 10, "{all:?}");
+    assert_eq!(all.len(), 11, "{all:?}");
     let reads = tool_names(&TestClient::new(&vault).with_key(READ_KEY).mcp(&list).await);
     assert_eq!(
         reads,
@@ -57,6 +57,7 @@ async fn tools_list_shows_only_what_the_keys_scopes_allow() {
             "vault_get",
             "vault_totp",
             "vault_totp_use_backup",
+            "vault_http",
             "identity_whoami"
         ]
     );
@@ -305,7 +306,7 @@ async fn the_key_comes_first_and_only_post_is_served() {
                 Some(&list),
             ))
             .await;
-        assert_eq!(tool_names(&answer).len(), 5, "{header}: {}", answer.text);
+        assert_eq!(tool_names(&answer).len(), 6, "{header}: {}", answer.text);
     }
     // A browser page's Origin is refused unless configured.
     let from_page = TestClient::new(&vault)

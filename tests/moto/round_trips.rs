@@ -108,7 +108,8 @@ async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_i
         stack.store.clone(),
         KmsKeyProvider::new(stack.kms.clone(), crate::stack::KMS_ALIAS),
     )
-    .with_rate_limit(Some(1000));
+    .with_rate_limit(Some(1000))
+    .with_egress(std::sync::Arc::new(EchoEgress::default()));
     let writer = TestClient::new(&vault).with_key(stack.write_key.expose());
     let reader = TestClient::new(&vault).with_key(stack.read_key.expose());
     let mut table = Vec::new();
@@ -166,6 +167,40 @@ async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_i
             "{tool}: {operations:?}"
         );
     }
+    // A brokered request costs what a read costs: the key, the item ‖ the rate count, KMS,
+    // then the use's write; the upstream call is not an AWS call.
+    let brokered = json!({"type": "API_KEY", "data": {"key": "sk_1"},
+        "usePolicy": {"hosts": ["api.example.com"]}});
+    let call = json!({"method": "GET", "url": "https://api.example.com/v1/x",
+        "headers": {"Authorization": "Bearer {{data.key}}"}});
+    let mut counted = Vec::new();
+    for _ in 0..2 {
+        // A read of the same credential in the same state (its last use over a minute old,
+        // then within the minute), then the brokered request.
+        assert_eq!(writer.put("brokered", &brokered).await.status, 200);
+        stack.calls.clear();
+        let read = writer.request("GET", "/v0/vault/brokered", None).await;
+        assert_eq!(read.status, 200, "{}", read.text);
+        let read_calls = (stack.calls.operations(), stack.calls.sequential_depth());
+        assert_eq!(writer.put("brokered", &brokered).await.status, 200);
+        stack.calls.clear();
+        let answer = writer
+            .request("POST", "/v0/vault/brokered/request", Some(&call))
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let brokered_calls = (stack.calls.operations(), stack.calls.sequential_depth());
+        assert_eq!(brokered_calls, read_calls);
+        counted.push(brokered_calls);
+    }
+    println!("brokered request: {counted:?}");
+    let mut arguments = call.clone();
+    arguments["name"] = json!("brokered");
+    assert_eq!(writer.put("brokered", &brokered).await.status, 200);
+    stack.calls.clear();
+    let result = writer.call_tool("vault_http", arguments).await;
+    assert_eq!(result["isError"], false, "{result}");
+    let operations = stack.calls.operations();
+    assert_eq!(operations, counted[1].0, "the MCP edge adds no AWS call");
     // Any other message is counted and recorded: key, rate count, then entry ‖ counters.
     let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {},

@@ -295,6 +295,7 @@ mod tests {
             created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
             last_used_at: None,
             last_rotated_at: None,
+            use_policy: None,
         }
     }
 

@@ -5,7 +5,7 @@ use super::layout::{TableLayout, attr};
 
 use crate::crypto::Envelope;
 use crate::dependency::DependencyError;
-use crate::domain::{CredentialName, CredentialType, IdentityId, Metadata, Timestamp};
+use crate::domain::{CredentialName, CredentialType, IdentityId, Metadata, Timestamp, UsePolicy};
 use crate::store::{CredentialInfo, CredentialRecord};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -103,6 +103,10 @@ fn plaintext_attributes(identity: &IdentityId, info: &CredentialInfo) -> Item {
         // The text as the caller sent it (compacted), which the envelope binds byte for byte.
         item.insert(attr::METADATA.to_owned(), s(metadata.as_str()));
     }
+    if let Some(policy) = &info.use_policy {
+        // Its canonical text, which the envelope binds.
+        item.insert(attr::USE_POLICY.to_owned(), s(policy.canonical()));
+    }
     for (attribute, value) in [
         (attr::EXPIRES_AT, info.expires_at),
         (attr::LAST_ROTATED_AT, info.last_rotated_at),
@@ -143,6 +147,13 @@ pub fn info_from_item(item: &Item) -> Result<CredentialInfo, DependencyError> {
             None => return Err(malformed(attr::METADATA)),
         },
     };
+    let use_policy = match item.get(attr::USE_POLICY) {
+        None => None,
+        Some(value) => match value.as_s().ok().and_then(|t| UsePolicy::from_stored(t)) {
+            Some(policy) => Some(policy),
+            None => return Err(malformed(attr::USE_POLICY)),
+        },
+    };
     Ok(CredentialInfo {
         name: CredentialName::parse(text(item, attr::NAME)?).map_err(|_| malformed(attr::NAME))?,
         credential_id: text(item, attr::CREDENTIAL_ID)?.to_owned(),
@@ -154,6 +165,7 @@ pub fn info_from_item(item: &Item) -> Result<CredentialInfo, DependencyError> {
             .ok_or_else(|| malformed(attr::CREATED_AT))?,
         last_used_at: optional_timestamp(item, attr::LAST_USED_AT)?,
         last_rotated_at: optional_timestamp(item, attr::LAST_ROTATED_AT)?,
+        use_policy,
     })
 }
 
@@ -196,6 +208,7 @@ mod tests {
                 created_at: Timestamp::parse("2026-03-29T03:00:00Z").unwrap(),
                 last_used_at: Timestamp::parse("2026-04-01T00:00:00Z"),
                 last_rotated_at: None,
+                use_policy: None,
             },
             envelope: Envelope {
                 format_version: 1,

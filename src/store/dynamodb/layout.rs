@@ -145,6 +145,7 @@ pub mod attr {
     pub const CREDENTIAL_ID: &str = "credentialId";
     pub const TYPE: &str = "type";
     pub const METADATA: &str = "metadata";
+    pub const USE_POLICY: &str = "usePolicy";
     pub const EXPIRES_AT: &str = "expiresAt";
     pub const CREATED_AT: &str = "createdAt";
     pub const LAST_USED_AT: &str = "lastUsedAt";

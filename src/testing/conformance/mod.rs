@@ -38,6 +38,7 @@ fn record(identity: &IdentityId, credential: &str, metadata: &str, nonce: u8) ->
             created_at: at("2026-05-01T00:00:00Z"),
             last_used_at: None,
             last_rotated_at: None,
+            use_policy: None,
         },
         envelope: Envelope {
             format_version: 2,

@@ -1,0 +1,142 @@
+//! The egress adapter: reqwest on rustls, one client per cold start (its connections are
+//! reused across invocations), with the guard as its only resolver.
+
+use super::guard::{AddressPolicy, GuardedResolver, Lookup, is_public};
+use super::{BoxFuture, Egress, EgressError, Inbound, Outbound};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct HttpsEgress {
+    client: reqwest::Client,
+    policy: Arc<AddressPolicy>,
+}
+
+impl HttpsEgress {
+    pub fn new(policy: AddressPolicy, lookup: Arc<dyn Lookup>) -> Result<Self, String> {
+        let policy = Arc::new(policy);
+        let resolver = GuardedResolver {
+            lookup,
+            policy: Arc::clone(&policy),
+        };
+        let client = reqwest::Client::builder()
+            // A proxy would resolve and dial for us, past the guard.
+            .no_proxy()
+            // A 3xx goes back to the agent: no secret follows a redirect to another origin.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .dns_resolver(resolver)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("credvault/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|_| "the outbound HTTP client could not be built".to_owned())?;
+        Ok(Self { client, policy })
+    }
+
+    /// An address in the URL itself is never looked up, so the guard checks it here.
+    fn check_literal(&self, request: &Outbound) -> Result<(), EgressError> {
+        let host = request.url.host();
+        let port = request.url.port_or_known_default().unwrap_or(0);
+        let literal = match host {
+            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            _ => None,
+        };
+        let test_upstream =
+            literal.is_some_and(|ip| self.policy.is_test_upstream(SocketAddr::new(ip, port)));
+        if request.url.scheme() != "https" && !test_upstream {
+            return Err(EgressError::Refused("the URL must be https".into()));
+        }
+        match literal {
+            Some(ip)
+                if !(test_upstream
+                    || is_public(ip) && self.policy.allows(SocketAddr::new(ip, port))) =>
+            {
+                Err(EgressError::Refused(
+                    super::GuardRefusal::NotPublic.to_string(),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn exchange(&self, request: Outbound, body_limit: usize) -> Result<Inbound, EgressError> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| EgressError::Refused("the method is not allowed".into()))?;
+        let mut builder = self.client.request(method, request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_slice());
+        }
+        // The answer must be readable to be scrubbed: no compressed body.
+        builder = builder.header("accept-encoding", "identity");
+        if let Some(body) = request.body {
+            builder = builder.body(body.to_vec());
+        }
+        let outgoing = builder
+            .build()
+            .map_err(|_| EgressError::Failed("the request could not be built"))?;
+        let mut response = self.client.execute(outgoing).await.map_err(failure)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+            .collect();
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = response.chunk().await.map_err(failure)? {
+            let room = body_limit - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Inbound {
+            status,
+            headers,
+            body,
+            truncated,
+        })
+    }
+}
+
+/// What failed, in words of our own: reqwest's own text quotes the URL.
+fn failure(err: reqwest::Error) -> EgressError {
+    let guard_refused = std::error::Error::source(&err)
+        .into_iter()
+        .flat_map(|first| std::iter::successors(Some(first), |e| e.source()))
+        .find_map(|e| e.downcast_ref::<super::GuardRefusal>().cloned());
+    if let Some(refusal) = guard_refused {
+        return EgressError::Refused(refusal.to_string());
+    }
+    if err.is_timeout() {
+        EgressError::TimedOut
+    } else if err.is_connect() {
+        EgressError::Failed("the upstream could not be reached (connection or TLS failed)")
+    } else if err.is_body() || err.is_decode() {
+        EgressError::Failed("the upstream's answer broke off")
+    } else {
+        EgressError::Failed("the exchange with the upstream failed")
+    }
+}
+
+impl Egress for HttpsEgress {
+    fn send(
+        &self,
+        request: Outbound,
+        body_limit: usize,
+        deadline: Instant,
+    ) -> BoxFuture<'_, Result<Inbound, EgressError>> {
+        Box::pin(async move {
+            self.check_literal(&request)?;
+            tokio::time::timeout_at(deadline, self.exchange(request, body_limit))
+                .await
+                .unwrap_or(Err(EgressError::TimedOut))
+        })
+    }
+}
