@@ -146,6 +146,7 @@ async fn a_listed_test_upstream_gets_the_request_as_sent() {
         text.contains("authorization: Bearer sk_test_1\r\n"),
         "{text}"
     );
+    assert_eq!(text.matches("accept-encoding").count(), 1, "{text}");
     assert!(text.contains("accept-encoding: identity\r\n"), "{text}");
     assert!(text.ends_with("payload"), "{text}");
 }
@@ -247,4 +248,22 @@ async fn a_large_answer_is_cut_and_a_slow_one_times_out() {
         .await;
     assert_eq!(got.unwrap_err(), EgressError::TimedOut);
     println!("timed out after {:?}", started.elapsed());
+}
+
+#[tokio::test]
+#[ignore = "needs a loopback-only network namespace (make test runs it there)"]
+async fn a_compressed_answer_is_refused_for_it_cannot_be_scrubbed() {
+    assert_isolated();
+    let gzip = upstream(|_| {
+        b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: 4\r\nconnection: close\r\n\r\n\x1f\x8b\x08\x00".to_vec()
+    })
+    .await;
+    let (egress, _) = egress(&[gzip.addr]);
+    let got = egress
+        .send(get(&format!("http://{}/", gzip.addr)), 1 << 20, soon())
+        .await;
+    assert!(
+        matches!(got, Err(EgressError::Failed(why)) if why.contains("compressed")),
+        "{got:?}"
+    );
 }

@@ -16,8 +16,10 @@ pub const MAX_BROKERED_BODY: usize = 1024 * 1024;
 
 const FIELDS: [&str; 5] = ["method", "url", "headers", "body", "bodyEncoding"];
 
-/// Headers the vault sets itself, or that would change how the request travels.
-const RESERVED_HEADERS: [&str; 9] = [
+/// Headers the vault sets itself, that would change how the request travels, that would
+/// bring back an answer the scrubber cannot read whole (compressed, a byte range), or that
+/// ask an upstream for another method or path than the one the policy checked.
+const RESERVED_HEADERS: [&str; 17] = [
     "host",
     "content-length",
     "transfer-encoding",
@@ -27,6 +29,14 @@ const RESERVED_HEADERS: [&str; 9] = [
     "te",
     "trailer",
     "expect",
+    "accept-encoding",
+    "range",
+    "if-range",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-original-url",
+    "x-rewrite-url",
 ];
 
 /// A brokered request as the agent wrote it: templates, not yet filled.
@@ -128,15 +138,32 @@ fn parse_url(value: Option<&Value>) -> Result<Template, BodyError> {
     if url.contains('#') {
         return Err(invalid("Field `url` must not have a fragment"));
     }
-    // The scheme and the authority are literal: a placeholder there would let a value choose
-    // where the credential goes.
-    let authority_end = url[after_scheme..]
-        .find(['/', '?'])
-        .map_or(url.len(), |at| after_scheme + at);
-    let template = Template::parse(url.as_bytes());
-    if template.has_placeholders() && template.literal_prefix().len() < authority_end {
+    // What a URL parser skips or folds (backslashes, tabs, line breaks) could move text
+    // between the parts of the URL: none of it is taken.
+    if url
+        .bytes()
+        .any(|b| b == b'\\' || b.is_ascii_control() || b == b' ')
+    {
         return Err(invalid(
-            "Field `url` may have placeholders in its path and query only, not in its host",
+            "Field `url` must not hold a backslash, a space or a control character",
+        ));
+    }
+    // The authority is written out, literally: a host and an optional port, no user, and a
+    // placeholder only after it, so that no value can choose where the credential goes.
+    let rest = &url[after_scheme..];
+    let authority_len = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_len];
+    let literal = !authority.is_empty()
+        && authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b));
+    let template = Template::parse(url.as_bytes());
+    let placeholder_before_path = template.has_placeholders()
+        && template.literal_prefix().len() < after_scheme + authority_len;
+    if !literal || placeholder_before_path {
+        return Err(invalid(
+            "Field `url` must write its host (and port) out in full: placeholders go in its path \
+             and query only",
         ));
     }
     Ok(template)

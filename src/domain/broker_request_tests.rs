@@ -52,16 +52,43 @@ fn a_placeholder_may_not_choose_where_the_request_goes() {
         "https://{{data.user}}@a.io/x",
         "https://a.io{{data.path}}",
         "{{data.url}}",
+        "https:///{{data.key}}/",
+        "https:////{{data.key}}.example.com/",
+        "https://user@a.io/{{data.key}}",
+        "https://%61.io/{{data.key}}",
     ] {
         let got = message(parse(json!({"method": "GET", "url": url})));
         assert!(
-            got.contains("placeholders in its path and query only")
+            got.contains("placeholders go in its path and query only")
                 || got.contains("absolute https"),
             "{url}: {got}"
         );
     }
     assert!(parse(json!({"method": "GET", "url": "https://a.io/{{data.p}}?q={{data.k}}"})).is_ok());
     assert!(parse(json!({"method": "GET", "url": "https://a.io?q={{data.k}}"})).is_ok());
+    assert!(parse(json!({"method": "GET", "url": "https://[::1]:8443/{{data.k}}"})).is_ok());
+    for folded in [
+        "https://a.io\\{{data.k}}/x",
+        "https://\t/{{data.k}}/",
+        "https://\n/{{data.k}}/",
+        "https://a.io/ x",
+    ] {
+        let got = message(parse(json!({"method": "GET", "url": folded})));
+        assert!(
+            got.contains("backslash, a space or a control"),
+            "{folded:?}: {got}"
+        );
+    }
+    for header in [
+        "Accept-Encoding",
+        "Range",
+        "X-HTTP-Method-Override",
+        "X-Original-URL",
+    ] {
+        let body = json!({"method": "GET", "url": "https://a.io/", "headers": {header: "x"}});
+        let got = message(parse(body));
+        assert!(got.contains("may not set"), "{header}: {got}");
+    }
 }
 
 #[test]

@@ -9,6 +9,8 @@ use super::{Metadata, SecretData};
 use zeroize::Zeroizing;
 
 const MAX_FIELD_NAME: usize = 128;
+/// `metadata.` and a field name, with up to 16 spaces on each side.
+const MAX_PLACEHOLDER_INNER: usize = 9 + MAX_FIELD_NAME + 32;
 
 /// Where a placeholder takes its value from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,28 +63,24 @@ pub enum FillError {
     #[error("the credential has no field for {0} (a string, number or boolean)")]
     Missing(String),
     #[error(
+        "the value of {0} is under {MIN_SUBSTITUTED_BYTES} bytes: too short to be scrubbed from \
+         the answer reliably, so it is not sent"
+    )]
+    TooShort(String),
+    #[error(
         "the value of {0} cannot go in the URL: it holds a character that would change the \
-         URL (only letters, digits and -._~+=:@!$'()*, may be substituted there)"
+         URL (only letters, digits and -._~+=:@!$()*, may be substituted there)"
     )]
     BreaksUrl(String),
     #[error("the value of {0} cannot go in a header: it holds a control character")]
     BreaksHeader(String),
+    #[error("the {0} is over {1} bytes once filled")]
+    TooLarge(&'static str, usize),
 }
 
-/// The values one request substituted, each with its placeholder: what the answer is scrubbed
-/// of. Values are wiped on drop and never printed.
-#[derive(Default)]
-pub struct Substituted {
-    pub secrets: Vec<(String, Zeroizing<Vec<u8>>)>,
-}
-
-impl std::fmt::Debug for Substituted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Substituted")
-            .field("secrets", &self.secrets.len())
-            .finish()
-    }
-}
+/// The shortest `data` value a request may carry: a shorter one would be scrubbed from
+/// answers unreliably (and would make the scrubber a cheap guessing oracle).
+pub const MIN_SUBSTITUTED_BYTES: usize = 8;
 
 /// What placeholders read from: the credential's decrypted data and its metadata.
 pub struct Values<'a> {
@@ -132,28 +130,46 @@ impl Template {
         }
     }
 
-    /// The template with its placeholders filled from `values`, into a buffer wiped on drop;
-    /// each data value substituted is noted in `used`.
+    /// The template with its placeholders replaced by `x`: where the literal text alone
+    /// sends the request, checked before any value is read.
+    pub fn with_markers(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Literal(bytes) => out.extend_from_slice(bytes),
+                Piece::Field(_) => out.push(b'x'),
+            }
+        }
+        out
+    }
+
+    /// The template with its placeholders filled from `values`, into a buffer wiped on drop,
+    /// refused past `limit` bytes (`what` names the part).
     pub fn fill(
         &self,
         values: &Values<'_>,
         slot: Slot,
-        used: &mut Substituted,
+        (what, limit): (&'static str, usize),
     ) -> Result<Zeroizing<Vec<u8>>, FillError> {
         let mut out = Zeroizing::new(Vec::new());
         for piece in &self.pieces {
-            match piece {
-                Piece::Literal(bytes) => out.extend_from_slice(bytes),
+            let value;
+            let bytes: &[u8] = match piece {
+                Piece::Literal(bytes) => bytes,
                 Piece::Field(field) => {
-                    let value = lookup(values, field)
+                    value = lookup(values, field)
                         .ok_or_else(|| FillError::Missing(field.placeholder()))?;
-                    check_slot(&value, slot, field)?;
-                    out.extend_from_slice(&value);
-                    if field.source == Source::Data && !value.is_empty() {
-                        used.secrets.push((field.placeholder(), value));
+                    if field.source == Source::Data && value.len() < MIN_SUBSTITUTED_BYTES {
+                        return Err(FillError::TooShort(field.placeholder()));
                     }
+                    check_slot(&value, slot, field)?;
+                    &value
                 }
+            };
+            if out.len() + bytes.len() > limit {
+                return Err(FillError::TooLarge(what, limit));
             }
+            out.extend_from_slice(bytes);
         }
         Ok(out)
     }
@@ -163,7 +179,9 @@ impl Template {
 /// `data.` or `metadata.`, a field name of letters, digits, `_` and `-`, spaces, `}}`.
 fn placeholder_at(text: &[u8]) -> Option<(FieldRef, usize)> {
     let inner = text.strip_prefix(b"{{")?;
-    let end = inner.windows(2).position(|w| w == b"}}")?;
+    // Only as far as the longest placeholder reaches: parsing stays linear in the text.
+    let window = &inner[..inner.len().min(MAX_PLACEHOLDER_INNER + 2)];
+    let end = window.windows(2).position(|w| w == b"}}")?;
     let body = std::str::from_utf8(&inner[..end]).ok()?.trim_matches(' ');
     let (source, field) = match body.split_once('.')? {
         ("data", field) => (Source::Data, field),
@@ -206,7 +224,8 @@ fn lookup(values: &Values<'_>, field: &FieldRef) -> Option<Zeroizing<Vec<u8>>> {
 
 /// Bytes that may be substituted into a URL's path or query without changing its shape.
 pub fn url_safe(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"-._~+=:@!$'()*,".contains(&byte)
+    // Not `'`: the URL parser percent-encodes it in a query, a form the scrubber would miss.
+    byte.is_ascii_alphanumeric() || b"-._~+=:@!$()*,".contains(&byte)
 }
 
 fn check_slot(value: &[u8], slot: Slot, field: &FieldRef) -> Result<(), FillError> {
@@ -233,26 +252,27 @@ mod tests {
         SecretData::from_json_bytes(json.as_bytes()).unwrap()
     }
 
+    const ANY: (&str, usize) = ("body", 1 << 20);
+
     fn fill(template: &str, data: &SecretData, slot: Slot) -> Result<String, FillError> {
         let metadata = Metadata::from_stored(r#"{"username":"bot","n":7}"#.into());
         let values = Values {
             data,
             metadata: metadata.as_ref(),
         };
-        let mut used = Substituted::default();
-        let out = Template::parse(template.as_bytes()).fill(&values, slot, &mut used)?;
+        let out = Template::parse(template.as_bytes()).fill(&values, slot, ANY)?;
         Ok(String::from_utf8(out.to_vec()).unwrap())
     }
 
     #[test]
     fn placeholders_are_filled_and_everything_else_is_literal() {
-        let d = data(r#"{"key":"sk_1","pin":1234,"on":true,"obj":{"a":1}}"#);
+        let d = data(r#"{"key":"sk_live_1","pin":12345678,"on":true,"obj":{"a":1},"short":"abc"}"#);
         let got = fill(
-            "Bearer {{data.key}} {{ data.pin }}/{{metadata.username}} {{metadata.n}} {{data.on}}",
+            "Bearer {{data.key}} {{ data.pin }}/{{metadata.username}} {{metadata.n}}",
             &d,
             Slot::Body,
         );
-        assert_eq!(got.unwrap(), "Bearer sk_1 1234/bot 7 true");
+        assert_eq!(got.unwrap(), "Bearer sk_live_1 12345678/bot 7");
         for literal in [
             "{{x.key}}",
             "{{data}}",
@@ -263,22 +283,25 @@ mod tests {
         ] {
             assert_eq!(fill(literal, &d, Slot::Body).unwrap(), literal);
         }
-        assert_eq!(
-            fill("{{data.obj}}", &d, Slot::Body),
-            Err(FillError::Missing("{{data.obj}}".into()))
-        );
-        assert_eq!(
-            fill("{{data.nope}}", &d, Slot::Body),
-            Err(FillError::Missing("{{data.nope}}".into()))
-        );
+        for (template, error) in [
+            ("{{data.obj}}", FillError::Missing("{{data.obj}}".into())),
+            ("{{data.nope}}", FillError::Missing("{{data.nope}}".into())),
+            (
+                "{{data.short}}",
+                FillError::TooShort("{{data.short}}".into()),
+            ),
+            ("{{data.on}}", FillError::TooShort("{{data.on}}".into())),
+        ] {
+            assert_eq!(fill(template, &d, Slot::Body), Err(error), "{template}");
+        }
     }
 
     #[test]
     fn a_value_that_would_change_the_url_or_a_header_is_refused() {
         let d = data(
-            r#"{"slash":"a/b","amp":"a&b=c","crlf":"a\r\nX-Evil: 1","tab":"a\tb","ok":"sk-A.b_c~d+e="}"#,
+            r#"{"slash":"aaaa/bbbb","amp":"aaaa&b=cc","crlf":"aaaa\r\nX-Evil: 1","tab":"aaaa\tbbbb","quote":"aaaa'bbbb","ok":"sk-A.b_c~d+e="}"#,
         );
-        for field in ["slash", "amp", "crlf", "tab"] {
+        for field in ["slash", "amp", "crlf", "tab", "quote"] {
             let got = fill(&format!("/x?k={{{{data.{field}}}}}"), &d, Slot::Url);
             assert!(
                 matches!(got, Err(FillError::BreaksUrl(_))),
@@ -291,7 +314,10 @@ mod tests {
         );
         let header = fill("Bearer {{data.crlf}}", &d, Slot::Header);
         assert!(matches!(header, Err(FillError::BreaksHeader(_))));
-        assert_eq!(fill("{{data.tab}}", &d, Slot::Header).unwrap(), "a\tb");
+        assert_eq!(
+            fill("{{data.tab}}", &d, Slot::Header).unwrap(),
+            "aaaa\tbbbb"
+        );
         // The error names the placeholder, never the value.
         let message = header.unwrap_err().to_string();
         assert!(
@@ -301,20 +327,33 @@ mod tests {
     }
 
     #[test]
-    fn only_data_values_are_noted_for_scrubbing() {
-        let d = data(r#"{"key":"sk_1"}"#);
-        let metadata = Metadata::from_stored(r#"{"username":"bot"}"#.into());
+    fn a_filled_part_is_bounded_and_markers_show_the_literal_destination() {
+        let d = data(r#"{"key":"0123456789abcdef"}"#);
         let values = Values {
             data: &d,
-            metadata: metadata.as_ref(),
+            metadata: None,
         };
-        let mut used = Substituted::default();
-        Template::parse(b"{{data.key}}:{{metadata.username}}")
-            .fill(&values, Slot::Body, &mut used)
-            .unwrap();
-        assert_eq!(used.secrets.len(), 1);
-        assert_eq!(used.secrets[0].0, "{{data.key}}");
-        assert_eq!(used.secrets[0].1.as_slice(), b"sk_1");
-        assert_eq!(format!("{used:?}"), "Substituted { secrets: 1 }");
+        let many = Template::parse("{{data.key}}".repeat(100).as_bytes());
+        assert_eq!(
+            many.fill(&values, Slot::Body, ("body", 1000)),
+            Err(FillError::TooLarge("body", 1000))
+        );
+        assert_eq!(
+            many.fill(&values, Slot::Body, ("body", 1600))
+                .unwrap()
+                .len(),
+            1600
+        );
+        let url = Template::parse(b"https:///{{data.key}}/v1/{{data.key}}");
+        assert_eq!(url.with_markers(), b"https:///x/v1/x");
+    }
+
+    #[test]
+    fn parsing_is_linear_in_the_text() {
+        // A megabyte of `{` finds no placeholder, quickly (each search is bounded).
+        let started = std::time::Instant::now();
+        let template = Template::parse(&vec![b'{'; 1 << 20]);
+        assert!(!template.has_placeholders());
+        println!("1 MiB of braces parsed in {:?}", started.elapsed());
     }
 }

@@ -28,8 +28,8 @@ pub use activity::{
     ActivityEntry, ActivityStats, Caller, Category, Channel, DEFAULT_LOG_RETENTION_DAYS, LogFilter,
     LogPage, Outcome, Severity, Target,
 };
-pub use broker_request::{BrokerRequest, MAX_BROKERED_BODY};
-pub use broker_template::{FillError, Slot, Substituted, Template, Values, url_safe};
+pub use broker_request::{BrokerRequest, MAX_BROKERED_BODY, MAX_HEADER_VALUE_BYTES, MAX_URL_BYTES};
+pub use broker_template::{FillError, MIN_SUBSTITUTED_BYTES, Slot, Template, Values, url_safe};
 pub use grant::{
     Access, Capability, Decision, Grant, InvalidLimits, KeyLimits, MAX_GRANTS, MAX_PATTERNS,
     NamePattern,

@@ -1,14 +1,17 @@
-//! Scrubbing a brokered answer: every value the vault substituted into the request, and its
-//! base64, base64url, hex, percent-encoded and JSON-escaped forms, replaced by its
+//! Scrubbing a brokered answer: every value of the credential's `data` (of at least
+//! [`MIN_SUBSTITUTED_BYTES`], substituted into this request or not), and its base64 (at each
+//! byte alignment), base64url, hex, percent-encoded and JSON-escaped forms, replaced by its
 //! placeholder before the answer leaves the vault. Best effort by nature: an upstream that
-//! transforms a secret some other way (hashes it, splits it, encodes it with other text, as
-//! in an HTTP Basic header) is not seen.
+//! transforms a secret some other way (hashes it, encrypts it, compresses it) is not seen.
 
-use super::Substituted;
+use super::{MIN_SUBSTITUTED_BYTES, SecretData};
 use aho_corasick::{AhoCorasick, MatchKind};
-use data_encoding::{BASE64, BASE64_NOPAD, BASE64URL, BASE64URL_NOPAD, HEXLOWER, HEXUPPER};
+use data_encoding::{
+    BASE64, BASE64_NOPAD, BASE64URL, BASE64URL_NOPAD, Encoding, HEXLOWER, HEXUPPER,
+};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
-use zeroize::Zeroizing;
+use serde_json::Value;
+use zeroize::{Zeroize, Zeroizing};
 
 /// What `encodeURIComponent` and most clients leave as is.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -27,8 +30,13 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// Finds every form of every substituted value in one pass. Its patterns are secrets: it is
-/// neither `Debug` nor `Clone`, and its forms are wiped on drop.
+/// The scrubber could not be built: the answer must not go out unscrubbed.
+#[derive(Debug, thiserror::Error)]
+#[error("the answer's scrubber could not be built")]
+pub struct ScrubError;
+
+/// Finds every form of every value in one pass. Its patterns are secrets: it is neither
+/// `Debug` nor `Clone`, and its forms are wiped on drop.
 pub struct Scrubber {
     automaton: Option<AhoCorasick>,
     placeholders: Vec<String>,
@@ -38,10 +46,25 @@ pub struct Scrubber {
 }
 
 impl Scrubber {
-    pub fn new(used: &Substituted) -> Self {
+    /// A scrubber of every scalar value in `data` (nested ones too), each replaced by
+    /// `{{data.PATH}}`.
+    pub fn new(data: &SecretData) -> Result<Self, ScrubError> {
+        let mut tree: Value =
+            serde_json::from_slice(data.expose_bytes()).map_err(|_| ScrubError)?;
+        let mut values = Vec::new();
+        leaves(&tree, &mut String::new(), &mut values);
+        wipe(&mut tree);
+        Self::of(&values)
+    }
+
+    /// A scrubber of `values`, each with its placeholder.
+    pub fn of(values: &[(String, Zeroizing<Vec<u8>>)]) -> Result<Self, ScrubError> {
         let mut forms: Vec<Zeroizing<Vec<u8>>> = Vec::new();
         let mut placeholders = Vec::new();
-        for (placeholder, value) in &used.secrets {
+        for (placeholder, value) in values {
+            if value.len() < MIN_SUBSTITUTED_BYTES {
+                continue;
+            }
             for form in encodings(value) {
                 if !form.is_empty() && !forms.iter().any(|f| f.as_slice() == form.as_slice()) {
                     forms.push(form);
@@ -50,39 +73,107 @@ impl Scrubber {
             }
         }
         let longest = forms.iter().map(|f| f.len()).max().unwrap_or(0);
-        let automaton = (!forms.is_empty())
-            .then(|| {
+        let automaton = match forms.is_empty() {
+            true => None,
+            false => Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
                     .build(forms.iter().map(|f| f.as_slice()))
-                    .ok()
-            })
-            .flatten();
-        Self {
+                    .map_err(|_| ScrubError)?,
+            ),
+        };
+        Ok(Self {
             automaton,
             placeholders,
             longest,
             _forms: forms,
-        }
+        })
     }
 
-    /// The longest form looked for: a cut made this far past a limit leaves no form split.
+    /// The longest form looked for: read this far past a limit, no form is split at it.
     pub fn longest(&self) -> usize {
         self.longest
     }
 
     /// `bytes` with every form replaced by its placeholder.
     pub fn scrub(&self, bytes: &[u8]) -> Vec<u8> {
-        let Some(automaton) = &self.automaton else {
-            return bytes.to_vec();
-        };
-        let mut out = Vec::with_capacity(bytes.len());
-        automaton.replace_all_with_bytes(bytes, &mut out, |found, _, out| {
-            out.extend_from_slice(self.placeholders[found.pattern().as_usize()].as_bytes());
-            true
-        });
-        out
+        self.scrub_within(bytes, usize::MAX).0
     }
+
+    /// The first `limit` bytes of `raw` (counted before scrubbing), scrubbed, and whether
+    /// any were left out. A form that starts before the limit is replaced whole (the caller
+    /// read [`Scrubber::longest`] bytes past it); nothing from the limit on is kept, so no
+    /// part of a value read at the very end can pass unmatched.
+    pub fn scrub_within(&self, raw: &[u8], limit: usize) -> (Vec<u8>, bool) {
+        let cut = raw.len() > limit;
+        let mut out = Vec::with_capacity(raw.len().min(limit));
+        let mut at = 0;
+        if let Some(automaton) = &self.automaton {
+            for found in automaton.find_iter(raw) {
+                if found.start() >= limit {
+                    break;
+                }
+                out.extend_from_slice(&raw[at..found.start()]);
+                out.extend_from_slice(self.placeholders[found.pattern().as_usize()].as_bytes());
+                at = found.end();
+            }
+        }
+        if at < limit {
+            out.extend_from_slice(&raw[at..raw.len().min(limit)]);
+        }
+        (out, cut)
+    }
+}
+
+/// Every scalar under `value`, with its placeholder (`{{data.a.b}}`, `{{data.codes.0}}`).
+fn leaves(value: &Value, path: &mut String, out: &mut Vec<(String, Zeroizing<Vec<u8>>)>) {
+    let mut child = |key: &str, value: &Value, path: &mut String| {
+        let mark = path.len();
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+        leaves(value, path, out);
+        path.truncate(mark);
+    };
+    match value {
+        Value::Object(fields) => fields.iter().for_each(|(k, v)| child(k, v, path)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| child(&i.to_string(), v, path)),
+        Value::String(text) => out.push((
+            format!("{{{{data.{path}}}}}"),
+            Zeroizing::new(text.as_bytes().to_vec()),
+        )),
+        Value::Number(n) => out.push((
+            format!("{{{{data.{path}}}}}"),
+            Zeroizing::new(n.to_string().into_bytes()),
+        )),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// Wipes the strings of a parsed `data` before it is dropped.
+fn wipe(value: &mut Value) {
+    match value {
+        Value::String(text) => text.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(fields) => fields.values_mut().for_each(wipe),
+        _ => {}
+    }
+}
+
+/// The characters of `encoding` applied to `value` at byte offset `offset` (0 to 2) within
+/// a longer text, that depend on `value` alone: the middle of `base64(prefix + value)`.
+fn aligned(encoding: &Encoding, value: &[u8], offset: usize) -> Option<String> {
+    let mut shifted = vec![0u8; offset];
+    shifted.extend_from_slice(value);
+    let text = encoding.encode(&shifted);
+    let skip = if offset == 0 { 0 } else { 4 };
+    let full = shifted.len() / 3 * 4;
+    let middle = text.get(skip..full)?;
+    (middle.len() >= MIN_SUBSTITUTED_BYTES).then(|| middle.to_owned())
 }
 
 fn encodings(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
@@ -96,6 +187,15 @@ fn encodings(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
         text(HEXLOWER.encode(value)),
         text(HEXUPPER.encode(value)),
     ];
+    // Base64 of a longer text holding the value (an HTTP Basic `user:pass`, an echo with a
+    // prefix): the characters that come from the value alone, at each byte alignment.
+    for encoding in [&BASE64, &BASE64URL] {
+        for offset in 0..3 {
+            if let Some(middle) = aligned(encoding, value, offset) {
+                forms.push(text(middle));
+            }
+        }
+    }
     for set in [NON_ALPHANUMERIC, COMPONENT, UNRESERVED] {
         let upper = percent_encode(value, set).to_string();
         forms.push(text(upper.replace("%20", "+")));
@@ -108,7 +208,16 @@ fn encodings(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
         forms.push(text(quoted[1..quoted.len() - 1].to_owned()));
         // serde_json leaves `/` and non-ASCII as they are; other encoders escape them.
         let mut ascii = String::new();
+        let mut go = String::new();
         for c in utf8.chars() {
+            // Go's encoding/json writes <, > and & as \u escapes.
+            match c {
+                '<' | '>' | '&' => go.push_str(&format!("\\u{:04x}", c as u32)),
+                c => {
+                    let quoted = serde_json::to_string(&c).unwrap_or_default();
+                    go.push_str(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or(""));
+                }
+            }
             match c {
                 '/' => ascii.push_str("\\/"),
                 c if c.is_ascii() => {
@@ -124,6 +233,7 @@ fn encodings(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
             }
         }
         forms.push(text(ascii));
+        forms.push(text(go));
     }
     forms
 }
@@ -142,58 +252,5 @@ fn lower_escapes(encoded: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scrubber(values: &[(&str, &[u8])]) -> Scrubber {
-        let mut used = Substituted::default();
-        for (placeholder, value) in values {
-            used.secrets
-                .push(((*placeholder).to_owned(), Zeroizing::new(value.to_vec())));
-        }
-        Scrubber::new(&used)
-    }
-
-    #[test]
-    fn every_form_of_a_secret_is_replaced_by_its_placeholder() {
-        let secret: &[u8] = b"sk_live/\"a b+c\xc3\xa9";
-        let s = scrubber(&[("{{data.key}}", secret)]);
-        let utf8 = std::str::from_utf8(secret).unwrap();
-        let forms = [
-            utf8.to_owned(),
-            BASE64.encode(secret),
-            BASE64URL_NOPAD.encode(secret),
-            HEXLOWER.encode(secret),
-            HEXUPPER.encode(secret),
-            percent_encode(secret, NON_ALPHANUMERIC).to_string(),
-            percent_encode(secret, COMPONENT).to_string(),
-            lower_escapes(&percent_encode(secret, UNRESERVED).to_string()),
-            serde_json::to_string(utf8)
-                .unwrap()
-                .trim_matches('"')
-                .to_owned(),
-            r#"sk_live\/\"a b+c\u00e9"#.to_owned(),
-        ];
-        for form in forms {
-            let body = format!("before {form} after");
-            let got = String::from_utf8(s.scrub(body.as_bytes())).unwrap();
-            assert_eq!(got, "before {{data.key}} after", "form {form}");
-        }
-    }
-
-    #[test]
-    fn several_secrets_and_no_secret() {
-        let s = scrubber(&[("{{data.a}}", b"alpha-1"), ("{{data.b}}", b"beta-22")]);
-        assert_eq!(s.scrub(b"alpha-1beta-22!"), b"{{data.a}}{{data.b}}!");
-        assert_eq!(
-            s.longest(),
-            HEXLOWER
-                .encode(b"alpha-1")
-                .len()
-                .max(HEXLOWER.encode(b"beta-22").len())
-        );
-        let none = scrubber(&[]);
-        assert_eq!(none.scrub(b"unchanged"), b"unchanged");
-        assert_eq!(none.longest(), 0);
-    }
-}
+#[path = "scrub_tests.rs"]
+mod tests;

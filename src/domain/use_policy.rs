@@ -68,9 +68,6 @@ impl UsePolicy {
             .into_iter()
             .map(parse_host)
             .collect::<Result<Vec<_>, _>>()?;
-        if hosts.is_empty() {
-            return Err("Field `usePolicy.hosts` must name at least one host".into());
-        }
         let path_prefixes = strings(object, "pathPrefixes")?
             .map(|prefixes| prefixes.into_iter().map(parse_prefix).collect())
             .transpose()?;
@@ -128,6 +125,17 @@ impl UsePolicy {
         port: u16,
         path: &str,
     ) -> Result<(), PolicyRefusal> {
+        self.permits_destination(method, host, port)?;
+        self.permits_path(path)
+    }
+
+    /// The method and where it goes, checked before any value is filled in.
+    pub fn permits_destination(
+        &self,
+        method: &str,
+        host: &str,
+        port: u16,
+    ) -> Result<(), PolicyRefusal> {
         if !self.hosts.iter().any(|entry| entry.matches(host, port)) {
             let shown = if port == DEFAULT_PORT {
                 host.to_owned()
@@ -141,20 +149,28 @@ impl UsePolicy {
         {
             return Err(PolicyRefusal::Method(method.to_owned()));
         }
-        if let Some(prefixes) = &self.path_prefixes
-            && !(prefixes.iter().any(|p| path.starts_with(p.as_str())) && plain_path(path))
-        {
-            return Err(PolicyRefusal::Path);
-        }
         Ok(())
+    }
+
+    /// The filled URL's path, against `pathPrefixes`.
+    pub fn permits_path(&self, path: &str) -> Result<(), PolicyRefusal> {
+        match &self.path_prefixes {
+            Some(prefixes)
+                if !(prefixes.iter().any(|p| path.starts_with(p.as_str())) && plain_path(path)) =>
+            {
+                Err(PolicyRefusal::Path)
+            }
+            _ => Ok(()),
+        }
     }
 }
 
-/// A path with no encoded dot, slash or backslash: an upstream that decodes those before it
-/// routes could otherwise be walked out of an allowed prefix (`/v1/%2e%2e/admin`).
+/// A path with no encoded dot, slash, backslash or percent, and no `;`: an upstream that
+/// decodes (once or twice) before it routes, or reads `..;` as `..`, could otherwise be
+/// walked out of an allowed prefix (`/v1/%2e%2e/admin`, `/v1/..;/admin`).
 fn plain_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    !["%2e", "%2f", "%5c", "\\"]
+    !["%2e", "%2f", "%5c", "%25", "\\", ";"]
         .iter()
         .any(|s| lower.contains(s))
 }
@@ -170,6 +186,12 @@ fn strings(object: &Map<String, Value>, field: &str) -> Result<Option<Vec<String
         return Ok(None);
     };
     let items = value.as_array().ok_or_else(wrong)?;
+    // An empty list would allow nothing: say so rather than store a policy that never works.
+    if items.is_empty() {
+        return Err(format!(
+            "Field `usePolicy.{field}` must hold at least one entry (leave it out to allow any)"
+        ));
+    }
     if items.len() > MAX_POLICY_ENTRIES {
         return Err(format!(
             "Field `usePolicy.{field}` has more than {MAX_POLICY_ENTRIES} entries"
@@ -224,8 +246,11 @@ fn parse_host(raw: String) -> Result<HostEntry, String> {
             return Err(host_error());
         }
         HostRule::OneLabelUnder(suffix.to_owned())
-    } else if is_domain(host) || is_ip_literal(host) {
+    } else if is_domain(host) {
         HostRule::Exact(host.to_owned())
+    } else if let Some(ip) = ip_literal(host) {
+        // As the URL parser writes it (`[::1]`, not `[0:0::1]`), so that the two compare.
+        HostRule::Exact(ip)
     } else {
         return Err(host_error());
     };
@@ -262,10 +287,17 @@ fn is_domain(host: &str) -> bool {
         && !host.rsplit('.').next().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn is_ip_literal(host: &str) -> bool {
+/// An IP address host in its canonical text, if it is one.
+fn ip_literal(host: &str) -> Option<String> {
     match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
-        None => host.parse::<std::net::Ipv4Addr>().is_ok(),
+        Some(v6) => v6
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(|ip| format!("[{ip}]")),
+        None => host
+            .parse::<std::net::Ipv4Addr>()
+            .ok()
+            .map(|ip| ip.to_string()),
     }
 }
 

@@ -33,7 +33,7 @@ fn a_wildcard_is_exactly_one_label() {
 
 #[test]
 fn ports_and_ip_literals() {
-    let p = policy(json!({"hosts": ["127.0.0.1:8080", "[::1]:9", "api.x.io:8443"]}));
+    let p = policy(json!({"hosts": ["127.0.0.1:8080", "[0:0::1]:9", "api.x.io:8443"]}));
     assert_eq!(p.permits("GET", "127.0.0.1", 8080, "/"), Ok(()));
     assert_eq!(p.permits("GET", "[::1]", 9, "/"), Ok(()));
     assert_eq!(p.permits("GET", "api.x.io", 8443, "/"), Ok(()));
@@ -68,6 +68,8 @@ fn methods_and_path_prefixes() {
         "/v1/..%2Fadmin",
         "/v1/..%5cadmin",
         "/v1/\\",
+        "/v1/..;/admin",
+        "/v1/%252e%252e/admin",
     ] {
         assert_eq!(
             p.permits("GET", "a.io", 443, path),
@@ -100,7 +102,15 @@ fn refusals_name_the_field() {
     for (value, expected) in [
         (json!("api.stripe.com"), "must be an object"),
         (json!({}), "`usePolicy.hosts` is required"),
-        (json!({"hosts": []}), "at least one host"),
+        (json!({"hosts": []}), "at least one entry"),
+        (
+            json!({"hosts": ["a.io"], "methods": []}),
+            "at least one entry",
+        ),
+        (
+            json!({"hosts": ["a.io"], "pathPrefixes": []}),
+            "at least one entry",
+        ),
         (json!({"hosts": "a.io"}), "array of strings"),
         (json!({"hosts": [1]}), "array of strings"),
         (

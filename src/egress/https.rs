@@ -70,15 +70,29 @@ impl HttpsEgress {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_slice());
         }
-        // The answer must be readable to be scrubbed: no compressed body.
-        builder = builder.header("accept-encoding", "identity");
         if let Some(body) = request.body {
             builder = builder.body(body.to_vec());
         }
-        let outgoing = builder
+        let mut outgoing = builder
             .build()
             .map_err(|_| EgressError::Failed("the request could not be built"))?;
+        // The answer must be readable to be scrubbed: no compressed body (set, not added).
+        outgoing.headers_mut().insert(
+            reqwest::header::ACCEPT_ENCODING,
+            reqwest::header::HeaderValue::from_static("identity"),
+        );
         let mut response = self.client.execute(outgoing).await.map_err(failure)?;
+        // An upstream that compresses anyway sends what the scrubber cannot read: refused.
+        let encoded = response
+            .headers()
+            .get_all(reqwest::header::CONTENT_ENCODING)
+            .iter()
+            .any(|value| !value.as_bytes().eq_ignore_ascii_case(b"identity"));
+        if encoded {
+            return Err(EgressError::Failed(
+                "the upstream sent an encoded (compressed) answer, which cannot be scrubbed",
+            ));
+        }
         let status = response.status().as_u16();
         let headers = response
             .headers()

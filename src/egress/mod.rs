@@ -33,14 +33,25 @@ impl std::fmt::Debug for Outbound {
     }
 }
 
-/// What the upstream answered, its body read up to the limit asked for.
-#[derive(Debug)]
+/// What the upstream answered, its body read up to the limit asked for: unscrubbed, so its
+/// `Debug` shows the status and sizes only.
 pub struct Inbound {
     pub status: u16,
     pub headers: Vec<(String, Vec<u8>)>,
     pub body: Vec<u8>,
     /// The body went on past the limit.
     pub truncated: bool,
+}
+
+impl std::fmt::Debug for Inbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbound")
+            .field("status", &self.status)
+            .field("headers", &self.headers.len())
+            .field("body", &self.body.len())
+            .field("truncated", &self.truncated)
+            .finish()
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -85,8 +96,9 @@ impl Egress for NoEgress {
     }
 }
 
-/// Where a filled URL goes, as the policy is checked against it.
-#[derive(Debug, PartialEq, Eq)]
+/// Where a filled URL goes, as the policy is checked against it. Its path may hold a
+/// substituted value: `Debug` leaves it out.
+#[derive(PartialEq, Eq)]
 pub struct Destination {
     pub https: bool,
     /// Lowercase; an IPv6 literal in brackets.
@@ -126,4 +138,14 @@ pub fn parse_url(filled: &[u8]) -> Result<(Url, Destination), String> {
             path,
         },
     ))
+}
+
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Destination")
+            .field("https", &self.https)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
 }

@@ -5,7 +5,8 @@
 use super::{Call, Vault, VaultError};
 use crate::crypto::KeyProvider;
 use crate::domain::{
-    Action, BrokerRequest, CredentialName, MAX_BROKERED_BODY, Scrubber, Slot, Substituted, Values,
+    Action, BrokerRequest, CredentialName, FillError, MAX_BROKERED_BODY, MAX_HEADER_VALUE_BYTES,
+    MAX_URL_BYTES, PolicyRefusal, Scrubber, Slot, Values,
 };
 use crate::egress::{self, EgressError, Outbound};
 use crate::store::VaultStore;
@@ -42,47 +43,52 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                     .into(),
             )
         })?;
+        // Where the literal text alone sends the request, checked before any value is read
+        // into it: a refusal here says nothing of the credential's values.
+        let bad = |e: String| VaultError::BadInput(format!("Refused: {e}"));
+        let refused = |r: PolicyRefusal| VaultError::Forbidden(format!("Refused: {r}"));
+        let (_, planned) = egress::parse_url(&request.url.with_markers()).map_err(bad)?;
+        policy
+            .permits_destination(request.method, &planned.host, planned.port)
+            .map_err(refused)?;
         let values = Values {
             data: &data,
             metadata: record.info.metadata.as_ref(),
         };
-        let mut used = Substituted::default();
-        let fill_error =
-            |e: crate::domain::FillError| VaultError::BadInput(format!("Refused: {e}"));
+        let fill_error = |e: FillError| match e {
+            FillError::TooLarge(..) => VaultError::TooLarge(format!("Refused: {e}")),
+            other => VaultError::BadInput(format!("Refused: {other}")),
+        };
         let url = request
             .url
-            .fill(&values, Slot::Url, &mut used)
+            .fill(&values, Slot::Url, ("URL", MAX_URL_BYTES))
             .map_err(fill_error)?;
-        let (url, destination) =
-            egress::parse_url(&url).map_err(|e| VaultError::BadInput(format!("Refused: {e}")))?;
-        policy
-            .permits(
-                request.method,
-                &destination.host,
-                destination.port,
-                &destination.path,
-            )
-            .map_err(|refusal| VaultError::Forbidden(format!("Refused: {refusal}")))?;
+        let (url, destination) = egress::parse_url(&url).map_err(bad)?;
+        // A value may fill the path and query, never move the request elsewhere.
+        if (destination.https, &destination.host, destination.port)
+            != (planned.https, &planned.host, planned.port)
+        {
+            return Err(bad("placeholders may not change the URL's host".into()));
+        }
+        policy.permits_path(&destination.path).map_err(refused)?;
         let mut headers = Vec::with_capacity(request.headers.len());
         for (header, template) in &request.headers {
-            headers.push((
-                header.clone(),
-                template
-                    .fill(&values, Slot::Header, &mut used)
-                    .map_err(fill_error)?,
-            ));
+            let limit = ("header value", MAX_HEADER_VALUE_BYTES);
+            let value = template.fill(&values, Slot::Header, limit);
+            headers.push((header.clone(), value.map_err(fill_error)?));
         }
         let body = match &request.body {
             Some(template) => Some(
                 template
-                    .fill(&values, Slot::Body, &mut used)
+                    .fill(&values, Slot::Body, ("body", MAX_BROKERED_BODY))
                     .map_err(fill_error)?,
             ),
             None => None,
         };
+        // Every value of the credential is scrubbed from the answer, sent this time or not.
+        let scrubber = Scrubber::new(&data)
+            .map_err(|_| VaultError::Internal("the answer's scrubber failed".into()))?;
         drop(data);
-        let scrubber = Scrubber::new(&used);
-        drop(used);
         let outbound = Outbound {
             method: request.method,
             url,
@@ -93,8 +99,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Some(deadline) => deadline.checked_sub(RECORD_RESERVE).unwrap_or(deadline),
             None => Instant::now() + DEFAULT_UPSTREAM_WAIT,
         };
-        // Read past the limit by the longest form scrubbed: a value cut at the limit would
-        // otherwise leave its first part unscrubbed.
+        // Read past the limit by the longest form scrubbed, and cut before scrubbing: a value
+        // read at the very end is then either whole (and replaced) or left out.
         let inbound = self
             .egress
             .send(outbound, MAX_BROKERED_BODY + scrubber.longest(), deadline)
@@ -104,9 +110,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 EgressError::Failed(why) => VaultError::Upstream(why),
                 EgressError::TimedOut => VaultError::UpstreamTimeout,
             })?;
-        let mut body = scrubber.scrub(&inbound.body);
-        let truncated = inbound.truncated || body.len() > MAX_BROKERED_BODY;
-        body.truncate(MAX_BROKERED_BODY);
+        let (body, cut) = scrubber.scrub_within(&inbound.body, MAX_BROKERED_BODY);
+        let truncated = inbound.truncated || cut;
         let mut headers: Vec<(String, String)> = Vec::new();
         for (header, value) in &inbound.headers {
             let header = String::from_utf8_lossy(&scrubber.scrub(header.as_bytes())).into_owned();

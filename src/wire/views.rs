@@ -54,11 +54,28 @@ pub struct BrokeredView {
     truncated: bool,
 }
 
+/// The length of `text` as a JSON string's contents.
+fn escaped_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if (c as u32) < 0x20 => 6,
+            c => c.len_utf8(),
+        })
+        .sum()
+}
+
 impl BrokeredView {
     pub fn of(answer: &BrokeredAnswer) -> Self {
+        // Text that JSON escaping would make larger than its base64 (control characters,
+        // quotes) goes as base64 too: an answer, copied twice in an MCP result, stays well
+        // under Lambda's 6 MB response limit whatever the upstream sent.
+        let base64 = || data_encoding::BASE64.encode(&answer.body);
         let (body, body_encoding) = match std::str::from_utf8(&answer.body) {
-            Ok(text) => (text.to_owned(), "utf8"),
-            Err(_) => (data_encoding::BASE64.encode(&answer.body), "base64"),
+            Ok(text) if escaped_len(text) <= data_encoding::BASE64.encode_len(text.len()) => {
+                (text.to_owned(), "utf8")
+            }
+            _ => (base64(), "base64"),
         };
         Self {
             status: answer.status,

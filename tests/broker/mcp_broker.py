@@ -8,14 +8,15 @@ import os
 import sys
 
 from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
+from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 
 async def main() -> int:
     url, key = os.environ["CREDVAULT_API_URL"] + "/mcp", os.environ["CREDVAULT_API_KEY"]
     upstream, secret = os.environ["UPSTREAM"], os.environ["SECRET"]
     failures = []
-    async with streamablehttp_client(url, headers={"Authorization": f"Bearer {key}"}) as (read, write, _):
+    async with create_mcp_http_client(headers={"Authorization": f"Bearer {key}"}) as http, \
+            streamable_http_client(url, http_client=http) as (read, write, *_):
         async with ClientSession(read, write) as session:
             await session.initialize()
             tools = {tool.name for tool in (await session.list_tools()).tools}
@@ -25,14 +26,14 @@ async def main() -> int:
                 "name": "mcp-broker", "type": "API_KEY", "data": {"key": secret},
                 "usePolicy": {"hosts": [upstream], "methods": ["GET"]},
             })
-            if stored.isError:
+            if stored.is_error:
                 failures.append(f"vault_store: {stored.content}")
             result = await session.call_tool("vault_http", {
                 "name": "mcp-broker", "method": "GET", "url": f"http://{upstream}/mcp?k={{{{data.key}}}}",
                 "headers": {"Authorization": "Bearer {{data.key}}"},
             })
-            seen = json.dumps([c.model_dump() for c in result.content]) + json.dumps(result.structuredContent or {})
-            if result.isError:
+            seen = json.dumps([c.model_dump() for c in result.content]) + json.dumps(result.structured_content or {})
+            if result.is_error:
                 failures.append(f"vault_http failed: {seen[:300]}")
             if secret in seen or secret.encode().hex() in seen:
                 failures.append("the secret reached the MCP client")

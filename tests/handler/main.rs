@@ -5,6 +5,7 @@
 mod activity;
 mod backup_scope;
 mod broker;
+mod broker_answers;
 mod conformance;
 mod deadline;
 mod exactness;

@@ -22,7 +22,7 @@ results = []
 ALL_TOOLS = {
     "vault_list", "vault_get", "vault_totp", "vault_store", "vault_storeApiKey",
     "vault_storeCard", "vault_storeShippingAddress", "vault_delete",
-    "vault_totp_use_backup", "identity_whoami",
+    "vault_totp_use_backup", "vault_http", "identity_whoami",
 }
 
 
@@ -86,7 +86,7 @@ async def as_reader(session):
     tools = {t.name for t in (await session.list_tools()).tools}
     check("a reader sees the read tools only",
           tools == {"vault_list", "vault_get", "vault_totp", "vault_totp_use_backup",
-                    "identity_whoami"}, sorted(tools))
+                    "vault_http", "identity_whoami"}, sorted(tools))
     refused = await session.call_tool("vault_delete", {"name": "mcp-stripe"})
     check("a call outside the key's scopes is refused",
           refused.is_error and "vault:write" in refused.content[0].text, refused)

@@ -169,7 +169,7 @@ async fn each_endpoint_makes_the_calls_the_readme_states_and_the_log_adds_none_i
     }
     // A brokered request costs what a read costs: the key, the item ‖ the rate count, KMS,
     // then the use's write; the upstream call is not an AWS call.
-    let brokered = json!({"type": "API_KEY", "data": {"key": "sk_1"},
+    let brokered = json!({"type": "API_KEY", "data": {"key": "sk_live_12345678"},
         "usePolicy": {"hosts": ["api.example.com"]}});
     let call = json!({"method": "GET", "url": "https://api.example.com/v1/x",
         "headers": {"Authorization": "Bearer {{data.key}}"}});
