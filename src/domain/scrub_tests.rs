@@ -89,17 +89,17 @@ fn a_cut_is_made_before_scrubbing_so_no_part_of_a_value_survives_it() {
 #[test]
 fn every_value_of_the_data_is_scrubbed_and_short_ones_are_not() {
     let data = SecretData::from_json_bytes(
-        br#"{"key":"sk_live_one_1","nested":{"token":"tok_abcdefgh"},"codes":["code-1234567"],"pin":1234,"n":123456789012}"#,
+        br#"{"key":"sk_live_one_1","nested":{"token":"tok_abcdefgh"},"codes":["code-1234567"],"pin":1234,"n":123456789012,"f":1234567.50}"#,
     )
     .unwrap();
     let s = Scrubber::new(&data).unwrap();
     let got = scrubbed(
         &s,
-        "sk_live_one_1 tok_abcdefgh code-1234567 1234 123456789012",
+        "sk_live_one_1 tok_abcdefgh code-1234567 1234 123456789012 1234567.50",
     );
     assert_eq!(
         got,
-        "{{data.key}} {{data.nested.token}} {{data.codes.0}} 1234 {{data.n}}"
+        "{{data.key}} {{data.nested.token}} {{data.codes.0}} 1234 {{data.n}} {{data.f}}"
     );
     let none = scrubber(&[]);
     assert_eq!(none.scrub(b"unchanged"), b"unchanged");

@@ -15,6 +15,8 @@ use tokio::time::Instant;
 
 /// Time kept back from the request's deadline to record the outcome.
 const RECORD_RESERVE: Duration = Duration::from_millis(300);
+/// The most of one answer header passed back, scrubbed.
+const MAX_ANSWER_HEADER_BYTES: usize = 16 * 1024;
 /// The longest a brokered request waits when the call has no deadline of its own.
 const DEFAULT_UPSTREAM_WAIT: Duration = Duration::from_secs(30);
 
@@ -110,12 +112,18 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 EgressError::Failed(why) => VaultError::Upstream(why),
                 EgressError::TimedOut => VaultError::UpstreamTimeout,
             })?;
-        let (body, cut) = scrubber.scrub_within(&inbound.body, MAX_BROKERED_BODY);
-        let truncated = inbound.truncated || cut;
+        let (mut body, cut) = scrubber.scrub_within(&inbound.body, MAX_BROKERED_BODY);
+        // Placeholders may be longer than what they replace: the answer is bounded again
+        // (a cut through placeholders and text already scrubbed reveals nothing).
+        let truncated = inbound.truncated || cut || body.len() > MAX_BROKERED_BODY;
+        body.truncate(MAX_BROKERED_BODY);
         let mut headers: Vec<(String, String)> = Vec::new();
         for (header, value) in &inbound.headers {
             let header = String::from_utf8_lossy(&scrubber.scrub(header.as_bytes())).into_owned();
-            let value = String::from_utf8_lossy(&scrubber.scrub(value)).into_owned();
+            // Bounded like the body, for the same reason (hyper bounds what it reads).
+            let mut value = scrubber.scrub(value);
+            value.truncate(MAX_ANSWER_HEADER_BYTES);
+            let value = String::from_utf8_lossy(&value).into_owned();
             match headers.iter_mut().find(|(seen, _)| *seen == header) {
                 Some((_, joined)) => {
                     joined.push_str(", ");

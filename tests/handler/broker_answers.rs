@@ -84,7 +84,10 @@ async fn a_large_or_binary_answer_is_cut_and_encoded_and_still_scrubbed() {
         .unwrap();
     // The upstream's first MiB, scrubbed: the secret's bytes gave way to its placeholder.
     let placeholder = "{{data.key}}".len();
-    assert_eq!(body.len(), credvault::domain::MAX_BROKERED_BODY - SECRET.len() + placeholder);
+    assert_eq!(
+        body.len(),
+        credvault::domain::MAX_BROKERED_BODY - SECRET.len() + placeholder
+    );
     assert!(body.starts_with(b"\xff\xfe{{data.key}}xxx"));
     assert_eq!(echo.received().len(), 1, "a redirect is not followed");
 }

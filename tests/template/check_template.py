@@ -71,6 +71,10 @@ def check_function(t):
     assert props["Timeout"] == {"Ref": "Timeout"} and t["Parameters"]["Timeout"]["Default"] == 10
     env = props["Environment"]["Variables"]
     assert {"TABLE_NAME", "KMS_KEY_ID", "RUST_LOG", "RATE_LIMIT_PER_MINUTE", "LOG_RETENTION_DAYS"} <= set(env), env
+    # Plain-HTTP test upstreams are for local tests only: a deployed function never has them.
+    assert "BROKER_TEST_UPSTREAMS" not in env, "the template must never set BROKER_TEST_UPSTREAMS"
+    # Brokered requests need the function's own internet egress: no VPC unless a NAT is added.
+    assert "VpcConfig" not in props, "a VPC needs a NAT route for brokered use (docs/broker.md)"
 
 
 def check_least_privilege(t):
@@ -244,6 +248,8 @@ MUTATIONS = [
     ("MAC secret under any context", check_least_privilege, lambda t: next(
         s for s in role_statements(t)[1] if s.get("Sid") == "KeyMacSecretAtColdStart")["Condition"][
         "StringEquals"].update({"kms:EncryptionContext:credvault:purpose": "anything"})),
+    ("a test upstream in the template", check_function, lambda t: function(t)["Properties"][
+        "Environment"]["Variables"].update(BROKER_TEST_UPSTREAMS="127.0.0.1:8080")),
     ("no reserved concurrency", check_function, lambda t: function(t)["Properties"].pop(
         "ReservedConcurrentExecutions")),
     ("KMS on every key", check_least_privilege, lambda t: kms_statement(t).update(Resource="*")),
