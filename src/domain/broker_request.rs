@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 pub const MAX_URL_BYTES: usize = 8 * 1024;
 pub const MAX_HEADERS: usize = 64;
+pub const MAX_PLACEHOLDERS: usize = 256;
 pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
 /// The most a brokered request may send, and the most of an answer the vault passes back.
 pub const MAX_BROKERED_BODY: usize = 1024 * 1024;
@@ -89,6 +90,18 @@ impl BrokerRequest {
     }
 
     pub fn from_fields(fields: &Map<String, Value>) -> Result<Self, BodyError> {
+        let request = Self::parse_fields(fields)?;
+        // Each placeholder reads the credential's data: their number is bounded.
+        let placeholders: usize = request.templates().map(|t| t.fields().count()).sum();
+        if placeholders > MAX_PLACEHOLDERS {
+            return Err(invalid(format!(
+                "A request may hold at most {MAX_PLACEHOLDERS} placeholders"
+            )));
+        }
+        Ok(request)
+    }
+
+    fn parse_fields(fields: &Map<String, Value>) -> Result<Self, BodyError> {
         if fields.keys().any(|k| !FIELDS.contains(&k.as_str())) {
             return Err(invalid(format!(
                 "Unknown field in request body; the fields are: {}",

@@ -189,3 +189,14 @@ fn oversized_parts_are_too_large() {
         assert!(matches!(parse(value), Err(BodyError::TooLarge(_))));
     }
 }
+
+#[test]
+fn the_number_of_placeholders_is_bounded() {
+    let body = "{{data.k}}".repeat(MAX_PLACEHOLDERS);
+    assert!(parse(json!({"method": "POST", "url": "https://a.io/", "body": body})).is_ok());
+    let one_more = format!("{body}{{{{data.k}}}}");
+    let got = message(parse(
+        json!({"method": "POST", "url": "https://a.io/", "body": one_more}),
+    ));
+    assert!(got.contains("at most 256 placeholders"), "{got}");
+}

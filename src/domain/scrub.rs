@@ -24,11 +24,19 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'\'')
     .remove(b'(')
     .remove(b')');
+/// Python's `quote()` default: the unreserved set and `/`.
+const PATH_SAFE: &AsciiSet = &UNRESERVED.remove(b'/');
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+
+/// The most bytes of forms one scrubber looks for (about 25 KiB of values): its automaton
+/// stays a few tens of MB at most, inside the function's memory.
+pub const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// The longest placeholder an answer shows for a value; a longer path shows `{{data}}`.
+const MAX_PLACEHOLDER_BYTES: usize = 80;
 
 /// The scrubber could not be built: the answer must not go out unscrubbed.
 #[derive(Debug, thiserror::Error)]
@@ -72,15 +80,30 @@ impl Scrubber {
     pub fn of(values: &[(String, Zeroizing<Vec<u8>>)]) -> Result<Self, ScrubError> {
         let mut forms: Vec<Zeroizing<Vec<u8>>> = Vec::new();
         let mut placeholders = Vec::new();
+        // Forms by their hash, to find a repeat without comparing against every form.
+        let mut seen: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+        let mut budget = MAX_FORM_BYTES;
         for (placeholder, value) in values {
             if value.len() < MIN_SUBSTITUTED_BYTES {
                 continue;
             }
+            // A long path names its value no better than `{{data}}` does, and would make
+            // every match a large copy.
+            let placeholder = match placeholder.len() > MAX_PLACEHOLDER_BYTES {
+                true => "{{data}}".to_owned(),
+                false => placeholder.clone(),
+            };
             for form in encodings(value) {
-                if !form.is_empty() && !forms.iter().any(|f| f.as_slice() == form.as_slice()) {
-                    forms.push(form);
-                    placeholders.push(placeholder.clone());
+                let same = seen.entry(hash_of(&form)).or_default();
+                if form.is_empty() || same.iter().any(|&i| forms[i].as_slice() == form.as_slice()) {
+                    continue;
                 }
+                same.push(forms.len());
+                // The automaton's memory grows with its patterns: over budget, the
+                // credential is not brokered at all rather than half scrubbed.
+                budget = budget.checked_sub(form.len()).ok_or(ScrubError)?;
+                forms.push(form);
+                placeholders.push(placeholder.clone());
             }
         }
         let longest = forms.iter().map(|f| f.len()).max().unwrap_or(0);
@@ -111,20 +134,22 @@ impl Scrubber {
 
     /// `bytes` with every form replaced by its placeholder.
     pub fn scrub(&self, bytes: &[u8]) -> Vec<u8> {
-        self.scrub_within(bytes, usize::MAX).0
+        self.scrub_within(bytes, usize::MAX, usize::MAX).0
     }
 
     /// The first `limit` bytes of `raw` (counted before scrubbing), scrubbed, and whether
     /// any were left out. A form that starts before the limit is replaced whole (the caller
     /// read [`Scrubber::longest`] bytes past it); nothing from the limit on is kept, so no
     /// part of a value read at the very end can pass unmatched.
-    pub fn scrub_within(&self, raw: &[u8], limit: usize) -> (Vec<u8>, bool) {
-        let cut = raw.len() > limit;
-        let mut out = Vec::with_capacity(raw.len().min(limit));
+    /// The output is also cut at `out_limit` (placeholders may be longer than what they
+    /// replace): a cut through text already scrubbed reveals nothing.
+    pub fn scrub_within(&self, raw: &[u8], limit: usize, out_limit: usize) -> (Vec<u8>, bool) {
+        let mut cut = raw.len() > limit;
+        let mut out = Vec::with_capacity(raw.len().min(limit).min(out_limit));
         let mut at = 0;
         if let Some(automaton) = &self.automaton {
             for found in automaton.find_iter(raw) {
-                if found.start() >= limit {
+                if found.start() >= limit || out.len() >= out_limit {
                     break;
                 }
                 out.extend_from_slice(&raw[at..found.start()]);
@@ -132,11 +157,22 @@ impl Scrubber {
                 at = found.end();
             }
         }
-        if at < limit {
+        if at < limit && out.len() < out_limit {
             out.extend_from_slice(&raw[at..raw.len().min(limit)]);
+        }
+        if out.len() > out_limit {
+            out.truncate(out_limit);
+            cut = true;
         }
         (out, cut)
     }
+}
+
+fn hash_of(bytes: &[u8]) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Every scalar under `value`, with its placeholder (`{{data.a.b}}`, `{{data.codes.0}}`).
@@ -192,8 +228,14 @@ fn aligned(encoding: &Encoding, value: &[u8], offset: usize) -> Option<String> {
 
 fn encodings(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     let text = |s: String| Zeroizing::new(s.into_bytes());
+    // A query or form decoded by the upstream turns `+` into a space.
+    let plus_as_space: Vec<u8> = value
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     let mut forms = vec![
         Zeroizing::new(value.to_vec()),
+        Zeroizing::new(plus_as_space),
         text(BASE64.encode(value)),
         text(BASE64_NOPAD.encode(value)),
         text(BASE64URL.encode(value)),
@@ -210,7 +252,7 @@ fn encodings(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
             }
         }
     }
-    for set in [NON_ALPHANUMERIC, COMPONENT, UNRESERVED] {
+    for set in [NON_ALPHANUMERIC, COMPONENT, UNRESERVED, PATH_SAFE] {
         let upper = percent_encode(value, set).to_string();
         forms.push(text(upper.replace("%20", "+")));
         forms.push(text(lower_escapes(&upper)));
@@ -246,10 +288,32 @@ fn encodings(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
                 }
             }
         }
+        // Python's json.dumps: non-ASCII escaped, `/` as is.
+        forms.push(text(ascii.replace("\\/", "/")));
         forms.push(text(ascii));
         forms.push(text(go));
+        forms.push(text(dotnet_json(utf8)));
     }
     forms
+}
+
+/// As .NET's System.Text.Json writes a string: `\\` for a backslash, HTML-sensitive
+/// characters, `+` and non-ASCII as `\uXXXX` with uppercase hex.
+fn dotnet_json(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if c.is_ascii_graphic() && !"<>&'\"+`".contains(c) || c == ' ' => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// `%2F` → `%2f`: some encoders write lowercase hex.

@@ -70,7 +70,7 @@ fn a_cut_is_made_before_scrubbing_so_no_part_of_a_value_survives_it() {
         raw.extend_from_slice(secret);
     }
     raw.truncate(1000 + s.longest());
-    let (out, cut) = s.scrub_within(&raw, 1000);
+    let (out, cut) = s.scrub_within(&raw, 1000, usize::MAX);
     assert!(cut);
     let text = String::from_utf8(out).unwrap();
     assert!(
@@ -80,9 +80,9 @@ fn a_cut_is_made_before_scrubbing_so_no_part_of_a_value_survives_it() {
     );
     assert!(text.starts_with("x{{data.key}}{{data.key}}"));
     // A form that starts before the limit is replaced whole; nothing after the limit is kept.
-    let (out, cut) = s.scrub_within(b"ab0123456789abcdef0123456789abcdefZZZ", 4);
+    let (out, cut) = s.scrub_within(b"ab0123456789abcdef0123456789abcdefZZZ", 4, usize::MAX);
     assert_eq!((out.as_slice(), cut), (&b"ab{{data.key}}"[..], true));
-    let (out, cut) = s.scrub_within(b"abcdef", 4);
+    let (out, cut) = s.scrub_within(b"abcdef", 4, usize::MAX);
     assert_eq!((out.as_slice(), cut), (&b"abcd"[..], true));
 }
 
@@ -104,4 +104,35 @@ fn every_value_of_the_data_is_scrubbed_and_short_ones_are_not() {
     let none = scrubber(&[]);
     assert_eq!(none.scrub(b"unchanged"), b"unchanged");
     assert_eq!(none.longest(), 0);
+}
+
+#[test]
+fn more_encoders_and_a_form_decoded_plus() {
+    let secret = "AbC+dEf/Gh\u{e9}<x>";
+    let s = scrubber(&[("{{data.k}}", secret.as_bytes())]);
+    for form in [
+        "AbC dEf/Gh\u{e9}<x>".to_owned(), // `+` read as a space
+        r"AbC\u002BdEf/Gh\u00E9\u003Cx\u003E".to_owned(), // .NET
+        r"AbC+dEf/Gh\u00e9<x>".to_owned(), // Python json.dumps
+        "AbC%2BdEf/Gh%C3%A9%3Cx%3E".to_owned(), // Python quote()
+    ] {
+        assert_eq!(scrubbed(&s, &format!("[{form}]")), "[{{data.k}}]", "{form}");
+    }
+}
+
+#[test]
+fn answers_and_scrubbers_are_bounded() {
+    // Many short matches with a long placeholder: the output stops at its limit.
+    let long_path = format!("{{{{data.{}}}}}", "p".repeat(20));
+    let s = scrubber(&[(long_path.as_str(), b"12345678")]);
+    let raw = "12345678".repeat(10_000);
+    let (out, cut) = s.scrub_within(raw.as_bytes(), usize::MAX, 1000);
+    assert_eq!((out.len(), cut), (1000, true));
+    // A path too long to show is `{{data}}`.
+    let longer = format!("{{{{data.{}}}}}", "p".repeat(200));
+    let s = scrubber(&[(longer.as_str(), b"12345678")]);
+    assert_eq!(s.scrub(b"12345678"), b"{{data}}");
+    // Values whose forms pass the budget are refused whole, never half scrubbed.
+    let huge = Zeroizing::new(vec![b'a'; MAX_FORM_BYTES]);
+    assert!(Scrubber::of(&[("{{data.big}}".to_owned(), huge)]).is_err());
 }

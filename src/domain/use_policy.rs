@@ -165,14 +165,33 @@ impl UsePolicy {
     }
 }
 
-/// A path with no encoded dot, slash, backslash or percent, and no `;`: an upstream that
-/// decodes (once or twice) before it routes, or reads `..;` as `..`, could otherwise be
-/// walked out of an allowed prefix (`/v1/%2e%2e/admin`, `/v1/..;/admin`).
+/// A path an upstream cannot decode its way out of a prefix with: no `\\` or `;` (`..;`
+/// reads as `..` to some servers), and a `%` only as `%XX` of a byte that is neither a dot,
+/// a slash, a backslash, a percent, a `;`, a control character nor above ASCII
+/// (`/v1/%2e%2e/admin`, `/v1/%252e/`, `/v1/%c0%ae/`, `/v1/%u002e/` are all refused).
 fn plain_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    !["%2e", "%2f", "%5c", "%25", "\\", ";"]
-        .iter()
-        .any(|s| lower.contains(s))
+    let bytes = path.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' | b';' => return false,
+            b'%' => {
+                let decoded = bytes
+                    .get(at + 1..at + 3)
+                    .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+                    .and_then(|hex| std::str::from_utf8(hex).ok())
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+                match decoded {
+                    Some(b) if (b.is_ascii_graphic() || b == b' ') && !b"./\\%;".contains(&b) => {
+                        at += 3
+                    }
+                    _ => return false,
+                }
+            }
+            _ => at += 1,
+        }
+    }
+    true
 }
 
 /// The method, if it is one a brokered request may use (case-insensitive).

@@ -70,6 +70,10 @@ fn methods_and_path_prefixes() {
         "/v1/\\",
         "/v1/..;/admin",
         "/v1/%252e%252e/admin",
+        "/v1/%u002e%u002e/admin",
+        "/v1/%c0%ae%c0%ae/admin",
+        "/v1/%+2e/admin",
+        "/v1/%2",
     ] {
         assert_eq!(
             p.permits("GET", "a.io", 443, path),
@@ -77,6 +81,8 @@ fn methods_and_path_prefixes() {
             "{path}"
         );
     }
+    // Ordinary escapes stay allowed.
+    assert_eq!(p.permits("GET", "a.io", 443, "/v1/my%20file%41"), Ok(()));
     let any = policy(json!({"hosts": ["a.io"]}));
     assert_eq!(any.permits("PATCH", "a.io", 443, "/anything/%2e"), Ok(()));
 }

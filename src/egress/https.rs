@@ -88,7 +88,13 @@ impl HttpsEgress {
             .get_all(reqwest::header::CONTENT_ENCODING)
             .iter()
             .any(|value| !value.as_bytes().eq_ignore_ascii_case(b"identity"));
-        if encoded {
+        // hyper undoes chunking only; any other transfer coding is as opaque as compression.
+        let transfer_coded = response
+            .headers()
+            .get_all(reqwest::header::TRANSFER_ENCODING)
+            .iter()
+            .any(|value| !value.as_bytes().eq_ignore_ascii_case(b"chunked"));
+        if encoded || transfer_coded {
             return Err(EgressError::Failed(
                 "the upstream sent an encoded (compressed) answer, which cannot be scrubbed",
             ));

@@ -88,8 +88,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             None => None,
         };
         // Every value of the credential is scrubbed from the answer, sent this time or not.
-        let scrubber = Scrubber::new(&data)
-            .map_err(|_| VaultError::Internal("the answer's scrubber failed".into()))?;
+        // Built before anything is sent: a credential too large to scrub is not brokered.
+        let scrubber = Scrubber::new(&data).map_err(|_| {
+            VaultError::Unsuitable(
+                "This credential's data is too large to be scrubbed from answers, so it cannot \
+                 be used through the vault"
+                    .into(),
+            )
+        })?;
         drop(data);
         let outbound = Outbound {
             method: request.method,
@@ -112,17 +118,15 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 EgressError::Failed(why) => VaultError::Upstream(why),
                 EgressError::TimedOut => VaultError::UpstreamTimeout,
             })?;
-        let (mut body, cut) = scrubber.scrub_within(&inbound.body, MAX_BROKERED_BODY);
-        // Placeholders may be longer than what they replace: the answer is bounded again
-        // (a cut through placeholders and text already scrubbed reveals nothing).
-        let truncated = inbound.truncated || cut || body.len() > MAX_BROKERED_BODY;
-        body.truncate(MAX_BROKERED_BODY);
+        let (body, truncated) =
+            scrubber.scrub_within(&inbound.body, MAX_BROKERED_BODY, MAX_BROKERED_BODY);
+        let truncated = inbound.truncated || truncated;
         let mut headers: Vec<(String, String)> = Vec::new();
         for (header, value) in &inbound.headers {
-            let header = String::from_utf8_lossy(&scrubber.scrub(header.as_bytes())).into_owned();
-            // Bounded like the body, for the same reason (hyper bounds what it reads).
-            let mut value = scrubber.scrub(value);
-            value.truncate(MAX_ANSWER_HEADER_BYTES);
+            // Bounded like the body: placeholders may be longer than what they replace.
+            let (header, _) = scrubber.scrub_within(header.as_bytes(), usize::MAX, 256);
+            let (value, _) = scrubber.scrub_within(value, usize::MAX, MAX_ANSWER_HEADER_BYTES);
+            let header = String::from_utf8_lossy(&header).into_owned();
             let value = String::from_utf8_lossy(&value).into_owned();
             match headers.iter_mut().find(|(seen, _)| *seen == header) {
                 Some((_, joined)) => {

@@ -8,7 +8,7 @@ use credvault::testing::*;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub(super) const SECRET: &str = "sk_live_Br0ker+Secret.42";
+pub(super) const SECRET: &str = "sk_live_Br0ker=Secret.42";
 
 pub(super) fn stripe() -> Value {
     json!({
@@ -41,7 +41,7 @@ pub(super) fn assert_no_secret(text: &str) {
         SECRET.to_owned(),
         data_encoding::BASE64.encode(SECRET.as_bytes()),
         data_encoding::HEXLOWER.encode(SECRET.as_bytes()),
-        "sk_live_Br0ker%2BSecret.42".to_owned(),
+        "sk_live_Br0ker%3DSecret.42".to_owned(),
     ];
     for form in forms {
         assert!(!text.contains(&form), "{form} in {text}");
@@ -63,7 +63,7 @@ async fn the_upstream_gets_the_secret_and_the_answer_has_only_placeholders() {
     assert_eq!(sent.method, "POST");
     assert!(
         sent.url
-            .starts_with("https://api.stripe.com/v1/charges?key=sk_live_Br0ker+Secret"),
+            .starts_with("https://api.stripe.com/v1/charges?key=sk_live_Br0ker=Secret"),
         "{}",
         sent.url
     );
