@@ -1,12 +1,16 @@
-"""moto server, as `make dev` and the end-to-end run start it, with two fixes to its timing and
-none to its behaviour:
+"""moto server, as `make dev`, the end-to-end run and the moto tests start it, with two fixes to
+its timing and one that makes it behave as DynamoDB does:
 
 - its HTTP server writes headers and body apart; with Nagle's algorithm on, each AWS call
   waits out the client's delayed ACK (40 ms), which AWS itself never adds;
 - TransactWriteItems deep-copies the whole table once per item of the transaction, to roll
   back on failure: a cost that grows with the table (the activity log fills it), which
   DynamoDB does not have. Here the copy shares every item the transaction does not name and
-  deep-copies the ones it does, so a rollback restores exactly what a full copy would.
+  deep-copies the ones it does, so a rollback restores exactly what a full copy would;
+- DynamoDB applies each write, and each transaction, atomically. moto's threaded server does
+  not: a transaction whose condition fails restores the tables it copied before it ran,
+  erasing a write another thread committed meanwhile (two concurrent backup-code uses could
+  then hand out one code twice). Here writes to DynamoDB run one at a time.
 
 Usage: python scripts/moto_server.py -H 127.0.0.1 -p PORT
 """
@@ -71,14 +75,29 @@ class _CopyNamedItems:
 
 
 _original = DynamoDBBackend.transact_write_items
+# One writer at a time (re-entrant: a transaction's own writes go through the same methods).
+_writes = threading.RLock()
 
 
 def _transact_write_items(self, transact_items):
-    _named.keys = _named_keys(transact_items)
-    try:
-        return _original(self, transact_items)
-    finally:
-        _named.keys = {}
+    with _writes:
+        _named.keys = _named_keys(transact_items)
+        try:
+            return _original(self, transact_items)
+        finally:
+            _named.keys = {}
+
+
+def _one_at_a_time(method):
+    def serialized(self, *args, **kwargs):
+        with _writes:
+            return method(self, *args, **kwargs)
+    return serialized
+
+
+for _name in ("put_item", "update_item", "delete_item", "batch_write_item"):
+    if hasattr(DynamoDBBackend, _name):
+        setattr(DynamoDBBackend, _name, _one_at_a_time(getattr(DynamoDBBackend, _name)))
 
 
 models.copy = _CopyNamedItems()

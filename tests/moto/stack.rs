@@ -28,16 +28,21 @@ pub struct Moto {
 }
 
 /// `MOTO_SERVER`, else the project venv's (what `make test` installs), else `PATH`'s.
-fn moto_binary() -> PathBuf {
+/// moto server as `make dev` runs it (`scripts/moto_server.py`: writes atomic as in DynamoDB),
+/// with the project's venv; `MOTO_SERVER` names another.
+fn moto_command() -> Command {
     if let Some(path) = std::env::var_os("MOTO_SERVER") {
-        return path.into();
+        return Command::new(path);
     }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
-    if venv.exists() {
-        venv
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join(".venv/bin/python");
+    let mut command = Command::new(if python.exists() {
+        python
     } else {
-        "moto_server".into()
-    }
+        "python3".into()
+    });
+    command.arg(root.join("scripts/moto_server.py"));
+    command
 }
 
 pub fn free_port() -> u16 {
@@ -48,7 +53,7 @@ pub fn free_port() -> u16 {
 impl Moto {
     pub fn start() -> Self {
         let port = free_port();
-        let child = Command::new(moto_binary())
+        let child = moto_command()
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
