@@ -27,6 +27,9 @@ pub struct Config {
     /// Browser origins allowed to call `POST /mcp` (`MCP_ALLOWED_ORIGINS`, comma-separated,
     /// exact match, default none).
     pub mcp_allowed_origins: Vec<String>,
+    /// Where request links start (`PUBLIC_BASE_URL`, an http(s) URL, e.g. a custom domain);
+    /// unset, a link starts with the API Gateway domain the request came to.
+    pub public_base_url: Option<String>,
     /// Requests one execution environment serves at once (`AWS_LAMBDA_MAX_CONCURRENCY`, set by
     /// Lambda Managed Instances; default 1): above 1, a thread per vCPU.
     pub max_concurrency: u32,
@@ -98,6 +101,12 @@ impl Config {
                 .map(|o| o.trim().trim_end_matches('/').to_owned())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            public_base_url: match lookup("PUBLIC_BASE_URL").filter(|u| !u.trim().is_empty()) {
+                None => None,
+                Some(raw) => Some(public_base_url(raw.trim()).ok_or(MissingVariable(
+                    "PUBLIC_BASE_URL (an http or https URL without query or fragment)",
+                ))?),
+            },
             max_concurrency: number("AWS_LAMBDA_MAX_CONCURRENCY", 1, 1024)?.max(1) as u32,
             log_level: lookup("RUST_LOG")
                 .or_else(|| lookup("AWS_LAMBDA_LOG_LEVEL"))
@@ -115,6 +124,19 @@ impl Config {
             })?,
         })
     }
+}
+
+/// A base URL for links: http(s), a host, no credentials, query or fragment; kept without
+/// its trailing slash.
+fn public_base_url(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    ok.then(|| raw.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 //!   KMS), `store` (credentials, the identity directory and the activity log; DynamoDB),
 //!   `egress` (brokered requests out, behind the address guard; reqwest);
 //! - `vault`: the use cases, entered through one typed request per call;
-//! - the edges: `wire` (views and the error envelope they share), `rest`, `mcp`, and `http`,
-//!   the Lambda-facing front door that routes to them;
+//! - the edges: `wire` (views and the error envelope they share), `rest`, `mcp`, `html` (a
+//!   request link's page), and `http`, the Lambda-facing front door that routes to them;
 //! - composition on top: `config`, `startup` (one wiring for the function, tests and
 //!   benches), `admin` (what an operator bootstraps), `telemetry`, and `testing` (test-util).
 
@@ -21,6 +21,7 @@ pub mod crypto;
 pub mod dependency;
 pub mod domain;
 pub mod egress;
+pub mod html;
 pub mod http;
 pub mod mcp;
 pub mod rest;

@@ -65,6 +65,7 @@ pub async fn build(
     Ok(Service {
         vault,
         mcp_allowed_origins: config.mcp_allowed_origins.clone(),
+        public_base_url: config.public_base_url.clone(),
     })
 }
 

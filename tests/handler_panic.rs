@@ -5,13 +5,14 @@ use credvault::auth::{KeyHash, Principal};
 use credvault::crypto::{LocalKeyProvider, NONCE_LEN};
 use credvault::dependency::DependencyError;
 use credvault::domain::{
-    ActivityEntry, ActivityStats, CredentialName, IdentityId, IdentityProfile, LogCursor,
-    LogFilter, LogPage, OrgId, RateWindow, Subject, Timestamp,
+    ActivityEntry, ActivityStats, CredentialName, CredentialRequestRecord, IdentityId,
+    IdentityProfile, LogCursor, LogFilter, LogPage, OrgId, RateWindow, RequestId, Subject,
+    Timestamp,
 };
 use credvault::store::{
     ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, IdentityChange,
     IdentityDirectory, IdentityRecord, IdentitySlice, IdentitySummary, KeyRecord, KeySummary,
-    RegisterError,
+    RegisterError, RequestStore,
 };
 use credvault::testing::*;
 use credvault::vault::Vault;
@@ -143,6 +144,49 @@ impl CredentialStore for Exploding {
         _: Timestamp,
         _: &ActivityEntry,
     ) -> Result<(), DependencyError> {
+        panic!("{BOOM}")
+    }
+}
+
+impl RequestStore for Exploding {
+    async fn pending_requests(
+        &self,
+        _: &IdentityId,
+        _: Timestamp,
+        _: usize,
+    ) -> Result<usize, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn create_request(
+        &self,
+        _: &CredentialRequestRecord,
+        _: &ActivityEntry,
+    ) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn request(
+        &self,
+        _: &IdentityId,
+        _: &RequestId,
+    ) -> Result<Option<CredentialRequestRecord>, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn fulfil_request(
+        &self,
+        _: &CredentialRequestRecord,
+        _: &CredentialRecord,
+        _: Timestamp,
+        _: &ActivityEntry,
+    ) -> Result<bool, DependencyError> {
+        panic!("{BOOM}")
+    }
+    async fn cancel_request(
+        &self,
+        _: &IdentityId,
+        _: &RequestId,
+        _: Timestamp,
+        _: &ActivityEntry,
+    ) -> Result<bool, DependencyError> {
         panic!("{BOOM}")
     }
 }

@@ -1,7 +1,7 @@
 //! The import matrix: each top-level module of `src/` may name only the modules below it,
 //! ports and adapters fashion. `domain` at the bottom; then the time and the failures of
 //! dependencies; the ports (`auth`, `crypto`, `store`, each with its adapters); the use cases
-//! (`vault`); the edges (`wire`, shared by `rest`, `mcp`, and `http`, the front door on top of
+//! (`vault`); the edges (`wire`, shared by `rest`, `mcp`, `html` and `http`, the front door on top of
 //! them); composition on top. A module missing from the matrix, or a name it is not allowed,
 //! fails the test, and so does any cycle in the imports found.
 //!
@@ -38,9 +38,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("wire", &["domain", "store", "vault"]),
     ("rest", &["domain", "crypto", "store", "vault", "wire"]),
     ("mcp", &["domain", "crypto", "store", "vault", "wire"]),
+    ("html", &["domain", "crypto", "store", "vault", "wire"]),
     (
         "http",
-        &["domain", "crypto", "store", "vault", "wire", "rest", "mcp"],
+        &[
+            "domain", "crypto", "store", "vault", "wire", "rest", "mcp", "html",
+        ],
     ),
     ("config", &["domain", "egress"]),
     (

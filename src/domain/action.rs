@@ -13,6 +13,10 @@ pub enum Action {
     VaultTotpUseBackup,
     /// A request the vault makes with the credential (brokered use).
     VaultHttp,
+    /// A request for a credential that a person fills in through a link.
+    VaultRequest,
+    VaultRequestStatus,
+    VaultRequestCancel,
     IdentityWhoami,
     LogsList,
     LogsStats,
@@ -30,7 +34,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 23] = [
         Self::VaultStore,
         Self::VaultGet,
         Self::VaultList,
@@ -38,6 +42,9 @@ impl Action {
         Self::VaultTotp,
         Self::VaultTotpUseBackup,
         Self::VaultHttp,
+        Self::VaultRequest,
+        Self::VaultRequestStatus,
+        Self::VaultRequestCancel,
         Self::IdentityWhoami,
         Self::LogsList,
         Self::LogsStats,
@@ -62,6 +69,9 @@ impl Action {
             Self::VaultTotp => "vault_totp",
             Self::VaultTotpUseBackup => "vault_totp_use_backup",
             Self::VaultHttp => "vault_http",
+            Self::VaultRequest => "vault_request",
+            Self::VaultRequestStatus => "vault_request_status",
+            Self::VaultRequestCancel => "vault_request_cancel",
             Self::IdentityWhoami => "identity_whoami",
             Self::LogsList => "logs_list",
             Self::LogsStats => "logs_stats",
@@ -92,6 +102,9 @@ impl Action {
             | Self::VaultTotp
             | Self::VaultTotpUseBackup
             | Self::VaultHttp
+            | Self::VaultRequest
+            | Self::VaultRequestStatus
+            | Self::VaultRequestCancel
             | Self::IdentityWhoami => Some(KeyKind::Identity),
             Self::IdentitiesCreate
             | Self::IdentitiesList
@@ -116,7 +129,13 @@ impl Action {
             | Self::VaultTotp
             | Self::VaultTotpUseBackup
             | Self::VaultHttp => Some(Scope::VaultRead),
-            Self::VaultStore | Self::VaultDelete => Some(Scope::VaultWrite),
+            // Asking for a credential is a write that a person makes for the agent; its status
+            // and its cancelling belong to whoever may ask.
+            Self::VaultStore
+            | Self::VaultDelete
+            | Self::VaultRequest
+            | Self::VaultRequestStatus
+            | Self::VaultRequestCancel => Some(Scope::VaultWrite),
             _ => None,
         }
     }
@@ -127,7 +146,8 @@ impl Action {
         match self {
             Self::VaultGet => Some(Capability::Read),
             Self::VaultTotp | Self::VaultTotpUseBackup | Self::VaultHttp => Some(Capability::Use),
-            Self::VaultStore | Self::VaultDelete => Some(Capability::Write),
+            Self::VaultStore | Self::VaultDelete | Self::VaultRequest => Some(Capability::Write),
+            // By id: the use case hides a request for a name the key does not see.
             _ => None,
         }
     }
@@ -140,7 +160,10 @@ impl Action {
             | Self::VaultDelete
             | Self::VaultTotp
             | Self::VaultTotpUseBackup
-            | Self::VaultHttp => Category::Vault,
+            | Self::VaultHttp
+            | Self::VaultRequest
+            | Self::VaultRequestStatus
+            | Self::VaultRequestCancel => Category::Vault,
             _ => Category::Identity,
         }
     }
@@ -155,6 +178,9 @@ impl Action {
             Self::VaultTotp => format!("Generated a TOTP code for {name}"),
             Self::VaultTotpUseBackup => format!("Used a backup code of {name}"),
             Self::VaultHttp => format!("Sent a request with credential {name}"),
+            Self::VaultRequest => format!("Asked a person for credential {name}"),
+            Self::VaultRequestStatus => format!("Read the request for credential {name}"),
+            Self::VaultRequestCancel => format!("Cancelled the request for credential {name}"),
             Self::IdentityWhoami => "Read the identity".to_owned(),
             Self::LogsList => "Listed the activity log".to_owned(),
             Self::LogsStats => "Read activity statistics".to_owned(),

@@ -52,6 +52,8 @@ wire_names!(Severity { Info => "INFO", Warning => "WARNING", Error => "ERROR" })
 pub enum Channel {
     Rest,
     Mcp,
+    /// A request link's page, filled in by a person.
+    Link,
 }
 
 impl Channel {
@@ -59,6 +61,7 @@ impl Channel {
         match self {
             Self::Rest => "rest",
             Self::Mcp => "mcp",
+            Self::Link => "link",
         }
     }
 }

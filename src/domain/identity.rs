@@ -180,6 +180,8 @@ pub const UNSERVED_SCOPES: [&str; 14] = [
 pub struct IdentityProfile {
     pub name: String,
     pub created_at: super::Timestamp,
+    /// Neither revoked nor deleted (a request link of an identity that ended opens nothing).
+    pub live: bool,
 }
 
 #[cfg(test)]

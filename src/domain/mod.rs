@@ -4,18 +4,21 @@ mod action;
 mod activity;
 mod broker_request;
 mod broker_template;
+mod credential_request;
 mod data_rules;
 mod grant;
 mod identity;
 mod identity_request;
 pub mod json_text;
 mod kind;
+mod link_token;
 mod list_cursor;
 mod log_cursor;
 mod metadata;
 mod name;
 mod new_credential;
 mod rate;
+mod request_fields;
 mod scrub;
 mod secret;
 mod time;
@@ -30,6 +33,11 @@ pub use activity::{
 };
 pub use broker_request::{BrokerRequest, MAX_BROKERED_BODY, MAX_HEADER_VALUE_BYTES, MAX_URL_BYTES};
 pub use broker_template::{FillError, MIN_SUBSTITUTED_BYTES, Slot, Template, Values, url_safe};
+pub use credential_request::{
+    CredentialRequestRecord, CredentialRequestSpec, DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN,
+    MAX_FIELD_NAME, MAX_FIELDS, MAX_LABEL, MAX_PENDING_REQUESTS, MAX_REQUEST_BODY, RequestField,
+    RequestId, RequestState, RequestStatus,
+};
 pub use grant::{
     Access, Capability, Decision, Grant, InvalidLimits, KeyLimits, MAX_GRANTS, MAX_PATTERNS,
     NamePattern,
@@ -39,6 +47,7 @@ pub use identity_request::{
     IdentityUpdate, MAX_IDENTITY_NAME, NewIdentitySpec, NewKeySpec, generated_name,
 };
 pub use kind::CredentialType;
+pub use link_token::{LinkToken, MAX_PROOF_AGE_SECONDS};
 pub use list_cursor::ListCursor;
 pub use log_cursor::LogCursor;
 pub use metadata::Metadata;

@@ -203,7 +203,7 @@ fn parse_data(kind: CredentialType, raw: Option<&RawValue>) -> Result<SecretData
     Ok(data)
 }
 
-fn parse_metadata(raw: Option<&RawValue>) -> Result<Option<Metadata>, BodyError> {
+pub(super) fn parse_metadata(raw: Option<&RawValue>) -> Result<Option<Metadata>, BodyError> {
     let wrong = "Field `metadata` must be an object or null";
     let Some(mut text) = object_text("metadata", raw, wrong)? else {
         return Ok(None);

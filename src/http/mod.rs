@@ -7,12 +7,14 @@ mod access_log;
 use crate::crypto::KeyProvider;
 use crate::rest::{self, Route};
 use crate::store::VaultStore;
+use crate::vault::LinkBase;
 use crate::vault::Vault;
 use crate::wire::{self, Failure, Served};
-use crate::{domain::CredentialName, mcp};
+use crate::{domain::CredentialName, html, mcp};
 use access_log::AccessLog;
 use lambda_http::http::Method;
 use lambda_http::http::request::Parts;
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -22,6 +24,8 @@ pub struct Service<S, K> {
     pub vault: Vault<S, K>,
     /// Browser origins allowed to call `POST /mcp` (`MCP_ALLOWED_ORIGINS`).
     pub mcp_allowed_origins: Vec<String>,
+    /// Where request links start (`PUBLIC_BASE_URL`); `None`: the API's own domain.
+    pub public_base_url: Option<String>,
 }
 
 impl<S, K> Service<S, K> {
@@ -30,18 +34,43 @@ impl<S, K> Service<S, K> {
         Self {
             vault,
             mcp_allowed_origins: Vec::new(),
+            public_base_url: None,
         }
     }
 }
 
 const MCP_PATH: &str = "/mcp";
+/// What the access log names a link's page: never its token.
+const LINK_TEMPLATE: &str = "/v0/links/{token}";
 
 /// The route a path reaches, as a template (what the access log names); `None`: unknown.
 pub fn template_of(path: &str) -> Option<&'static str> {
     match path {
         MCP_PATH => Some(MCP_PATH),
+        _ if html::is_link(path) => Some(LINK_TEMPLATE),
         _ => Route::parse(path).map(|route| route.template()),
     }
+}
+
+/// Where a link to a request's page starts: `PUBLIC_BASE_URL`, else the domain API Gateway
+/// says the request came to (a `$default` stage has no path), else the `Host` header.
+fn link_base<S, K>(service: &Service<S, K>, parts: &Parts) -> LinkBase {
+    if let Some(base) = &service.public_base_url {
+        return LinkBase::new(base);
+    }
+    let domain = match parts.extensions.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.domain_name.clone(),
+        Some(RequestContext::ApiGatewayV1(context)) => context.domain_name.clone(),
+        _ => None,
+    };
+    let host = domain.or_else(|| {
+        parts
+            .headers
+            .get(lambda_http::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+    });
+    LinkBase::new(&format!("https://{}", host.unwrap_or_default()))
 }
 
 pub async fn handle<S: VaultStore + 'static, K: KeyProvider + 'static>(
@@ -82,20 +111,25 @@ async fn route<S: VaultStore + 'static, K: KeyProvider + 'static>(
         "" => parts.uri.path(),
         raw => raw,
     };
-    let served = if path == MCP_PATH {
+    let served = if html::is_link(path) {
+        log.route = LINK_TEMPLATE;
+        html::serve(&service.vault, path, parts, body, deadline).await
+    } else if path == MCP_PATH {
         log.route = MCP_PATH;
         if parts.method != Method::POST {
             return Err(Failure::method_not_allowed(&[Method::POST]));
         }
         let origins = &service.mcp_allowed_origins;
-        mcp::serve(&service.vault, origins, parts, body, deadline).await
+        let links = link_base(service, parts);
+        mcp::serve(&service.vault, origins, &links, parts, body, deadline).await
     } else {
         let route = Route::parse(path).ok_or_else(Failure::not_found)?;
         log.route = route.template();
         if !route.allowed_methods().contains(&parts.method) {
             return Err(Failure::method_not_allowed(route.allowed_methods()));
         }
-        let served = rest::serve(&service.vault, route, parts, body, deadline).await;
+        let links = link_base(service, parts);
+        let served = rest::serve(&service.vault, route, &links, parts, body, deadline).await;
         // Named only for a caller whose key was known, as before anything was read.
         if served.subject.is_some() {
             log.credential = route

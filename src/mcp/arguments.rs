@@ -3,16 +3,36 @@
 //! contract holds on both edges. Messages name arguments, never their values.
 
 use super::tools::{ToolInput, ToolSpec};
-use crate::domain::{Action, BrokerRequest, CredentialName, ListCursor, NewCredential};
-use crate::vault::{ListQuery, MAX_LIST_PAGE, Request, VaultError};
+use crate::domain::{
+    Action, BrokerRequest, CredentialName, CredentialRequestSpec, ListCursor, NewCredential,
+    RequestId,
+};
+use crate::vault::{LinkBase, ListQuery, MAX_LIST_PAGE, Request, VaultError};
 use rmcp::model::JsonObject;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 /// The request a tool call stands for: the same one its REST twin makes.
-pub fn parse(spec: &ToolSpec, arguments: JsonObject) -> Result<Request, VaultError> {
+pub fn parse(
+    spec: &ToolSpec,
+    arguments: JsonObject,
+    links: &LinkBase,
+) -> Result<Request, VaultError> {
     let mut args = Arguments(arguments);
     match spec.input {
+        // The arguments are the REST body's fields, read by the same parser.
+        ToolInput::CredentialRequest => {
+            let body = serde_json::to_vec(&args.0)
+                .map_err(|_| VaultError::Internal("arguments do not serialise".into()))?;
+            let spec = CredentialRequestSpec::from_json(&body)?;
+            return Ok(Request::CreateLink(spec, links.clone()));
+        }
+        ToolInput::RequestId => {
+            let id = args.required("requestId")?;
+            args.finish(spec)?;
+            let id = RequestId::parse(&id).ok_or(VaultError::RequestNotFound)?;
+            return Ok(Request::LinkStatus(id));
+        }
         ToolInput::Nothing => {
             args.finish(spec)?;
             return Ok(Request::Whoami);
@@ -176,6 +196,8 @@ fn store_body(spec: &ToolSpec, args: &mut Arguments) -> Result<Zeroizing<String>
         | ToolInput::ListPage
         | ToolInput::Name
         | ToolInput::Brokered
+        | ToolInput::CredentialRequest
+        | ToolInput::RequestId
         | ToolInput::IdentityPage
         | ToolInput::IdentityId
         | ToolInput::NewIdentity

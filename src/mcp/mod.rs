@@ -20,7 +20,7 @@ use crate::crypto::KeyProvider;
 use crate::domain::json_text::CheckError;
 use crate::domain::{Action, Channel};
 use crate::store::VaultStore;
-use crate::vault::{Intent, Peeked, Session, SessionEnd, Vault, VaultError};
+use crate::vault::{Intent, LinkBase, Peeked, Session, SessionEnd, Vault, VaultError};
 use crate::wire::{self, Failure, Served};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -39,6 +39,7 @@ use zeroize::Zeroizing;
 pub async fn serve<S, K>(
     vault: &Vault<S, K>,
     allowed_origins: &[String],
+    links: &LinkBase,
     parts: &Parts,
     body: &[u8],
     deadline: Option<tokio::time::Instant>,
@@ -74,7 +75,7 @@ where
             caller,
             deadline,
             || peek(body),
-            |session| answer(session, parts, body),
+            |session| answer(session, links, parts, body),
         )
         .await;
     Served {
@@ -107,6 +108,7 @@ fn peek(body: &[u8]) -> Peeked {
 /// rmcp's answer to one message, with what the session records of it.
 async fn answer<S, K>(
     session: Session<S, K>,
+    links: &LinkBase,
     parts: &Parts,
     body: &[u8],
 ) -> SessionEnd<Response<Body>>
@@ -114,7 +116,7 @@ where
     S: VaultStore + 'static,
     K: KeyProvider + 'static,
 {
-    let response = rmcp_answer(session, parts.clone(), body).await;
+    let response = rmcp_answer(session, links.clone(), parts.clone(), body).await;
     SessionEnd {
         status: response.status().as_u16(),
         rpc_error: message::rpc_error_code(&response),
@@ -122,7 +124,12 @@ where
     }
 }
 
-async fn rmcp_answer<S, K>(session: Session<S, K>, parts: Parts, body: &[u8]) -> Response<Body>
+async fn rmcp_answer<S, K>(
+    session: Session<S, K>,
+    links: LinkBase,
+    parts: Parts,
+    body: &[u8],
+) -> Response<Body>
 where
     S: VaultStore + 'static,
     K: KeyProvider + 'static,
@@ -144,6 +151,7 @@ where
         move || {
             Ok(VaultTools {
                 session: session.clone(),
+                links: links.clone(),
             })
         },
         Arc::new(NeverSessionManager::default()),

@@ -6,7 +6,7 @@ use super::{arguments, prompts};
 use crate::crypto::KeyProvider;
 use crate::domain::{Category, CredentialName, IdentityId, KeyKind, Target};
 use crate::store::VaultStore;
-use crate::vault::{Answer, Intent, Session, VaultError};
+use crate::vault::{Answer, Intent, LinkBase, Session, VaultError};
 use crate::wire::{self, Failure};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 /// the request's authenticated session.
 pub struct VaultTools<S, K> {
     pub session: Session<S, K>,
+    /// Where request links start (`vault_request`).
+    pub links: LinkBase,
 }
 
 impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultTools<S, K> {
@@ -126,7 +128,8 @@ impl<S: VaultStore + 'static, K: KeyProvider + 'static> ServerHandler for VaultT
             .map(Target::Credential)
             .or(identity.map(Target::Identity));
         let intent = Intent::new(spec.action, target);
-        let input = Box::new(move || arguments::parse(spec, arguments));
+        let links = &self.links;
+        let input = Box::new(move || arguments::parse(spec, arguments, links));
         // rmcp runs a call in a task of its own: when the HTTP request is dropped the token
         // is cancelled, and the call stops with it rather than write after the caller left.
         let outcome = tokio::select! {

@@ -24,6 +24,11 @@ pub enum ToolInput {
     ShippingAddress,
     /// vault_http's `name`, `method`, `url`, `headers`, `body`, `bodyEncoding`.
     Brokered,
+    /// vault_request's `name`, `type`, `fields`, `message`, `usePolicy`, `metadata`,
+    /// `expiresIn`.
+    CredentialRequest,
+    /// A credential request's `requestId` alone.
+    RequestId,
     /// identities_list's optional `limit` (and credvault's `pageToken`).
     IdentityPage,
     /// An `identityId` alone.
@@ -54,7 +59,7 @@ const EXPIRES: &str =
 
 const USE_POLICY: &str = "credvault's own: where the vault may send this credential for vault_http, e.g. {\"hosts\": [\"api.stripe.com\"], \"pathPrefixes\": [\"/v1/\"], \"methods\": [\"GET\", \"POST\"]}. Without it the credential cannot be used through vault_http";
 
-pub const TOOLS: [ToolSpec; 11] = [
+pub const TOOLS: [ToolSpec; 13] = [
     ToolSpec {
         name: "vault_list",
         action: Action::VaultList,
@@ -156,6 +161,26 @@ pub const TOOLS: [ToolSpec; 11] = [
         idempotent: false,
     },
     ToolSpec {
+        name: "vault_request",
+        action: Action::VaultRequest,
+        input: ToolInput::CredentialRequest,
+        title: "Vault · Ask a Person for a Credential",
+        description: "Ask the person you work for to enter a credential you need but do not have, without it passing through this conversation: answers a one-time `url` to give them. They open it, type the values into a form, and the vault stores the credential under `name` (encrypted, as vault_store would). You never see the values; follow with vault_request_status until it is 'fulfilled', then use the credential (vault_http, vault_get). Never ask for secrets in the chat instead.",
+        read_only: false,
+        destructive: false,
+        idempotent: false,
+    },
+    ToolSpec {
+        name: "vault_request_status",
+        action: Action::VaultRequestStatus,
+        input: ToolInput::RequestId,
+        title: "Vault · Credential Request Status",
+        description: "How a credential request made with vault_request stands: 'pending', 'fulfilled' (with the stored credential's credentialId), 'expired' or 'cancelled'. Never returns a value.",
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+    },
+    ToolSpec {
         name: "identity_whoami",
         action: Action::IdentityWhoami,
         input: ToolInput::Nothing,
@@ -244,6 +269,12 @@ impl ToolSpec {
                        "bodyEncoding": {"type": "string", "enum": ["utf8", "base64"]}}),
                 vec!["name", "method", "url"],
             ),
+            ToolInput::CredentialRequest => credential_request_schema(name),
+            ToolInput::RequestId => (
+                json!({"requestId": {"type": "string", "pattern": "^creq_[0-9a-f]{32}$",
+                                     "description": "The requestId vault_request answered"}}),
+                vec!["requestId"],
+            ),
             ToolInput::IdentityPage => platform_tools::identity_page(),
             ToolInput::IdentityId => platform_tools::identity_id(),
             ToolInput::NewIdentity => platform_tools::new_identity(),
@@ -267,6 +298,35 @@ impl ToolSpec {
         };
         json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
     }
+}
+
+fn credential_request_schema(name: Value) -> (Value, Vec<&'static str>) {
+    use crate::domain::{DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, MAX_FIELDS};
+    let field = json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$",
+                     "description": "The data (or metadata) member it fills, e.g. 'key', 'password'"},
+            "label": {"type": "string", "maxLength": 100, "description": "What the person sees, e.g. 'API key'"},
+            "secret": {"type": "boolean", "description": "true (default): encrypted in data; false: plaintext metadata"},
+        },
+        "required": ["name"],
+        "additionalProperties": false,
+    });
+    (
+        json!({
+            "name": name,
+            "type": {"type": "string", "enum": crate::domain::CredentialType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>()},
+            "fields": {"type": "array", "items": field, "minItems": 1, "maxItems": MAX_FIELDS,
+                       "description": "What the person fills in; at least one secret field (a TOTP request asks for 'secret')"},
+            "message": {"type": "string", "maxLength": 1000, "description": "Shown to the person on the page: who needs it and why"},
+            "metadata": {"type": "object", "description": "Non-secret fields stored with it"},
+            "usePolicy": {"type": "object", "description": USE_POLICY},
+            "expiresIn": {"type": "integer", "minimum": 60, "maximum": MAX_EXPIRES_IN,
+                          "description": format!("Seconds the link stays open (default {DEFAULT_EXPIRES_IN})")},
+        }),
+        vec!["name", "type", "fields"],
+    )
 }
 
 fn object(value: Value) -> JsonObject {

@@ -9,10 +9,11 @@ pub use route::Route;
 
 use crate::crypto::KeyProvider;
 use crate::domain::{
-    Action, BrokerRequest, Channel, CredentialName, InvalidName, KeyKind, NewCredential, Target,
+    Action, BrokerRequest, Channel, CredentialName, CredentialRequestSpec, InvalidName, KeyKind,
+    NewCredential, RequestId, Target,
 };
 use crate::store::VaultStore;
-use crate::vault::{Answer, Input, Intent, Request, Vault, VaultError};
+use crate::vault::{Answer, Input, Intent, LinkBase, Request, Vault, VaultError};
 use crate::wire::{self, Failure, Served};
 use lambda_http::http::request::Parts;
 use lambda_http::{Body, Response};
@@ -24,6 +25,7 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub async fn serve<S: VaultStore, K: KeyProvider>(
     vault: &Vault<S, K>,
     route: Route<'_>,
+    links: &LinkBase,
     parts: &Parts,
     body: &[u8],
     deadline: Option<tokio::time::Instant>,
@@ -41,7 +43,26 @@ pub async fn serve<S: VaultStore, K: KeyProvider>(
             let key = route.key_segment();
             Box::new(move || platform::parse(action, identity, key, parts, body))
         }
-        _ => Box::new(move || parse(action, name, parts, body)),
+        _ => {
+            let request = route.request_segment();
+            Box::new(move || match action {
+                Action::VaultRequest => Ok(Request::CreateLink(
+                    CredentialRequestSpec::from_json(body)?,
+                    links.clone(),
+                )),
+                Action::VaultRequestStatus | Action::VaultRequestCancel => {
+                    // An id this API never gives out names no request.
+                    let id = request
+                        .and_then(RequestId::parse)
+                        .ok_or(VaultError::RequestNotFound)?;
+                    Ok(match action {
+                        Action::VaultRequestCancel => Request::CancelLink(id),
+                        _ => Request::LinkStatus(id),
+                    })
+                }
+                _ => parse(action, name, parts, body),
+            })
+        }
     };
     let caller = wire::caller(parts, Channel::Rest);
     let handled = vault

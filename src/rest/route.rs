@@ -12,6 +12,9 @@ pub enum Route<'a> {
     TotpBackup(&'a str),
     /// A request the vault makes with the credential.
     Broker(&'a str),
+    /// Requests for credentials that a person fills in through a link, and one of them.
+    CredentialRequests,
+    CredentialRequest(&'a str),
     Whoami,
     Logs,
     LogStats,
@@ -31,7 +34,11 @@ impl<'a> Route<'a> {
             "/v0/logs" => return Some(Self::Logs),
             "/v0/logs/stats" => return Some(Self::LogStats),
             "/v0/platform/identities" => return Some(Self::PlatformIdentities),
+            "/v0/credential-requests" => return Some(Self::CredentialRequests),
             _ => {}
+        }
+        if let Some(id) = path.strip_prefix("/v0/credential-requests/") {
+            return (!id.contains('/')).then_some(Self::CredentialRequest(id));
         }
         if let Some(rest) = path.strip_prefix("/v0/platform/identities/") {
             let mut segments = rest.split('/');
@@ -67,6 +74,8 @@ impl<'a> Route<'a> {
             Self::Totp(_) => "/v0/vault/{name}/totp",
             Self::TotpBackup(_) => "/v0/vault/{name}/totp/backup",
             Self::Broker(_) => "/v0/vault/{name}/request",
+            Self::CredentialRequests => "/v0/credential-requests",
+            Self::CredentialRequest(_) => "/v0/credential-requests/{requestId}",
             Self::Whoami => "/v0/whoami",
             Self::Logs => "/v0/logs",
             Self::LogStats => "/v0/logs/stats",
@@ -84,7 +93,11 @@ impl<'a> Route<'a> {
                 &[Method::GET]
             }
             Self::Credential(_) => &[Method::GET, Method::PUT, Method::DELETE],
-            Self::TotpBackup(_) | Self::Broker(_) | Self::PlatformRotateKey(_) => &[Method::POST],
+            Self::TotpBackup(_)
+            | Self::Broker(_)
+            | Self::PlatformRotateKey(_)
+            | Self::CredentialRequests => &[Method::POST],
+            Self::CredentialRequest(_) => &[Method::GET, Method::DELETE],
             Self::PlatformIdentities => &[Method::GET, Method::POST],
             Self::PlatformIdentity(_) => &[Method::GET, Method::PATCH, Method::DELETE],
             Self::PlatformKeys(_) => &[Method::GET, Method::POST],
@@ -102,6 +115,9 @@ impl<'a> Route<'a> {
             (Self::Totp(_), _) => Action::VaultTotp,
             (Self::TotpBackup(_), _) => Action::VaultTotpUseBackup,
             (Self::Broker(_), _) => Action::VaultHttp,
+            (Self::CredentialRequests, _) => Action::VaultRequest,
+            (Self::CredentialRequest(_), &Method::DELETE) => Action::VaultRequestCancel,
+            (Self::CredentialRequest(_), _) => Action::VaultRequestStatus,
             (Self::Whoami, _) => Action::IdentityWhoami,
             (Self::Logs, _) => Action::LogsList,
             (Self::LogStats, _) => Action::LogsStats,
@@ -134,6 +150,14 @@ impl<'a> Route<'a> {
             | Self::PlatformRotateKey(id)
             | Self::PlatformKeys(id)
             | Self::PlatformKey(id, _) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The raw request id segment of `/v0/credential-requests/{requestId}`.
+    pub fn request_segment(&self) -> Option<&'a str> {
+        match *self {
+            Self::CredentialRequest(id) => Some(id),
             _ => None,
         }
     }
@@ -176,6 +200,14 @@ mod tests {
             Route::parse("/v0/vault/request"),
             Some(Route::Credential("request"))
         );
+        assert_eq!(
+            Route::parse("/v0/credential-requests"),
+            Some(Route::CredentialRequests)
+        );
+        assert_eq!(
+            Route::parse("/v0/credential-requests/creq_1"),
+            Some(Route::CredentialRequest("creq_1"))
+        );
         assert_eq!(Route::parse("/v0/whoami"), Some(Route::Whoami));
         assert_eq!(Route::parse("/v0/logs"), Some(Route::Logs));
         assert_eq!(Route::parse("/v0/logs/stats"), Some(Route::LogStats));
@@ -212,6 +244,8 @@ mod tests {
             "/v0/platform",
             "/v0/platform/identities/a/keys/b/c",
             "/v0/platform/identities/a/rotate",
+            "/v0/credential-requests/a/b",
+            "/v0/credential-request",
             "/mcp",
             "/mcp/",
             "/v0/mcp",

@@ -4,6 +4,7 @@ mod directory;
 pub(crate) mod dynamodb;
 #[cfg(any(test, feature = "test-util"))]
 mod memory;
+mod requests;
 
 pub use directory::{
     IdentityChange, IdentityDirectory, IdentityRecord, IdentitySlice, IdentitySummary, KEY_ID_LEN,
@@ -15,6 +16,7 @@ pub use dynamodb::layout::TableLayout;
 pub use dynamodb::{IdentityUpgrade, SummaryRepair, place_identities, repair_summaries};
 #[cfg(any(test, feature = "test-util"))]
 pub use memory::MemoryStore;
+pub use requests::RequestStore;
 
 use crate::crypto::{Binding, Envelope, NONCE_LEN, StoredFields};
 use crate::dependency::DependencyError;
@@ -187,6 +189,6 @@ pub trait ActivityLog: Send + Sync {
 }
 
 /// Everything the vault needs of its table, as one bound.
-pub trait VaultStore: CredentialStore + IdentityDirectory + ActivityLog {}
+pub trait VaultStore: CredentialStore + IdentityDirectory + ActivityLog + RequestStore {}
 
-impl<T: CredentialStore + IdentityDirectory + ActivityLog> VaultStore for T {}
+impl<T: CredentialStore + IdentityDirectory + ActivityLog + RequestStore> VaultStore for T {}

@@ -33,6 +33,22 @@ pub struct Call {
 }
 
 impl Call {
+    /// A call that something other than an API key authenticated (a request link), as
+    /// `principal`; `key` names it where a key's hash would (it has no budget to spend).
+    pub(super) fn authenticated_as(principal: Principal, caller: Caller, key: KeyHash) -> Self {
+        Self {
+            principal,
+            caller,
+            started: Instant::now(),
+            deadline: None,
+            recorded: Arc::default(),
+            counted: Arc::default(),
+            key,
+            last_use: Arc::default(),
+            spends: Arc::default(),
+        }
+    }
+
     pub(super) fn until(self, deadline: Option<tokio::time::Instant>) -> Self {
         Self { deadline, ..self }
     }
@@ -113,15 +129,8 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             }
         };
         Ok(Call {
-            principal,
-            caller,
             started,
-            deadline: None,
-            recorded: Arc::default(),
-            counted: Arc::default(),
-            key,
-            last_use: Arc::default(),
-            spends: Arc::default(),
+            ..Call::authenticated_as(principal, caller, key)
         })
     }
 

@@ -91,8 +91,23 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         name: &CredentialName,
         credential: NewCredential,
     ) -> Result<CredentialInfo, VaultError> {
-        // The data key is asked for while the request is counted: one round trip instead of
-        // two, at the price of a KMS call for a request the rate limit then refuses.
+        let record = self.sealed(call, name, credential).await?;
+        let entry = self
+            .credential_entry(call, Action::VaultStore, name, 200)
+            .with_credential_id(&record.info.credential_id);
+        self.store.put(&record, &entry).await?;
+        Ok(record.info)
+    }
+
+    /// A new credential's record: `data` sealed under a fresh data key, asked for while the
+    /// request is counted (one round trip instead of two, at the price of a KMS call for a
+    /// request the rate limit then refuses).
+    pub(super) async fn sealed(
+        &self,
+        call: &Call,
+        name: &CredentialName,
+        credential: NewCredential,
+    ) -> Result<CredentialRecord, VaultError> {
         let identity = call.identity()?;
         let info = CredentialInfo {
             credential_id: random_id("cred_").map_err(|_| VaultError::Internal("rng".into()))?,
@@ -115,16 +130,11 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             .await?)
         };
         let envelope = self.admit(call, sealed).await?;
-        let record = CredentialRecord {
+        Ok(CredentialRecord {
             identity: identity.clone(),
             info,
             envelope,
-        };
-        let entry = self
-            .credential_entry(call, Action::VaultStore, name, 200)
-            .with_credential_id(&record.info.credential_id);
-        self.store.put(&record, &entry).await?;
-        Ok(record.info)
+        })
     }
 
     /// The credential with its data, TOTP seeds and backup codes masked; records the use.

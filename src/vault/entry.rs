@@ -29,7 +29,7 @@ pub struct Handled<T> {
 }
 
 impl<T> Handled<T> {
-    fn anonymous(err: VaultError) -> Self {
+    pub(super) fn anonymous(err: VaultError) -> Self {
         Self {
             subject: None,
             result: Err(err),
@@ -253,6 +253,12 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             Request::Broker(name, request) => {
                 Answer::Brokered(self.broker(call, &name, &request).await?)
             }
+            Request::CreateLink(spec, base) => {
+                Answer::LinkCreated(self.request_credential(call, spec, &base).await?)
+            }
+            Request::LinkStatus(id) => Answer::LinkStatus(self.request_status(call, &id).await?),
+            Request::CancelLink(id) => Answer::LinkStatus(self.cancel_request(call, &id).await?),
+            Request::Fulfil(fulfilment) => Answer::Stored(self.fulfil(call, *fulfilment).await?),
             Request::Whoami => Answer::Whoami(self.whoami(call).await?),
             Request::Logs(query) => Answer::Logs(self.activity(call, &query).await?),
             Request::Stats => Answer::Stats(self.activity_stats(call).await?),

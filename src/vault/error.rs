@@ -5,7 +5,7 @@
 use crate::auth::AuthError;
 use crate::crypto::{OpenError, SealError};
 use crate::dependency::DependencyError;
-use crate::domain::{BodyError, Capability, NamePattern};
+use crate::domain::{BodyError, Capability, MAX_PENDING_REQUESTS, NamePattern, RequestStatus};
 
 /// The kinds of failure the contract tells apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +107,22 @@ pub enum VaultError {
     /// A brokered request's upstream did not answer by the deadline.
     #[error("The upstream did not answer in time")]
     UpstreamTimeout,
+    /// No credential request of the caller's with that id, or a link that opens none.
+    #[error("Credential request not found")]
+    RequestNotFound,
+    /// A credential request that is no longer pending: its link opens nothing.
+    #[error("{}", closed_message(*.0))]
+    RequestClosed(RequestStatus),
+    /// Too many of the identity's requests are pending.
+    #[error(
+        "This identity has {MAX_PENDING_REQUESTS} credential requests pending; cancel one, or \
+         wait until one is fulfilled or expires"
+    )]
+    TooManyPending,
+    /// A link's form without a valid proof of the page it came from, or sent from another
+    /// site.
+    #[error("This form was not sent from its own page; open the link again")]
+    ForgedForm,
     /// Too many concurrent writers; the caller may retry.
     #[error("gave up after repeated conflicting writes")]
     Contended,
@@ -122,7 +138,10 @@ impl VaultError {
             | Self::Forbidden(_)
             | Self::Ungranted(_) => ErrorKind::Forbidden,
             Self::Auth(_) => ErrorKind::Unauthorized,
-            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::RateLimited { .. } | Self::TooManyPending => ErrorKind::RateLimited,
+            Self::ForgedForm => ErrorKind::Forbidden,
+            Self::RequestNotFound => ErrorKind::NotFound,
+            Self::RequestClosed(_) => ErrorKind::Gone,
             Self::BadInput(_) | Self::Unsuitable(_) => ErrorKind::BadRequest,
             Self::NotFound | Self::IdentityNotFound | Self::KeyNotFound | Self::Hidden(_) => {
                 ErrorKind::NotFound
@@ -180,6 +199,14 @@ impl VaultError {
             _ if self.kind() == ErrorKind::Unavailable => Some(RETRY_AFTER_SECONDS),
             _ => None,
         }
+    }
+}
+
+fn closed_message(status: RequestStatus) -> &'static str {
+    match status {
+        RequestStatus::Fulfilled => "This credential request was already fulfilled",
+        RequestStatus::Cancelled => "This credential request was cancelled",
+        RequestStatus::Expired | RequestStatus::Pending => "This credential request has expired",
     }
 }
 

@@ -8,11 +8,13 @@ mod activity;
 mod admission;
 mod audit;
 mod broker;
+mod credential_requests;
 mod credentials;
 mod entry;
 mod error;
 mod identities;
 mod limits;
+mod links;
 mod over_limit;
 mod platform;
 mod platform_changes;
@@ -24,12 +26,14 @@ mod totp;
 pub use activity::{LogQuery, MAX_LOG_PAGE, Whoami};
 pub use admission::Call;
 pub use broker::BrokeredAnswer;
+pub use credential_requests::{LINK_PATH, LinkBase, LinkUrl, RequestView, RequestedLink};
 pub use credentials::{
     CredentialPage, DEFAULT_LIST_PAGE, LIST_PAGE_BYTES, ListQuery, MAX_LIST_PAGE, Revealed,
 };
 pub use entry::{Handled, Peeked, RECORD_MARGIN, Session, SessionEnd};
 pub use error::{ErrorKind, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, VaultError};
 pub use identities::{Identities, NewIdentity, parse_scopes};
+pub use links::{Fulfilment, LinkPage, LinkSubmission};
 pub use platform::{
     DEFAULT_IDENTITY_PAGE, IdentityPage, IdentityQuery, IdentityView, MAX_IDENTITY_PAGE,
     MintedIdentity,

@@ -1,6 +1,8 @@
 //! What an edge asks of the vault, once it has read its transport, and what the vault answers.
 //! Every edge translates into a [`Request`] and out of an [`Answer`]; nothing else crosses.
 
+use super::credential_requests::{LinkBase, RequestView, RequestedLink};
+use super::links::Fulfilment;
 use super::platform::{IdentityPage, IdentityQuery, IdentityView, MintedIdentity};
 use super::platform_changes::RotatedKey;
 use super::platform_keys::AddedKey;
@@ -9,8 +11,8 @@ use super::{
     VaultError, Whoami,
 };
 use crate::domain::{
-    Action, ActivityStats, BrokerRequest, CredentialName, IdentityId, IdentityUpdate, LogPage,
-    NewCredential, NewIdentitySpec, NewKeySpec, Target,
+    Action, ActivityStats, BrokerRequest, CredentialName, CredentialRequestSpec, IdentityId,
+    IdentityUpdate, LogPage, NewCredential, NewIdentitySpec, NewKeySpec, RequestId, Target,
 };
 use crate::store::{CredentialInfo, IdentityRecord, KeySummary};
 
@@ -28,6 +30,12 @@ pub enum Request {
     UseBackupCode(CredentialName),
     /// A request the vault makes with the credential.
     Broker(CredentialName, BrokerRequest),
+    /// A request for a credential that a person fills in through a link starting `base`.
+    CreateLink(CredentialRequestSpec, LinkBase),
+    LinkStatus(RequestId),
+    CancelLink(RequestId),
+    /// A link's form, filled in: stored as a `PUT` is (so its action is `vault_store`).
+    Fulfil(Box<Fulfilment>),
     Whoami,
     Logs(LogQuery),
     Stats,
@@ -46,13 +54,16 @@ pub enum Request {
 impl Request {
     pub fn action(&self) -> Action {
         match self {
-            Self::Store { .. } => Action::VaultStore,
+            Self::Store { .. } | Self::Fulfil(_) => Action::VaultStore,
             Self::Read(_) => Action::VaultGet,
             Self::List(_) => Action::VaultList,
             Self::Delete(_) => Action::VaultDelete,
             Self::Totp(_) => Action::VaultTotp,
             Self::UseBackupCode(_) => Action::VaultTotpUseBackup,
             Self::Broker(..) => Action::VaultHttp,
+            Self::CreateLink(..) => Action::VaultRequest,
+            Self::LinkStatus(_) => Action::VaultRequestStatus,
+            Self::CancelLink(_) => Action::VaultRequestCancel,
             Self::Whoami => Action::IdentityWhoami,
             Self::Logs(_) => Action::LogsList,
             Self::Stats => Action::LogsStats,
@@ -77,6 +88,10 @@ impl Request {
             | Self::Totp(name)
             | Self::UseBackupCode(name)
             | Self::Broker(name, _) => Some(Target::Credential(name.clone())),
+            Self::CreateLink(spec, _) => Some(Target::Credential(spec.name.clone())),
+            Self::Fulfil(fulfilment) => {
+                Some(Target::Credential(fulfilment.request.spec.name.clone()))
+            }
             Self::GetIdentity(identity)
             | Self::UpdateIdentity(identity, _)
             | Self::DeleteIdentity(identity)
@@ -84,7 +99,10 @@ impl Request {
             | Self::AddKey(identity, _)
             | Self::ListKeys(identity)
             | Self::RevokeKey(identity, _) => Some(Target::Identity(identity.clone())),
+            // By id: what it names is known once it is read.
             Self::List(_)
+            | Self::LinkStatus(_)
+            | Self::CancelLink(_)
             | Self::Whoami
             | Self::Logs(_)
             | Self::Stats
@@ -128,6 +146,9 @@ pub enum Answer {
     Totp(TotpAnswer),
     BackupCode(BackupAnswer),
     Brokered(BrokeredAnswer),
+    LinkCreated(RequestedLink),
+    /// A credential request as it stands (after a cancel too).
+    LinkStatus(RequestView),
     Whoami(Whoami),
     Logs(LogPage),
     Stats(ActivityStats),

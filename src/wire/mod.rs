@@ -4,6 +4,7 @@
 
 mod failure;
 pub mod key_views;
+pub mod link_views;
 pub mod platform_views;
 pub mod views;
 
@@ -38,7 +39,9 @@ const MAX_USER_AGENT: usize = 256;
 /// The status REST answers with: `201` for a new identity or key, `204` for a delete.
 pub fn answer_status(answer: &Answer) -> StatusCode {
     match answer {
-        Answer::IdentityCreated(_) | Answer::KeyAdded(_) => StatusCode::CREATED,
+        Answer::IdentityCreated(_) | Answer::KeyAdded(_) | Answer::LinkCreated(_) => {
+            StatusCode::CREATED
+        }
         Answer::Deleted(_) | Answer::IdentityDeleted(_) | Answer::KeyRevoked => {
             StatusCode::NO_CONTENT
         }
@@ -62,6 +65,8 @@ pub fn answer_json(answer: &Answer) -> Option<String> {
         Answer::Totp(totp) => text(TotpView::of(totp)),
         Answer::BackupCode(code) => text(BackupView::of(code)),
         Answer::Brokered(answer) => text(BrokeredView::of(answer)),
+        Answer::LinkCreated(link) => text(link_views::RequestedLinkView::of(link)),
+        Answer::LinkStatus(view) => text(link_views::RequestStatusView::of(view)),
         Answer::Whoami(who) => text(WhoamiView::of(who)),
         Answer::Logs(page) => text(LogPageView::of(page)),
         Answer::Stats(stats) => text(StatsView::of(stats)),

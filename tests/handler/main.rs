@@ -14,6 +14,8 @@ mod fixture_cases;
 mod fixtures;
 mod grant_limits;
 mod grants;
+mod link_safety;
+mod links;
 mod list_pages;
 mod mcp;
 mod mcp_records;

@@ -48,7 +48,7 @@ async fn tools_list_shows_only_what_the_keys_scopes_allow() {
     let vault = memory_vault();
     let list = rpc("tools/list", json!({}));
     let all = tool_names(&writer(&vault).mcp(&list).await);
-    assert_eq!(all.len(), 11, "{all:?}");
+    assert_eq!(all.len(), 13, "{all:?}");
     let reads = tool_names(&TestClient::new(&vault).with_key(READ_KEY).mcp(&list).await);
     assert_eq!(
         reads,
@@ -75,6 +75,8 @@ async fn tools_list_shows_only_what_the_keys_scopes_allow() {
             "vault_storeCard",
             "vault_storeShippingAddress",
             "vault_delete",
+            "vault_request",
+            "vault_request_status",
             "identity_whoami"
         ]
     );

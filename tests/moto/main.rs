@@ -7,6 +7,7 @@ mod capacity;
 mod conformance;
 mod exactness;
 mod keys;
+mod links;
 mod platform;
 mod round_trips;
 mod stack;

@@ -187,7 +187,10 @@ def check_api(t):
                 ("DELETE", "/v0/vault/{name}"), ("GET", "/v0/vault"),
                 ("GET", "/v0/vault/{name}/totp"), ("POST", "/v0/vault/{name}/totp/backup"),
                 ("GET", "/v0/whoami"), ("GET", "/v0/logs"), ("GET", "/v0/logs/stats"),
-                ("POST", "/mcp")}
+                ("POST", "/mcp"), ("POST", "/v0/credential-requests"),
+                ("GET", "/v0/credential-requests/{requestId}"),
+                ("DELETE", "/v0/credential-requests/{requestId}"),
+                ("GET", "/v0/links/{token}"), ("POST", "/v0/links/{token}")}
     assert contract <= routes, f"missing routes: {contract - routes}"
     _, stage = only(t, "AWS::ApiGatewayV2::Stage")
     assert stage["Properties"]["StageName"] == "$default"

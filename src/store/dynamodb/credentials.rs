@@ -19,7 +19,10 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 const FILTERED_QUERY_PAGE: usize = 1000;
 
 impl DynamoStore {
-    fn summary_put(&self, record: &CredentialRecord) -> Result<TransactWriteItem, DependencyError> {
+    pub(super) fn summary_put(
+        &self,
+        record: &CredentialRecord,
+    ) -> Result<TransactWriteItem, DependencyError> {
         self.put_op(summary_to_item(&record.identity, &record.info))
     }
 

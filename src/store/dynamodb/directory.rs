@@ -200,6 +200,7 @@ impl IdentityDirectory for DynamoStore {
             name: text(&item, attr::NAME).unwrap_or_default().to_owned(),
             created_at: Timestamp::parse(text(&item, attr::CREATED_AT)?)
                 .ok_or_else(|| malformed(attr::CREATED_AT))?,
+            live: !item.contains_key(attr::DELETED_AT) && !item.contains_key(attr::REVOKED_AT),
         }))
     }
 

@@ -7,6 +7,7 @@
 //! | its summary | `ID#<identity>`     | `INFO#<name>`  |
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | its keys    | `ID#<identity>`     | `KEYREF#<sha256 hex>` |
+//! | credential request | `ID#<identity>` | `CREQ#<request id>` |
 //! | membership  | `ORG#<org>`         | `ID#<identity>`|
 //! | identity key | `KEY#<sha256 hex>` | `KEY`          |
 //! | platform key | `PKEY#<sha256 hex>` | `KEY`         |
@@ -20,7 +21,9 @@
 //! (`org_...`).
 
 use crate::auth::KeyHash;
-use crate::domain::{CredentialName, IdentityId, KeyKind, OrgId, RateWindow, Subject, Timestamp};
+use crate::domain::{
+    CredentialName, IdentityId, KeyKind, OrgId, RateWindow, RequestId, Subject, Timestamp,
+};
 
 pub struct TableLayout;
 
@@ -36,6 +39,8 @@ impl TableLayout {
     pub const KEY_SK: &'static str = "KEY";
     pub const IDENTITY_KEY_PREFIX: &'static str = "KEY#";
     pub const PLATFORM_KEY_PREFIX: &'static str = "PKEY#";
+    /// A request for a credential, filled in through its link (see `RequestStore`).
+    pub const REQUEST_PREFIX: &'static str = "CREQ#";
     /// An identity's record of one of its keys, so its keys are found without a Scan.
     pub const KEYREF_PREFIX: &'static str = "KEYREF#";
 
@@ -53,6 +58,13 @@ impl TableLayout {
         (
             Self::identity_pk(identity),
             format!("{}{name}", Self::SUMMARY_PREFIX),
+        )
+    }
+
+    pub fn request_key(identity: &IdentityId, id: &RequestId) -> (String, String) {
+        (
+            Self::identity_pk(identity),
+            format!("{}{id}", Self::REQUEST_PREFIX),
         )
     }
 
@@ -176,6 +188,16 @@ pub mod attr {
     pub const REQUESTS: &str = "requests";
     /// A budgeted key's requests so far.
     pub const USES: &str = "uses";
+    /// A credential request's: its id, the fields it asks for (JSON), the agent's message,
+    /// where it stands, when it settled, its expiry in unix seconds (what conditions compare),
+    /// and the SHA-256 of its link's secret.
+    pub const REQUEST_ID: &str = "requestId";
+    pub const FIELDS: &str = "fields";
+    pub const MESSAGE: &str = "message";
+    pub const STATUS: &str = "status";
+    pub const SETTLED_AT: &str = "settledAt";
+    pub const EXPIRES_AT_SECONDS: &str = "expiresAtSeconds";
+    pub const SECRET_HASH: &str = "secretHash";
     /// HMAC-SHA256 over what a key item grants (`crate::auth::KeyGrant`).
     pub const MAC: &str = "mac";
 }

@@ -81,6 +81,7 @@ pub(super) fn entry_from_item(item: &Item) -> Result<ActivityEntry, DependencyEr
         Timestamp::parse(field(attr::CREATED_AT)?).ok_or_else(|| malformed("createdAt"))?;
     let channel = match field("channel")? {
         "mcp" => Channel::Mcp,
+        "link" => Channel::Link,
         _ => Channel::Rest,
     };
     Ok(ActivityEntry {

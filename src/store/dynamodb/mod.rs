@@ -15,6 +15,7 @@ pub mod layout;
 mod log_item;
 mod purge;
 mod repair;
+pub(crate) mod requests;
 mod upgrade;
 
 pub use repair::{SummaryRepair, repair_summaries};

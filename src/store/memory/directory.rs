@@ -80,9 +80,10 @@ impl IdentityDirectory for MemoryStore {
     ) -> Result<Option<IdentityProfile>, DependencyError> {
         Ok(lock(&self.identities)
             .get(identity)
-            .map(|(record, _)| IdentityProfile {
+            .map(|(record, ended)| IdentityProfile {
                 name: record.name.clone(),
                 created_at: record.created_at,
+                live: *ended == super::Ended::Live,
             }))
     }
 

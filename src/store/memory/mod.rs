@@ -2,6 +2,7 @@
 //! same conformance suites run on both (`crate::testing::conformance`).
 
 mod directory;
+mod requests;
 
 use super::dynamodb::item;
 use super::{ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, ListBound};
@@ -35,6 +36,8 @@ pub struct MemoryStore {
     /// Each budgeted key's requests so far.
     uses: Mutex<HashMap<KeyHash, u64>>,
     log: Mutex<Vec<ActivityEntry>>,
+    /// Credential requests, as their DynamoDB items.
+    credential_requests: Mutex<HashMap<(IdentityId, String), item::Item>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
