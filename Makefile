@@ -60,8 +60,10 @@ template: venv $(VENV_SAM)/.ready
 	$(VENV)/bin/openapi-spec-validator openapi.yaml
 
 # The whole stack in a loopback-only network namespace: brokered requests can reach the
-# local upstream and nothing else. Everything it needs is built or installed before.
+# local upstream and nothing else. Everything it needs is built or installed before,
+# Chromium for the request link's browser test included (scripts/browser.sh).
 e2e: toolchain venv
+	@scripts/browser.sh
 	cargo build --quiet --bin credvault --bin credvault-api
 	scripts/netns.sh env CARGO_NET_OFFLINE=true scripts/e2e.sh
 

@@ -52,7 +52,7 @@ env_file=$LOG_DIR/function.env
 printf 'BROKER_TEST_UPSTREAMS=%s\n' "${BROKER_TEST_UPSTREAMS:-}" >"$env_file"
 cargo lambda watch --quiet "${reload_flag[@]}" -A 127.0.0.1 -P "$PORT" --bin credvault-api \
   --env-file "$env_file" \
-  --env-var "TABLE_NAME=$TABLE_NAME,KMS_KEY_ID=$KMS_ALIAS,AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,RUST_LOG=${RUST_LOG:-info},RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE:-200},LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-90},PRINCIPAL_CACHE_SECONDS=${PRINCIPAL_CACHE_SECONDS:-30}" \
+  --env-var "TABLE_NAME=$TABLE_NAME,KMS_KEY_ID=$KMS_ALIAS,AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,RUST_LOG=${RUST_LOG:-info},RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE:-200},LOG_RETENTION_DAYS=${LOG_RETENTION_DAYS:-90},PRINCIPAL_CACHE_SECONDS=${PRINCIPAL_CACHE_SECONDS:-30},PUBLIC_BASE_URL=http://127.0.0.1:$PORT" \
   >"$LOG_DIR/api.log" 2>&1 &
 pids+=("$!")
 
@@ -77,6 +77,11 @@ Try:
     -H "Authorization: Bearer $API_KEY" \\
     -H "Content-Type: application/json" \\
     -d '{"type":"API_KEY","data":{"key":"sk_live_abc123..."},"metadata":{"service":"stripe","prefix":"sk_live_...c123"}}'
+
+Ask a person for a credential (they open the answer's url and type it in):
+  curl -X POST http://127.0.0.1:$PORT/v0/credential-requests \\
+    -H "Authorization: Bearer $API_KEY" \\
+    -d '{"name":"openai","type":"API_KEY","fields":[{"name":"key","label":"OpenAI API key"}]}'
 
 MCP (Streamable HTTP) at http://127.0.0.1:$PORT/mcp, for example:
   claude mcp add --transport http credvault http://127.0.0.1:$PORT/mcp \\

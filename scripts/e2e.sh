@@ -237,6 +237,7 @@ unset CREDVAULT_PLATFORM_KEY
 if ! grep -qF "${platform_key#mgpk-}" "$log"; then pass "no platform key in the logs"; else fail "a platform key in $log"; fi
 
 source scripts/e2e-broker.sh
+source scripts/e2e-links.sh
 
 # Every answer checked against openapi.yaml by schemathesis (fixed seed), as an identity of
 # its own: it stores and deletes credentials.

@@ -22,7 +22,8 @@ results = []
 ALL_TOOLS = {
     "vault_list", "vault_get", "vault_totp", "vault_store", "vault_storeApiKey",
     "vault_storeCard", "vault_storeShippingAddress", "vault_delete",
-    "vault_totp_use_backup", "vault_http", "identity_whoami",
+    "vault_totp_use_backup", "vault_http", "vault_request", "vault_request_status",
+    "identity_whoami",
 }
 
 
