@@ -104,7 +104,7 @@ impl Config {
             public_base_url: match lookup("PUBLIC_BASE_URL").filter(|u| !u.trim().is_empty()) {
                 None => None,
                 Some(raw) => Some(public_base_url(raw.trim()).ok_or(MissingVariable(
-                    "PUBLIC_BASE_URL (an http or https URL without query or fragment)",
+                    "PUBLIC_BASE_URL (an https URL without query or fragment; http for loopback only)",
                 ))?),
             },
             max_concurrency: number("AWS_LAMBDA_MAX_CONCURRENCY", 1, 1024)?.max(1) as u32,
@@ -126,11 +126,18 @@ impl Config {
     }
 }
 
-/// A base URL for links: http(s), a host, no credentials, query or fragment; kept without
-/// its trailing slash.
+/// A base URL for links: https (http for a loopback host only), a host, no credentials,
+/// query or fragment; kept without its trailing slash.
 fn public_base_url(raw: &str) -> Option<String> {
     let url = url::Url::parse(raw).ok()?;
-    let ok = matches!(url.scheme(), "http" | "https")
+    // Plain HTTP only on this machine (make dev): a link carries a secret, and so does its form.
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let ok = (url.scheme() == "https" || (url.scheme() == "http" && loopback))
         && url.host_str().is_some()
         && url.username().is_empty()
         && url.password().is_none()
@@ -312,5 +319,32 @@ mod tests {
             );
         }
         assert_eq!(config(&BASE).unwrap().egress, AddressPolicy::default());
+    }
+
+    #[test]
+    fn a_public_base_url_is_https_or_loopback_http() {
+        for good in [
+            "https://vault.example.com",
+            "https://vault.example.com/prefix/",
+            "http://127.0.0.1:9000",
+            "http://localhost:9000",
+            "http://[::1]:9000",
+        ] {
+            let vars = [&BASE[..], &[("PUBLIC_BASE_URL", good)]].concat();
+            let base = config(&vars).expect(good).public_base_url;
+            assert_eq!(base.as_deref(), Some(good.trim_end_matches('/')));
+        }
+        for bad in [
+            "http://vault.example.com",
+            "ftp://x",
+            "https://user:pw@x.example",
+            "https://x.example?q=1",
+            "https://x.example#f",
+            "vault.example.com",
+        ] {
+            let vars = [&BASE[..], &[("PUBLIC_BASE_URL", bad)]].concat();
+            assert!(config(&vars).is_err(), "{bad}");
+        }
+        assert_eq!(config(&BASE).unwrap().public_base_url, None);
     }
 }

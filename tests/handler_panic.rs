@@ -12,7 +12,7 @@ use credvault::domain::{
 use credvault::store::{
     ActivityLog, CredentialInfo, CredentialRecord, CredentialStore, IdentityChange,
     IdentityDirectory, IdentityRecord, IdentitySlice, IdentitySummary, KeyRecord, KeySummary,
-    RegisterError, RequestStore,
+    PendingRequests, RegisterError, RequestStore,
 };
 use credvault::testing::*;
 use credvault::vault::Vault;
@@ -149,17 +149,14 @@ impl CredentialStore for Exploding {
 }
 
 impl RequestStore for Exploding {
-    async fn pending_requests(
-        &self,
-        _: &IdentityId,
-        _: Timestamp,
-        _: usize,
-    ) -> Result<usize, DependencyError> {
+    async fn pending_requests(&self, _: &IdentityId) -> Result<PendingRequests, DependencyError> {
         panic!("{BOOM}")
     }
     async fn create_request(
         &self,
         _: &CredentialRequestRecord,
+        _: &PendingRequests,
+        _: &[(RequestId, u64)],
         _: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
         panic!("{BOOM}")

@@ -125,6 +125,47 @@ impl Claims for IdentityClaims<'_> {
     }
 }
 
+/// What a credential request's item claims, fixed when it is made: where it is, what it
+/// asks for and shows, which link opens it and which key asked. (Its state changes after
+/// and is not covered: a table writer may roll it back, as it may roll back any item.)
+#[derive(Clone, Copy)]
+pub struct RequestClaims<'a> {
+    pub identity: &'a IdentityId,
+    pub request: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub fields: &'a str,
+    pub message: &'a str,
+    pub metadata: &'a str,
+    pub use_policy: &'a str,
+    pub secret_hash: &'a str,
+    pub asked_by: &'a str,
+    pub created_at: &'a str,
+    pub expires_at: &'a str,
+}
+
+impl Claims for RequestClaims<'_> {
+    fn canonical(&self) -> Vec<u8> {
+        encode(
+            b"credvault:credential-request:v1",
+            &[
+                self.identity.as_str(),
+                self.request,
+                self.name,
+                self.kind,
+                self.fields,
+                self.message,
+                self.metadata,
+                self.use_policy,
+                self.secret_hash,
+                self.asked_by,
+                self.created_at,
+                self.expires_at,
+            ],
+        )
+    }
+}
+
 impl KeyMac {
     pub fn from_secret(secret: &[u8; KEY_MAC_SECRET_LEN]) -> Self {
         Self(hmac::Key::new(hmac::HMAC_SHA256, secret))

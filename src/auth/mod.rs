@@ -7,7 +7,8 @@
 mod key_mac;
 
 pub use key_mac::{
-    Claims, IdentityClaims, KEY_MAC_SECRET_LEN, KeyGrant, KeyMac, key_mac_secret_context,
+    Claims, IdentityClaims, KEY_MAC_SECRET_LEN, KeyGrant, KeyMac, RequestClaims,
+    key_mac_secret_context,
 };
 
 use crate::domain::{IdentityId, KeyKind, KeyLimits, OrgId, Scope, Subject};

@@ -101,6 +101,12 @@ impl CredentialRequestSpec {
         if !text.trim_start().starts_with('{') {
             return Err(invalid("Request body must be a JSON object"));
         }
+        // Strict, at every depth: a member named twice (inside `fields` or `usePolicy` too),
+        // nesting past what parsers take.
+        json_text::check(text).map_err(|e| match e {
+            json_text::CheckError::Syntax(e) => not_json(e),
+            strict => invalid(format!("Request body is refused: {strict}")),
+        })?;
         let mut members: BTreeMap<String, &RawValue> = BTreeMap::new();
         for member in json_text::members(text).map_err(not_json)? {
             if members
@@ -141,10 +147,13 @@ impl CredentialRequestSpec {
         let fields = parse_fields(kind, value("fields")?)?;
         let message = match value("message")? {
             None | Some(Value::Null) => None,
-            Some(Value::String(m)) if m.chars().count() <= MAX_MESSAGE => Some(m),
+            Some(Value::String(m)) if m.chars().count() <= MAX_MESSAGE && shows_as_written(&m) => {
+                Some(m)
+            }
             Some(_) => {
                 return Err(invalid(format!(
-                    "Field `message` must be a string of at most {MAX_MESSAGE} characters"
+                    "Field `message` must be a string of at most {MAX_MESSAGE} characters, \
+                     without control or bidirectional formatting characters"
                 )));
             }
         };
@@ -231,6 +240,22 @@ impl CredentialRequestSpec {
     }
 }
 
+/// Whether text reads on the page as it was written: no control characters but line breaks
+/// and tabs, and no bidirectional formatting characters, which could make the page show
+/// something other than what was sent (Trojan Source, CVE-2021-42574).
+pub(super) fn shows_as_written(text: &str) -> bool {
+    const BIDI: [std::ops::RangeInclusive<char>; 4] = [
+        '\u{061c}'..='\u{061c}',
+        '\u{200e}'..='\u{200f}',
+        '\u{202a}'..='\u{202e}',
+        '\u{2066}'..='\u{2069}',
+    ];
+    text.chars().all(|c| {
+        let control = c.is_control() && !matches!(c, '\n' | '\t');
+        !control && !BIDI.iter().any(|range| range.contains(&c))
+    })
+}
+
 /// Writes an object of `base`'s members (as stored) followed by `pairs`, as JSON strings.
 fn write_object<'a>(
     out: &mut Vec<u8>,
@@ -306,6 +331,9 @@ pub struct CredentialRequestRecord {
     pub expires_at: Timestamp,
     pub state: RequestState,
     pub secret_hash: String,
+    /// The hash (hex) of the key that asked: its link opens only while that key may still
+    /// write the name.
+    pub asked_by: String,
 }
 
 impl CredentialRequestRecord {

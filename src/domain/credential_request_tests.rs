@@ -81,6 +81,13 @@ fn bad_requests_are_refused_with_a_message_naming_the_field() {
             "at least one secret",
         ),
         (with("fields", json!([{"name": "backupCodes"}])), "list"),
+        (
+            with(
+                "fields",
+                json!([{"name": "password", "secret": false}, {"name": "k"}]),
+            ),
+            "plain text",
+        ),
         (with("fields", json!([{"name": "k", "extra": 1}])), "only"),
         (
             with(
@@ -107,6 +114,9 @@ fn bad_requests_are_refused_with_a_message_naming_the_field() {
     let totp = json!({"name": "t", "type": "TOTP", "fields": [{"name": "seed"}]});
     assert!(message(spec(totp)).contains("`secret`"));
     assert!(message(CredentialRequestSpec::from_json(b"[1]")).contains("object"));
+    // A member named twice anywhere is refused, not silently taken once.
+    let twice = br#"{"name":"x","type":"API_KEY","fields":[{"name":"k","name":"j"}]}"#;
+    assert!(message(CredentialRequestSpec::from_json(twice)).contains("twice"));
 }
 
 #[test]
@@ -175,6 +185,7 @@ fn a_pending_request_past_its_expiry_is_expired() {
         expires_at: Timestamp::parse("2030-01-01T01:00:00Z").expect("time"),
         state: RequestState::Pending,
         secret_hash: String::new(),
+        asked_by: String::new(),
     };
     assert_eq!(record.status(now), RequestStatus::Pending);
     let later = Timestamp::parse("2030-01-01T01:00:00Z").expect("time");

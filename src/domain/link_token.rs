@@ -16,9 +16,9 @@ use zeroize::Zeroizing;
 const SECRET_BYTES: usize = 32;
 /// The secret's text: base64url, unpadded, of [`SECRET_BYTES`].
 const SECRET_CHARS: usize = 43;
-/// How long a page's proof stays good: a person may leave the page open a while, and the
-/// request's own expiry still applies.
-pub const MAX_PROOF_AGE_SECONDS: u64 = 24 * 3600;
+/// How long a page's proof stays good: as long as a request can be open (a person may leave
+/// the page open; the request's own expiry still applies).
+pub const MAX_PROOF_AGE_SECONDS: u64 = super::MAX_EXPIRES_IN;
 /// A proof dated this far ahead of the clock is still taken (clocks of two instances).
 const PROOF_CLOCK_SKEW_SECONDS: u64 = 60;
 const PROOF_CONTEXT: &[u8] = b"credvault link form v1";

@@ -47,7 +47,7 @@ pub use identity_request::{
     IdentityUpdate, MAX_IDENTITY_NAME, NewIdentitySpec, NewKeySpec, generated_name,
 };
 pub use kind::CredentialType;
-pub use link_token::{LinkToken, MAX_PROOF_AGE_SECONDS};
+pub use link_token::LinkToken;
 pub use list_cursor::ListCursor;
 pub use log_cursor::LogCursor;
 pub use metadata::Metadata;

@@ -5,6 +5,21 @@ use super::new_credential::BodyError;
 use super::{CredentialType, MAX_FIELD_NAME, MAX_FIELDS, MAX_LABEL, RequestField};
 use serde_json::Value;
 
+/// Members that hold a secret in the types that have them: never asked for as plain text.
+const SECRET_MEMBERS: [&str; 12] = [
+    "secret",
+    "totp",
+    "password",
+    "key",
+    "privateKey",
+    "passphrase",
+    "accessToken",
+    "refreshToken",
+    "secretAccessKey",
+    "sessionToken",
+    "connectionString",
+    "cvc",
+];
 /// `data` members whose values are lists, which a text box cannot give.
 const LIST_MEMBERS: [&str; 2] = ["backupCodes", "usedBackupCodes"];
 
@@ -43,10 +58,18 @@ pub(super) fn parse_fields(
         };
         let label = match item.remove("label") {
             None | Some(Value::Null) => name.clone(),
-            Some(Value::String(l)) if !l.trim().is_empty() && l.chars().count() <= MAX_LABEL => l,
+            Some(Value::String(l))
+                if !l.trim().is_empty()
+                    && l.chars().count() <= MAX_LABEL
+                    && !l.contains('\n')
+                    && super::credential_request::shows_as_written(&l) =>
+            {
+                l
+            }
             Some(_) => {
                 return Err(invalid(format!(
-                    "A field's `label` must be a string of 1 to {MAX_LABEL} characters"
+                    "A field's `label` must be one line of 1 to {MAX_LABEL} characters, without \
+                     control or bidirectional formatting characters"
                 )));
             }
         };
@@ -57,6 +80,11 @@ pub(super) fn parse_fields(
         };
         if !item.is_empty() {
             return Err(invalid("A field has only `name`, `label` and `secret`"));
+        }
+        if !secret && SECRET_MEMBERS.contains(&name.as_str()) {
+            return Err(invalid(format!(
+                "Field `fields`: `{name}` holds a secret; it cannot be asked for as plain text"
+            )));
         }
         if LIST_MEMBERS.contains(&name.as_str()) {
             return Err(invalid(format!(

@@ -3,22 +3,18 @@
 //! store through its one entry. Every answer is a page, with its status code; no page ever
 //! holds a submitted value.
 
+mod form;
 mod page;
 
 use crate::crypto::KeyProvider;
-use crate::domain::{Channel, LinkToken, MAX_FIELDS, RequestStatus};
+use crate::domain::{Channel, LinkToken, RequestStatus};
 use crate::store::VaultStore;
-use crate::vault::{Answer, ErrorKind, LINK_PATH, LinkSubmission, Vault, VaultError};
+use crate::vault::{Answer, ErrorKind, LINK_PATH, Vault, VaultError};
 use crate::wire::{self, Served};
 use lambda_http::http::request::Parts;
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Response};
 use tokio::time::Instant;
-use zeroize::Zeroizing;
-
-/// A form over this is refused unread: the most a credential holds, with its encoding.
-const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
-const FORM_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// Whether `path` is a link's page.
 pub fn is_link(path: &str) -> bool {
@@ -37,27 +33,27 @@ pub async fn serve<S: VaultStore, K: KeyProvider>(
         subject: None,
         outcome: Ok(response),
     };
+    if !matches!(parts.method, Method::GET | Method::HEAD | Method::POST) {
+        let mut response = page::notice(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Not allowed",
+            "This page is opened (GET) and its form sent (POST), nothing else.",
+            false,
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+        return anonymous(response);
+    }
     let Some(token) = path.strip_prefix(LINK_PATH).and_then(LinkToken::parse) else {
         return anonymous(refusal(&VaultError::RequestNotFound));
     };
     match parts.method {
-        Method::GET | Method::HEAD => anonymous(match vault.open_link(&token, deadline).await {
+        Method::POST => submit(vault, &token, parts, body, deadline).await,
+        _ => anonymous(match vault.open_link(&token, deadline).await {
             Ok(page) => page::form(&page, None, StatusCode::OK),
             Err(err) => refusal(&err),
         }),
-        Method::POST => submit(vault, &token, parts, body, deadline).await,
-        _ => {
-            let mut response = page::notice(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Not allowed",
-                "This page is opened (GET) and its form sent (POST), nothing else.",
-                false,
-            );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
-            anonymous(response)
-        }
     }
 }
 
@@ -68,7 +64,7 @@ async fn submit<S: VaultStore, K: KeyProvider>(
     body: &[u8],
     deadline: Option<Instant>,
 ) -> Served {
-    let submission = match read_form(parts, body) {
+    let submission = match form::read_form(parts, body) {
         Ok(submission) => submission,
         Err(err) => return form_again(vault, token, &err, deadline, None).await,
     };
@@ -122,73 +118,17 @@ async fn form_again<S: VaultStore, K: KeyProvider>(
     }
 }
 
-/// The form's proof and values, `v0`..`v{n}` in order. Anything else in it, a value given
-/// twice, or a body that is not a form, is refused; values are wiped on drop.
-fn read_form(parts: &Parts, body: &[u8]) -> Result<LinkSubmission, VaultError> {
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case(FORM_TYPE) {
-        return Err(VaultError::BadInput(
-            "The form must be sent as the page sends it".into(),
-        ));
-    }
-    if body.len() > MAX_FORM_BYTES {
-        return Err(VaultError::TooLarge(format!(
-            "What was typed is over {} MiB",
-            MAX_FORM_BYTES / (1024 * 1024)
-        )));
-    }
-    let mut proof = None;
-    let mut values: Vec<Option<Zeroizing<String>>> = vec![None; MAX_FIELDS];
-    let mismatch =
-        || VaultError::BadInput("The form does not match this request; open the link again".into());
-    for (key, value) in url::form_urlencoded::parse(body) {
-        let value = Zeroizing::new(value.into_owned());
-        if key == "proof" {
-            if proof.replace(value).is_some() {
-                return Err(mismatch());
-            }
-            continue;
-        }
-        let index = key
-            .strip_prefix('v')
-            .and_then(|i| i.parse::<usize>().ok())
-            .filter(|i| *i < MAX_FIELDS && key.len() <= 3)
-            .ok_or_else(mismatch)?;
-        if values[index].replace(value).is_some() {
-            return Err(mismatch());
-        }
-    }
-    // Values come as v0, v1, ... with no gap; the request checks there are as many as it
-    // asks for.
-    let given = values.iter().take_while(|v| v.is_some()).count();
-    if values[given..].iter().any(Option::is_some) {
-        return Err(mismatch());
-    }
-    Ok(LinkSubmission {
-        proof: proof.map(|p| p.to_string()).unwrap_or_default(),
-        values: values.into_iter().flatten().collect(),
-        cross_site: cross_site(parts),
-    })
-}
-
 /// Whether the browser says the form was sent from another site: `Sec-Fetch-Site`, which
-/// browsers set and pages cannot; and, for browsers without it, an `Origin` that is not this
-/// host's. (The page's `no-referrer` policy makes browsers send `Origin: null` for its own
-/// form, so `null` passes.)
+/// browsers set and pages cannot (every current browser sends it). `Origin` cannot tell:
+/// the page's `no-referrer` policy makes browsers send `null` for its own form, and another
+/// site can make them send `null` too. Without Fetch Metadata, the proof still holds: only
+/// a page served for this link carries one.
 fn cross_site(parts: &Parts) -> bool {
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let fetched_elsewhere =
-        header("sec-fetch-site").is_some_and(|site| !matches!(site, "same-origin" | "none"));
-    let foreign_origin = header("origin").is_some_and(|origin| {
-        let authority = origin.split_once("://").map(|(_, rest)| rest);
-        origin != "null" && authority != header("host")
-    });
-    fetched_elsewhere || foreign_origin
+    parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| !matches!(site, "same-origin" | "none"))
 }
 
 fn status_of(err: &VaultError) -> StatusCode {
@@ -205,12 +145,14 @@ fn refusal(err: &VaultError) -> Response<Body> {
         ),
         VaultError::RequestClosed(RequestStatus::Fulfilled) => (
             "This link was already used",
-            "The credential was saved when this link was first used; nothing more is needed. \
-             A link works once.",
+            "The credential was saved when this link was first used, and a link works once. \
+             If you did not fill it in yourself, someone else had the link: tell whoever runs \
+             the agent that this credential must be replaced.",
         ),
         VaultError::RequestClosed(RequestStatus::Cancelled) => (
             "This request was cancelled",
-            "The agent no longer needs this credential. Nothing was saved from this page.",
+            "The agent cancelled this request: it no longer needs this credential. Nothing \
+             was saved from this page.",
         ),
         VaultError::RequestClosed(_) => (
             "This link has expired",
@@ -228,7 +170,8 @@ fn refusal(err: &VaultError) -> Response<Body> {
             ),
             ErrorKind::Unavailable => (
                 "Try again in a moment",
-                "The vault could not be reached just now. Nothing was saved; send the form again.",
+                "The vault could not be reached just now. Open the link again: it says whether \
+                 the credential was saved, and if not, the form is there to send again.",
             ),
             ErrorKind::Internal => {
                 tracing::error!(target: "credvault::link", error = %other, "a link's page failed");

@@ -1,7 +1,7 @@
 //! The request link's pages, rendered on the server from templates (`templates/`), every
 //! value HTML-escaped; one stylesheet, inline, allowed by its hash and nothing else.
 
-use crate::domain::RequestField;
+use crate::domain::{RequestField, UsePolicy};
 use crate::vault::LinkPage;
 use askama::Template;
 use aws_lc_rs::digest::{SHA256, digest};
@@ -28,6 +28,7 @@ input:focus{outline:3px solid #9cc0f5;border-color:#3a5a8c}\
 button{margin-top:1.5rem;width:100%;padding:.8rem;font:inherit;font-weight:700;color:#fff;background:#2f5f9e;border:0;border-radius:6px;cursor:pointer}\
 .error{padding:.6rem .75rem;border-radius:6px;background:#fdecec;color:#8a1f1f}\
 .notice{font-size:1.05rem}\
+.use{font-size:.9rem;color:#3d4650}\
 .fine{margin-top:1.5rem;font-size:.85rem;color:#5b6570}";
 
 /// The policy every page carries: nothing loads, nothing frames it, the form posts only
@@ -52,6 +53,8 @@ struct FormPage<'a> {
     message: Option<&'a str>,
     error: Option<&'a str>,
     fields: &'a [RequestField],
+    /// Where the vault may send it when the agent asks (its usePolicy), said in words.
+    sent_to: String,
     proof: &'a str,
     expires_at: String,
 }
@@ -79,6 +82,7 @@ pub fn form(page: &LinkPage, error: Option<&str>, status: StatusCode) -> Respons
         message: request.spec.message.as_deref(),
         error,
         fields: &request.spec.fields,
+        sent_to: sent_to(request.spec.use_policy.as_ref()),
         proof: &page.proof,
         expires_at: request.expires_at.to_string(),
     }
@@ -96,6 +100,37 @@ pub fn notice(status: StatusCode, title: &str, message: &str, done: bool) -> Res
     }
     .render();
     respond(status, html)
+}
+
+/// A usePolicy in words: the agent chose it, so the person sees where the secret may go.
+fn sent_to(policy: Option<&UsePolicy>) -> String {
+    let Some(policy) = policy.map(UsePolicy::to_value) else {
+        return "The agent cannot have the vault send it anywhere (it has no usePolicy).".into();
+    };
+    let list = |name: &str| {
+        policy[name]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .filter(|joined| !joined.is_empty())
+    };
+    let mut said = format!(
+        "The agent may have the vault send it to {}",
+        list("hosts").unwrap_or_default()
+    );
+    if let Some(methods) = list("methods") {
+        said.push_str(&format!(" ({methods} only)"));
+    }
+    if let Some(paths) = list("pathPrefixes") {
+        said.push_str(&format!(", under {paths}"));
+    }
+    said.push_str(", without seeing it.");
+    said
 }
 
 fn respond(status: StatusCode, html: Result<String, askama::Error>) -> Response<Body> {
@@ -118,6 +153,12 @@ fn respond(status: StatusCode, html: Result<String, askama::Error>) -> Response<
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        // Whoever opened this tab cannot steer it later; a custom domain stays on HTTPS.
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));

@@ -31,7 +31,10 @@ pub fn parse(
             let id = args.required("requestId")?;
             args.finish(spec)?;
             let id = RequestId::parse(&id).ok_or(VaultError::RequestNotFound)?;
-            return Ok(Request::LinkStatus(id));
+            return Ok(match spec.action {
+                Action::VaultRequestCancel => Request::CancelLink(id),
+                _ => Request::LinkStatus(id),
+            });
         }
         ToolInput::Nothing => {
             args.finish(spec)?;

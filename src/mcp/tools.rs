@@ -59,7 +59,7 @@ const EXPIRES: &str =
 
 const USE_POLICY: &str = "credvault's own: where the vault may send this credential for vault_http, e.g. {\"hosts\": [\"api.stripe.com\"], \"pathPrefixes\": [\"/v1/\"], \"methods\": [\"GET\", \"POST\"]}. Without it the credential cannot be used through vault_http";
 
-pub const TOOLS: [ToolSpec; 13] = [
+pub const TOOLS: [ToolSpec; 14] = [
     ToolSpec {
         name: "vault_list",
         action: Action::VaultList,
@@ -165,7 +165,7 @@ pub const TOOLS: [ToolSpec; 13] = [
         action: Action::VaultRequest,
         input: ToolInput::CredentialRequest,
         title: "Vault · Ask a Person for a Credential",
-        description: "Ask the person you work for to enter a credential you need but do not have, without it passing through this conversation: answers a one-time `url` to give them. They open it, type the values into a form, and the vault stores the credential under `name` (encrypted, as vault_store would). You never see the values; follow with vault_request_status until it is 'fulfilled', then use the credential (vault_http, vault_get). Never ask for secrets in the chat instead.",
+        description: "Ask the person you work for to enter a credential you need but do not have, without it passing through this conversation: answers a one-time `url` to give them. They open it, type the values into a form, and the vault stores the credential under `name` (encrypted, as vault_store would): the values never pass through this conversation. Follow with vault_request_status until it is 'fulfilled', then prefer vault_http (give a usePolicy here) so the secret stays out of the conversation for good. Never ask for secrets in the chat instead.",
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -178,6 +178,16 @@ pub const TOOLS: [ToolSpec; 13] = [
         description: "How a credential request made with vault_request stands: 'pending', 'fulfilled' (with the stored credential's credentialId), 'expired' or 'cancelled'. Never returns a value.",
         read_only: true,
         destructive: false,
+        idempotent: true,
+    },
+    ToolSpec {
+        name: "vault_request_cancel",
+        action: Action::VaultRequestCancel,
+        input: ToolInput::RequestId,
+        title: "Vault · Cancel Credential Request",
+        description: "Cancel a pending credential request made with vault_request: its link stops working. Cancelling it again is no error; a fulfilled or expired request cannot be cancelled.",
+        read_only: false,
+        destructive: true,
         idempotent: true,
     },
     ToolSpec {

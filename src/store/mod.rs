@@ -16,7 +16,7 @@ pub use dynamodb::layout::TableLayout;
 pub use dynamodb::{IdentityUpgrade, SummaryRepair, place_identities, repair_summaries};
 #[cfg(any(test, feature = "test-util"))]
 pub use memory::MemoryStore;
-pub use requests::RequestStore;
+pub use requests::{PendingRequests, RequestStore};
 
 use crate::crypto::{Binding, Envelope, NONCE_LEN, StoredFields};
 use crate::dependency::DependencyError;

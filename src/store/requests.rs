@@ -1,29 +1,54 @@
 //! The port for credential requests (request links): kept under their identity, each
-//! change committed with the activity entry that records it, like a credential's.
+//! change committed with the activity entry that records it, like a credential's. Beside
+//! them, one small index of the identity's pending requests bounds how many it may have,
+//! exactly, however many it made before.
 
 use super::CredentialRecord;
 use crate::dependency::DependencyError;
 use crate::domain::{ActivityEntry, CredentialRequestRecord, IdentityId, RequestId, Timestamp};
 use std::future::Future;
 
+/// The identity's pending requests as last written: each with its expiry (unix seconds),
+/// and the index's version, which a new request's write is conditioned on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PendingRequests {
+    pub pending: Vec<(RequestId, u64)>,
+    /// `None`: no index yet.
+    pub version: Option<u64>,
+}
+
+impl PendingRequests {
+    /// Those not yet expired at `now`.
+    pub fn live(&self, now: Timestamp) -> Vec<(RequestId, u64)> {
+        self.pending
+            .iter()
+            .filter(|(_, expires)| *expires > now.unix_seconds())
+            .cloned()
+            .collect()
+    }
+}
+
 pub trait RequestStore: Send + Sync {
-    /// How many of the identity's requests are pending at `now` (neither settled nor
-    /// expired), counting no further than `up_to`.
+    /// The identity's index of pending requests (strongly consistent).
     fn pending_requests(
         &self,
         identity: &IdentityId,
-        now: Timestamp,
-        up_to: usize,
-    ) -> impl Future<Output = Result<usize, DependencyError>> + Send;
+    ) -> impl Future<Output = Result<PendingRequests, DependencyError>> + Send;
 
-    /// Writes a new request with its entry; `false` if its id was taken (nothing written).
+    /// Writes a new request with its entry, and the index as `pending` (the new request
+    /// included), only if the index is still at `seen.version`; `false` when it moved on
+    /// (another request made, settled or cancelled meanwhile: read it again). Nothing is
+    /// written then.
     fn create_request(
         &self,
         request: &CredentialRequestRecord,
+        seen: &PendingRequests,
+        pending: &[(RequestId, u64)],
         entry: &ActivityEntry,
     ) -> impl Future<Output = Result<bool, DependencyError>> + Send;
 
-    /// A strongly consistent read of one request.
+    /// A strongly consistent read of one request; `None` also for an item that fails its
+    /// check (a table writer's).
     fn request(
         &self,
         identity: &IdentityId,

@@ -113,25 +113,30 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let key = ApiKey::from_authorization(authorization)?;
         let hash = key.hash();
         let key = hash.clone();
-        let cached = self.principals.as_ref().and_then(|cache| cache.get(&hash));
-        let principal = match cached {
-            Some(principal) => principal,
-            None => {
-                let principal = self
-                    .store
-                    .principal_for(&hash)
-                    .await?
-                    .ok_or(AuthError::UnknownKey)?;
-                if let Some(cache) = &self.principals {
-                    cache.put(hash, principal.clone());
-                }
-                principal
-            }
-        };
+        let principal = self
+            .principal_of(hash)
+            .await?
+            .ok_or(AuthError::UnknownKey)?;
         Ok(Call {
             started,
             ..Call::authenticated_as(principal, caller, key)
         })
+    }
+
+    /// The principal a key hash stands for (from this instance's cache when warm); `None`
+    /// for an unknown or revoked key.
+    pub(super) async fn principal_of(
+        &self,
+        hash: KeyHash,
+    ) -> Result<Option<Principal>, VaultError> {
+        if let Some(principal) = self.principals.as_ref().and_then(|cache| cache.get(&hash)) {
+            return Ok(Some(principal));
+        }
+        let principal = self.store.principal_for(&hash).await?;
+        if let (Some(cache), Some(principal)) = (&self.principals, &principal) {
+            cache.put(hash, principal.clone());
+        }
+        Ok(principal)
     }
 
     /// Whether `principal` may ask for `action` at all: the kind of key it needs, and the

@@ -5,12 +5,16 @@
 use super::{Call, Vault, VaultError, rng_failed};
 use crate::crypto::KeyProvider;
 use crate::domain::{
-    Action, CredentialName, CredentialRequestRecord, CredentialRequestSpec, CredentialType,
-    LinkToken, MAX_PENDING_REQUESTS, RequestId, RequestState, RequestStatus, Target, Timestamp,
+    Action, Capability, CredentialName, CredentialRequestRecord, CredentialRequestSpec,
+    CredentialType, Decision, LinkToken, MAX_PENDING_REQUESTS, RequestId, RequestState,
+    RequestStatus, Target, Timestamp,
 };
 use crate::store::VaultStore;
 use std::fmt;
 use zeroize::Zeroizing;
+
+/// How often a new request is planned again when the pending index moved meanwhile.
+const MAX_CREATE_ATTEMPTS: usize = 3;
 
 /// The path under which a link's page is served; its token follows.
 pub const LINK_PATH: &str = "/v0/links/";
@@ -92,8 +96,9 @@ pub struct RequestedLink {
 }
 
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
-    /// Makes a pending request and its link, counting the identity's pending ones while
-    /// the request is counted against the rate limit.
+    /// Makes a pending request and its link. The identity's pending index is read while the
+    /// request is counted; the request is written with the index over the version read, so
+    /// two requests made at once never pass the bound together (the later one reads again).
     pub(super) async fn request_credential(
         &self,
         call: &Call,
@@ -101,22 +106,20 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         base: &LinkBase,
     ) -> Result<RequestedLink, VaultError> {
         let identity = call.identity()?;
-        let now = self.clock.now();
-        let pending = async {
-            Ok(self
-                .store
-                .pending_requests(identity, now, MAX_PENDING_REQUESTS)
-                .await?)
-        };
-        if self.admit(call, pending).await? >= MAX_PENDING_REQUESTS {
-            return Err(VaultError::TooManyPending);
-        }
+        let read = async { Ok(self.store.pending_requests(identity).await?) };
+        let mut seen = self.admit(call, read).await?;
         let id = RequestId::generate().map_err(rng_failed)?;
         let token = LinkToken::generate(identity.clone(), id.clone()).map_err(rng_failed)?;
-        let expires_at = i64::try_from(now.unix_seconds() + spec.expires_in)
+        let now = self.clock.now();
+        let asked = i64::try_from(now.unix_seconds().saturating_add(spec.expires_in))
             .ok()
             .and_then(Timestamp::from_unix_seconds)
             .ok_or_else(|| VaultError::Internal("an expiry past the calendar".into()))?;
+        // A link ends with the key that asked for it, if that comes first.
+        let expires_at = match call.principal.limits.not_after {
+            Some(not_after) if not_after < asked => not_after,
+            _ => asked,
+        };
         let entry = self.credential_entry(call, Action::VaultRequest, &spec.name, 201);
         let request = CredentialRequestRecord {
             identity: identity.clone(),
@@ -126,14 +129,27 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             expires_at,
             state: RequestState::Pending,
             secret_hash: token.secret_hash(),
+            asked_by: call.key.as_str().to_owned(),
         };
-        if !self.store.create_request(&request, &entry).await? {
-            return Err(VaultError::Internal("a fresh request id was taken".into()));
+        for _ in 0..MAX_CREATE_ATTEMPTS {
+            let mut pending = seen.live(now);
+            if pending.len() >= MAX_PENDING_REQUESTS {
+                return Err(VaultError::TooManyPending);
+            }
+            pending.push((request.id.clone(), expires_at.unix_seconds()));
+            if self
+                .store
+                .create_request(&request, &seen, &pending, &entry)
+                .await?
+            {
+                return Ok(RequestedLink {
+                    view: RequestView::of(&request, now),
+                    url: LinkUrl::new(base, &token),
+                });
+            }
+            seen = self.store.pending_requests(identity).await?;
         }
-        Ok(RequestedLink {
-            view: RequestView::of(&request, now),
-            url: LinkUrl::new(base, &token),
-        })
+        Err(VaultError::Contended)
     }
 
     /// A request of the caller's identity, as it stands; recorded as a read.
@@ -160,6 +176,14 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let action = Action::VaultRequestCancel;
         let identity = call.identity()?;
         let request = self.visible_request(call, id).await?;
+        // Cancelling takes what asking took: `write` on the name.
+        if let Decision::Lacks(capability) = call
+            .principal
+            .limits
+            .decide(&request.spec.name, Some(Capability::Write))
+        {
+            return Err(VaultError::Ungranted(capability));
+        }
         let now = self.clock.now();
         let target = Target::Credential(request.spec.name.clone());
         match request.status(now) {

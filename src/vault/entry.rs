@@ -81,7 +81,7 @@ fn ran_out_of_time() -> VaultError {
 }
 
 /// `work`, cut at `deadline` (if any) with the 503 of a request that ran out of time.
-async fn by<T>(
+pub(super) async fn by<T>(
     deadline: Option<Instant>,
     work: impl Future<Output = Result<T, VaultError>>,
 ) -> Result<T, VaultError> {

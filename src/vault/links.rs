@@ -3,12 +3,13 @@
 //! and which then runs through the same entry as every request (so it is authorized,
 //! counted and recorded there, its channel `link`).
 
+use super::entry::by;
 use super::{Answer, Call, Handled, Intent, Request, Vault, VaultError, rng_failed};
 use crate::auth::{KeyHash, Principal};
 use crate::crypto::KeyProvider;
 use crate::domain::{
-    Access, Action, Caller, Capability, CredentialRequestRecord, Grant, KeyKind, KeyLimits,
-    LinkToken, NamePattern, RequestStatus, Scope, Subject,
+    Access, Action, Caller, Capability, CredentialRequestRecord, Decision, Grant, KeyKind,
+    KeyLimits, LinkToken, NamePattern, RequestStatus, Scope, Subject,
 };
 use crate::store::VaultStore;
 use tokio::time::Instant;
@@ -39,21 +40,11 @@ pub struct Fulfilment {
     pub credential: crate::domain::NewCredential,
 }
 
-async fn by<T>(
-    deadline: Option<Instant>,
-    work: impl Future<Output = Result<T, VaultError>>,
-) -> Result<T, VaultError> {
-    match deadline {
-        None => work.await,
-        Some(deadline) => tokio::time::timeout_at(deadline, work)
-            .await
-            .unwrap_or(Err(VaultError::OutOfTime)),
-    }
-}
-
 impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
-    /// The link's request while it is open: its identity live, its secret the token's, and
-    /// still pending; with the identity's name. Two reads, at once; nothing written.
+    /// The link's request while it is open: its identity live, its secret the token's, still
+    /// pending, and the key that asked still able to write the name (a link does not outlive
+    /// a revoked key, nor its grants); with the identity's name. The request and the
+    /// identity are read at once, then the key (from the principal cache when warm).
     async fn open_request(
         &self,
         token: &LinkToken,
@@ -68,10 +59,25 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         let profile = profile?
             .filter(|p| p.live)
             .ok_or(VaultError::RequestNotFound)?;
-        match request.status(self.clock.now()) {
-            RequestStatus::Pending => Ok((request, profile.name)),
-            closed => Err(VaultError::RequestClosed(closed)),
+        let now = self.clock.now();
+        match request.status(now) {
+            RequestStatus::Pending => {}
+            closed => return Err(VaultError::RequestClosed(closed)),
         }
+        let asker = KeyHash::from_stored(KeyKind::Identity, &request.asked_by);
+        let may_still_write = self.principal_of(asker).await?.is_some_and(|principal| {
+            principal.subject == Subject::Identity(request.identity.clone())
+                && principal.scopes.contains(&Scope::VaultWrite)
+                && principal.limits.not_after.is_none_or(|end| now < end)
+                && principal
+                    .limits
+                    .decide(&request.spec.name, Some(Capability::Write))
+                    == Decision::Allowed
+        });
+        if !may_still_write {
+            return Err(VaultError::RequestNotFound);
+        }
+        Ok((request, profile.name))
     }
 
     /// The page of an open link. A `GET` of a link changes nothing: no write, no entry, no
@@ -112,12 +118,13 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             return Handled::anonymous(VaultError::ForgedForm);
         }
         let name = request.spec.name.clone();
-        let call = Call::authenticated_as(
-            link_principal(&request),
-            caller,
-            KeyHash::from_stored(KeyKind::Identity, &request.secret_hash),
-        )
-        .until(deadline);
+        let principal = match link_principal(&request) {
+            Ok(principal) => principal,
+            Err(err) => return Handled::anonymous(err),
+        };
+        // Named by the key that asked: the link acts for it, never with more than it may do.
+        let asker = KeyHash::from_stored(KeyKind::Identity, &request.asked_by);
+        let call = Call::authenticated_as(principal, caller, asker).until(deadline);
         let values = submission.values;
         let input = Box::new(move || {
             let credential = request.spec.credential_from(&values)?;
@@ -171,26 +178,20 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
 
 /// Who a link's submit acts as: its identity, allowed to write the one name asked for and
 /// nothing else.
-fn link_principal(request: &CredentialRequestRecord) -> Principal {
-    // Every credential name is a pattern that matches itself alone; were one not, the
-    // principal would see nothing rather than everything.
-    let only_this = match NamePattern::parse(request.spec.name.as_str()) {
-        Some(name) => Grant {
-            names: vec![name],
-            access: Access::Allow(vec![Capability::Write]),
-        },
-        None => Grant {
-            names: NamePattern::parse("*").into_iter().collect(),
-            access: Access::Deny,
-        },
-    };
-    Principal {
+fn link_principal(request: &CredentialRequestRecord) -> Result<Principal, VaultError> {
+    // Every credential name is a pattern that matches itself alone.
+    let name = NamePattern::parse(request.spec.name.as_str())
+        .ok_or_else(|| VaultError::Internal("a credential name is no pattern".into()))?;
+    Ok(Principal {
         subject: Subject::Identity(request.identity.clone()),
         scopes: vec![Scope::VaultWrite],
         limits: KeyLimits {
-            grants: vec![only_this],
+            grants: vec![Grant {
+                names: vec![name],
+                access: Access::Allow(vec![Capability::Write]),
+            }],
             not_after: None,
             max_uses: None,
         },
-    }
+    })
 }

@@ -110,20 +110,12 @@ async fn a_submit_needs_a_proof_of_its_own_page_sent_from_that_page() {
         .send(event_with_headers("POST", &path, &headers, Some(&body)))
         .await;
     assert_eq!(cross.status, 403);
-    // So is one whose Origin is another site's, from a browser that sends no Sec-Fetch-Site.
-    let foreign = [
-        ("content-type", "application/x-www-form-urlencoded"),
-        ("origin", "https://attacker.example"),
-    ];
-    let posted = client
-        .send(event_with_headers("POST", &path, &foreign, Some(&body)))
-        .await;
-    assert_eq!(posted.status, 403);
     assert_eq!(snapshot(&vault), before);
-    // The page's own origin, or `null` (its no-referrer policy), passes.
+    // The page's own, with the `null` Origin its no-referrer policy makes browsers send.
     let own = [
         ("content-type", "application/x-www-form-urlencoded"),
-        ("origin", "https://localhost"),
+        ("sec-fetch-site", "same-origin"),
+        ("origin", "null"),
     ];
     let accepted = client
         .send(event_with_headers("POST", &path, &own, Some(&body)))
@@ -215,7 +207,7 @@ async fn wrong_and_cancelled_links_get_pages_that_say_so() {
         .send(event_with_headers("PUT", &path, &[], Some("x")))
         .await;
     assert_eq!(put.status, 405);
-    assert_eq!(put.headers["allow"], "GET, POST");
+    assert_eq!(put.headers["allow"], "GET, HEAD, POST");
 
     let id = created.json["requestId"].as_str().expect("an id");
     let cancel = writer(&vault)
@@ -289,4 +281,87 @@ async fn a_key_limited_by_grants_asks_only_for_what_it_may_write() {
         .request("GET", &format!("/v0/credential-requests/{id}"), None)
         .await;
     assert_envelope(&status, 404, "not_found");
+}
+
+#[tokio::test]
+async fn a_link_opens_only_while_the_key_that_asked_may_still_write() {
+    use credvault::store::IdentityDirectory;
+    let vault = memory_vault();
+    let raw = "loid-2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b";
+    let key = super::grants::limited_key(&vault, raw, json!({}));
+    let asker = TestClient::new(&vault).with_key(&key);
+    let created = asker
+        .request("POST", "/v0/credential-requests", Some(&stripe_request()))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let path = link_path(&created);
+    let client = TestClient::new(&vault);
+    let page = open(&client, &path).await;
+    assert_eq!(page.status, 200);
+    // The key that asked is revoked (a leaked agent key, say): its links stop working.
+    let hash = credvault::auth::ApiKey::parse(raw).expect("a key").hash();
+    let key_id: String = hash
+        .as_str()
+        .chars()
+        .take(credvault::store::KEY_ID_LEN)
+        .collect();
+    let subject = credvault::domain::Subject::Identity(fixture_identity());
+    let now = credvault::domain::Timestamp::now();
+    assert!(
+        vault
+            .store_port()
+            .revoke_key(&subject, &key_id, now)
+            .await
+            .expect("revoked")
+    );
+    assert_eq!(open(&client, &path).await.status, 404);
+    let late = submit(&client, &path, &form_body(&proof_of(&page), &[TYPED, "a"])).await;
+    assert_eq!(late.status, 404);
+    assert_eq!(vault.store_port().len(), 0);
+}
+
+#[tokio::test]
+async fn a_link_ends_no_later_than_the_key_that_asked() {
+    let clock = Arc::new(ManualClock::at(
+        credvault::domain::Timestamp::parse("2030-01-01T00:00:00Z").expect("time"),
+    ));
+    let vault = memory_vault().with_clock(clock.clone());
+    let key = super::grants::limited_key(
+        &vault,
+        "loid-4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d",
+        json!({"notAfter": "2030-01-01T00:10:00Z"}),
+    );
+    let created = TestClient::new(&vault)
+        .with_key(&key)
+        .request("POST", "/v0/credential-requests", Some(&stripe_request()))
+        .await;
+    assert_eq!(
+        created.json["expiresAt"], "2030-01-01T00:10:00Z",
+        "{}",
+        created.text
+    );
+    let path = link_path(&created);
+    let client = TestClient::new(&vault);
+    assert_eq!(open(&client, &path).await.status, 200);
+    clock.advance(10 * 60);
+    assert_eq!(open(&client, &path).await.status, 410);
+}
+
+#[tokio::test]
+async fn cancelling_takes_the_write_grant_asking_took() {
+    let vault = memory_vault();
+    let created = create(&vault, &stripe_request()).await;
+    let id = created.json["requestId"].as_str().expect("an id");
+    let reader = super::grants::limited_key(
+        &vault,
+        "loid-3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c",
+        json!({"grants": [{"names": ["stripe"], "allow": ["read"]}]}),
+    );
+    let limited = TestClient::new(&vault).with_key(&reader);
+    let path = format!("/v0/credential-requests/{id}");
+    assert_eq!(limited.request("GET", &path, None).await.status, 200);
+    let refused = limited.request("DELETE", &path, None).await;
+    assert_envelope(&refused, 403, "forbidden");
+    let status = writer(&vault).request("GET", &path, None).await;
+    assert_eq!(status.json["status"], "pending");
 }

@@ -126,6 +126,17 @@ async fn an_agent_asks_a_person_fills_in_the_page_and_the_agent_reads_it() {
     assert!(page.text.contains("&#60;b&#62;this") || page.text.contains("&lt;b&gt;this"));
     assert!(!page.text.contains("<b>this"));
     assert!(page.text.contains(r#"type="password""#));
+    // Where the agent may have the vault send it is said on the page: here, nowhere.
+    assert!(page.text.contains("no usePolicy"), "{}", page.text);
+    let mut brokered = stripe_request();
+    brokered["usePolicy"] = json!({"hosts": ["api.stripe.com"], "methods": ["POST"]});
+    let other = link_path(&create(&vault, &brokered).await);
+    let shown = open(&client, &other).await;
+    assert!(
+        shown.text.contains("send it to api.stripe.com (POST only)"),
+        "{}",
+        shown.text
+    );
 
     let done = submit(
         &client,
@@ -182,6 +193,13 @@ async fn the_same_request_over_mcp() {
         .call_tool("vault_request_status", json!({"requestId": id}))
         .await;
     assert_eq!(status["structuredContent"]["status"], "pending", "{status}");
+    let cancelled = client
+        .call_tool("vault_request_cancel", json!({"requestId": id}))
+        .await;
+    assert_eq!(
+        cancelled["structuredContent"]["status"], "cancelled",
+        "{cancelled}"
+    );
     let refused = client
         .call_tool("vault_request_status", json!({"requestId": "creq_nope"}))
         .await;

@@ -22,7 +22,7 @@ results = []
 ALL_TOOLS = {
     "vault_list", "vault_get", "vault_totp", "vault_store", "vault_storeApiKey",
     "vault_storeCard", "vault_storeShippingAddress", "vault_delete",
-    "vault_totp_use_backup", "vault_http", "vault_request", "vault_request_status",
+    "vault_totp_use_backup", "vault_http", "vault_request", "vault_request_status", "vault_request_cancel",
     "identity_whoami",
 }
 

@@ -55,12 +55,33 @@ async fn a_link_costs_two_reads_to_open_and_fills_its_request_once() {
         .await;
     assert_eq!(page.status, 200, "{}", page.text);
     let open_calls = (stack.calls.operations(), stack.calls.sequential_depth());
-    assert_eq!(open_calls.0.len(), 2, "{open_calls:?}");
-    assert_eq!(
-        open_calls.1, 1,
-        "the request and the identity are read at once"
-    );
+    // The request and the identity at once, then the key that asked (no principal cache in
+    // this stack: warm, that read is skipped, below).
+    assert_eq!(open_calls.0.len(), 3, "{open_calls:?}");
+    assert_eq!(open_calls.1, 2, "{open_calls:?}");
     assert_eq!(stack.scan().await, before, "opening a link wrote something");
+    let cached = credvault::startup::build(
+        &crate::stack::config(&[("PRINCIPAL_CACHE_SECONDS", "60")]),
+        stack.clients(),
+    )
+    .await
+    .expect("the function's wiring");
+    let warm = TestClient::new(&cached.vault);
+    assert_eq!(
+        warm.send(event_with_headers("GET", path, &[], None))
+            .await
+            .status,
+        200
+    );
+    stack.calls.clear();
+    assert_eq!(
+        warm.send(event_with_headers("GET", path, &[], None))
+            .await
+            .status,
+        200
+    );
+    let warm_calls = (stack.calls.operations(), stack.calls.sequential_depth());
+    assert_eq!((warm_calls.0.len(), warm_calls.1), (2, 1), "{warm_calls:?}");
 
     let proof = proof_of(&page);
     let (one, two) = (form(&proof, TYPED), form(&proof, "sk_live_Second_0042"));
@@ -94,10 +115,11 @@ async fn a_link_costs_two_reads_to_open_and_fills_its_request_once() {
         .await;
     assert_eq!(done.status, 200, "{}", done.text);
     let submit_calls = (stack.calls.operations(), stack.calls.sequential_depth());
-    println!("create: {create_calls:?}\nopen: {open_calls:?}\nsubmit: {submit_calls:?}");
-    // The link's two reads at once, then the data key beside the rate count, then the one
-    // transaction that stores the credential, spends the link and records it.
-    assert_eq!(submit_calls.1, 3, "{submit_calls:?}");
+    println!("create: {create_calls:?}\nopen: {open_calls:?}\nopen, warm: {warm_calls:?}");
+    println!("submit: {submit_calls:?}");
+    // The link's reads (two at once, then the key), then the data key beside the rate count,
+    // then the one transaction that stores the credential, spends the link and records it.
+    assert_eq!(submit_calls.1, 4, "{submit_calls:?}");
     assert_eq!(
         submit_calls
             .0
@@ -120,4 +142,102 @@ async fn a_link_costs_two_reads_to_open_and_fills_its_request_once() {
     for value in [TYPED, "sk_live_Second_0042", secret] {
         assert!(!table.contains(value), "{value} is in the table");
     }
+}
+
+#[tokio::test]
+async fn a_request_item_a_table_writer_made_or_changed_opens_nothing() {
+    let stack = Stack::start().await;
+    let writer = stack.writer();
+    let person = TestClient::new(&stack.vault);
+    let ask = json!({"name": "stripe", "type": "API_KEY", "fields": [{"name": "key"}],
+        "message": "from the agent"});
+    let created = writer
+        .request("POST", "/v0/credential-requests", Some(&ask))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let url = created.json["url"].as_str().expect("a url");
+    let path = &url[url.find("/v0/links/").expect("a link path")..];
+    assert_eq!(
+        person
+            .send(event_with_headers("GET", path, &[], None))
+            .await
+            .status,
+        200
+    );
+
+    let id = credvault::domain::RequestId::parse(created.json["requestId"].as_str().expect("id"))
+        .expect("an id");
+    let key = credvault::store::layout::TableLayout::request_key(&stack.identity, &id);
+    let item = stack.item(key).await.expect("the request's item");
+    // Another message (a phishing text), or the same item without its tag: refused.
+    let mut changed = item.clone();
+    changed.insert(
+        "message".into(),
+        aws_sdk_dynamodb::types::AttributeValue::S("paste your root password".into()),
+    );
+    let mut untagged = item.clone();
+    untagged.remove("mac");
+    for forged in [changed, untagged] {
+        stack.put_raw(forged).await;
+        let page = person
+            .send(event_with_headers("GET", path, &[], None))
+            .await;
+        assert_eq!(page.status, 404, "{}", page.text);
+        assert!(!page.text.contains("root password"));
+    }
+    stack.put_raw(item).await;
+    assert_eq!(
+        person
+            .send(event_with_headers("GET", path, &[], None))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn requests_made_at_once_never_pass_the_bound_together() {
+    let stack = Stack::start().await;
+    let writer = stack.writer();
+    let ask = |name: String| json!({"name": name, "type": "API_KEY", "fields": [{"name": "key"}]});
+    let bound = credvault::domain::MAX_PENDING_REQUESTS;
+    for i in 0..bound - 2 {
+        let made = writer
+            .request(
+                "POST",
+                "/v0/credential-requests",
+                Some(&ask(format!("c-{i}"))),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text);
+    }
+    // Four at once for the last two places: two are made, two refused (or asked to retry).
+    let bodies: Vec<_> = (0..4).map(|i| ask(format!("race-{i}"))).collect();
+    let answers = futures_util::future::join_all(
+        bodies
+            .iter()
+            .map(|body| writer.request("POST", "/v0/credential-requests", Some(body))),
+    )
+    .await;
+    let made = answers.iter().filter(|a| a.status == 201).count();
+    let statuses: Vec<_> = answers.iter().map(|a| a.status).collect();
+    // Two places: never more made (a request that lost three races is asked to retry).
+    assert!((1..=2).contains(&made), "{statuses:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a.status.as_u16(), 201 | 429 | 503))
+    );
+    let pending = stack
+        .scan()
+        .await
+        .iter()
+        .filter(|item| {
+            item.get("status")
+                .and_then(|s| s.as_s().ok())
+                .map(String::as_str)
+                == Some("pending")
+        })
+        .count();
+    assert_eq!(pending, bound - 2 + made);
 }

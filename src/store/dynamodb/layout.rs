@@ -8,6 +8,7 @@
 //! | identity    | `ID#<identity>`     | `IDENTITY`     |
 //! | its keys    | `ID#<identity>`     | `KEYREF#<sha256 hex>` |
 //! | credential request | `ID#<identity>` | `CREQ#<request id>` |
+//! | its pending ones | `ID#<identity>` | `CREQS`        |
 //! | membership  | `ORG#<org>`         | `ID#<identity>`|
 //! | identity key | `KEY#<sha256 hex>` | `KEY`          |
 //! | platform key | `PKEY#<sha256 hex>` | `KEY`         |
@@ -66,6 +67,11 @@ impl TableLayout {
             Self::identity_pk(identity),
             format!("{}{id}", Self::REQUEST_PREFIX),
         )
+    }
+
+    /// The index of an identity's pending requests (what bounds how many it may have).
+    pub fn pending_requests_key(identity: &IdentityId) -> (String, String) {
+        (Self::identity_pk(identity), "CREQS".to_owned())
     }
 
     pub fn identity_pk(identity: &IdentityId) -> String {
@@ -198,6 +204,11 @@ pub mod attr {
     pub const SETTLED_AT: &str = "settledAt";
     pub const EXPIRES_AT_SECONDS: &str = "expiresAtSeconds";
     pub const SECRET_HASH: &str = "secretHash";
+    /// The key that asked, by its hash.
+    pub const ASKED_BY: &str = "askedBy";
+    /// On the pending index: each pending request's expiry, by id; and the index's version.
+    pub const PENDING: &str = "pending";
+    pub const VERSION: &str = "version";
     /// HMAC-SHA256 over what a key item grants (`crate::auth::KeyGrant`).
     pub const MAC: &str = "mac";
 }

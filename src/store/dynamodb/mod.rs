@@ -15,7 +15,8 @@ pub mod layout;
 mod log_item;
 mod purge;
 mod repair;
-pub(crate) mod requests;
+pub(crate) mod request_item;
+mod requests;
 mod upgrade;
 
 pub use repair::{SummaryRepair, repair_summaries};

@@ -1,126 +1,25 @@
 //! Credential requests on DynamoDB: one item each under their identity (so an identity's
-//! purge removes them), settled by conditional writes: a link fills its request once, even
-//! when two submits race, and never after it expired or was cancelled.
+//! purge removes them), its fixed fields under the key-item MAC, settled by conditional
+//! writes: a link fills its request once, even when two submits race, and never after it
+//! expired or was cancelled. One index item lists the pending ones, rewritten with each.
 
-use super::item::{Item, key_item, malformed, n, record_to_item, s, text};
+use super::item::{key_item, n, record_to_item, s};
 use super::layout::{TableLayout, attr};
+use super::request_item::{
+    CANCELLED, FULFILLED, PENDING, pending_from_item, request_from_item, request_to_item,
+};
 use super::{DynamoStore, build_error, ddb_error};
 use crate::dependency::DependencyError;
 use crate::domain::{
-    ActivityEntry, CredentialName, CredentialRequestRecord, CredentialRequestSpec, CredentialType,
-    IdentityId, Metadata, RequestId, RequestState, Timestamp, UsePolicy,
+    ActivityEntry, CredentialRequestRecord, IdentityId, RequestId, RequestState, Timestamp,
 };
-use crate::store::{CredentialRecord, RequestStore};
-use aws_sdk_dynamodb::types::{Put, Select, TransactWriteItem, Update};
-
-/// How long a settled or expired request stays readable by its status route.
-const KEPT_AFTER_EXPIRY_DAYS: u32 = 7;
-const PENDING: &str = "pending";
-const FULFILLED: &str = "fulfilled";
-const CANCELLED: &str = "cancelled";
-
-pub fn request_to_item(request: &CredentialRequestRecord) -> Item {
-    let spec = &request.spec;
-    let mut item = key_item(TableLayout::request_key(&request.identity, &request.id));
-    let (status, settled, credential) = match &request.state {
-        RequestState::Pending => (PENDING, None, None),
-        RequestState::Fulfilled { credential_id, at } => (FULFILLED, Some(at), Some(credential_id)),
-        RequestState::Cancelled { at } => (CANCELLED, Some(at), None),
-    };
-    let kept_until = request.expires_at.days_after(KEPT_AFTER_EXPIRY_DAYS);
-    item.extend([
-        (attr::IDENTITY_ID.to_owned(), s(request.identity.as_str())),
-        (attr::REQUEST_ID.to_owned(), s(request.id.as_str())),
-        (attr::NAME.to_owned(), s(spec.name.as_str())),
-        (attr::TYPE.to_owned(), s(spec.kind.as_str())),
-        (attr::FIELDS.to_owned(), s(request.fields_json())),
-        (
-            attr::CREATED_AT.to_owned(),
-            s(request.created_at.to_string()),
-        ),
-        (
-            attr::EXPIRES_AT.to_owned(),
-            s(request.expires_at.to_string()),
-        ),
-        (
-            attr::EXPIRES_AT_SECONDS.to_owned(),
-            n(request.expires_at.unix_seconds()),
-        ),
-        (attr::STATUS.to_owned(), s(status)),
-        (attr::SECRET_HASH.to_owned(), s(&request.secret_hash)),
-        (TableLayout::TTL.to_owned(), n(kept_until.unix_seconds())),
-    ]);
-    let optional = [
-        (attr::MESSAGE, spec.message.clone()),
-        (
-            attr::METADATA,
-            spec.metadata.as_ref().map(|m| m.as_str().to_owned()),
-        ),
-        (
-            attr::USE_POLICY,
-            spec.use_policy.as_ref().map(|p| p.canonical().to_owned()),
-        ),
-        (attr::SETTLED_AT, settled.map(Timestamp::to_string)),
-        (attr::CREDENTIAL_ID, credential.cloned()),
-    ];
-    for (name, value) in optional {
-        if let Some(value) = value {
-            item.insert(name.to_owned(), s(value));
-        }
-    }
-    item
-}
-
-pub fn request_from_item(item: &Item) -> Result<CredentialRequestRecord, DependencyError> {
-    let timestamp = |name: &str| Timestamp::parse(text(item, name)?).ok_or_else(|| malformed(name));
-    let optional = |name: &str| item.get(name).map(|_| text(item, name)).transpose();
-    let settled_at = || timestamp(attr::SETTLED_AT);
-    let state = match text(item, attr::STATUS)? {
-        PENDING => RequestState::Pending,
-        FULFILLED => RequestState::Fulfilled {
-            credential_id: text(item, attr::CREDENTIAL_ID)?.to_owned(),
-            at: settled_at()?,
-        },
-        CANCELLED => RequestState::Cancelled { at: settled_at()? },
-        _ => return Err(malformed(attr::STATUS)),
-    };
-    let use_policy = optional(attr::USE_POLICY)?
-        .map(|text| UsePolicy::from_stored(text).ok_or_else(|| malformed(attr::USE_POLICY)))
-        .transpose()?;
-    let metadata = optional(attr::METADATA)?
-        .map(|text| Metadata::from_stored(text.to_owned()).ok_or_else(|| malformed(attr::METADATA)))
-        .transpose()?;
-    let expires_at = timestamp(attr::EXPIRES_AT)?;
-    let created_at = timestamp(attr::CREATED_AT)?;
-    Ok(CredentialRequestRecord {
-        identity: IdentityId::parse(text(item, attr::IDENTITY_ID)?)
-            .ok_or_else(|| malformed(attr::IDENTITY_ID))?,
-        id: RequestId::parse(text(item, attr::REQUEST_ID)?)
-            .ok_or_else(|| malformed(attr::REQUEST_ID))?,
-        spec: CredentialRequestSpec {
-            name: CredentialName::parse(text(item, attr::NAME)?)
-                .map_err(|_| malformed(attr::NAME))?,
-            kind: CredentialType::parse(text(item, attr::TYPE)?)
-                .ok_or_else(|| malformed(attr::TYPE))?,
-            fields: CredentialRequestRecord::fields_from_json(text(item, attr::FIELDS)?)
-                .ok_or_else(|| malformed(attr::FIELDS))?,
-            message: optional(attr::MESSAGE)?.map(str::to_owned),
-            use_policy,
-            metadata,
-            expires_in: expires_at
-                .unix_seconds()
-                .saturating_sub(created_at.unix_seconds()),
-        },
-        created_at,
-        expires_at,
-        state,
-        secret_hash: text(item, attr::SECRET_HASH)?.to_owned(),
-    })
-}
+use crate::store::{CredentialRecord, PendingRequests, RequestStore};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use std::collections::HashMap;
 
 impl DynamoStore {
-    /// Settles a pending request: `set` (with its values) only while it is pending at
-    /// `now` and, when `secret_hash` is given, still the request of that link.
+    /// Settles a pending request: `settled` only while it is pending at `now` and, when
+    /// `secret_hash` is given, still the request of that link.
     fn settle_op(
         &self,
         identity: &IdentityId,
@@ -163,59 +62,93 @@ impl DynamoStore {
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
+
+    /// Takes a settled request off the pending index and moves the index's version on, so
+    /// a new request planned from the index before this commits is planned again.
+    fn unlist_op(
+        &self,
+        identity: &IdentityId,
+        id: &RequestId,
+    ) -> Result<TransactWriteItem, DependencyError> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::pending_requests_key(identity))))
+            .update_expression("REMOVE #pending.#id ADD #version :one")
+            .expression_attribute_names("#pending", attr::PENDING)
+            .expression_attribute_names("#id", id.as_str())
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// The pending index as `pending`, only over the version `seen`.
+    fn index_op(
+        &self,
+        identity: &IdentityId,
+        seen: &PendingRequests,
+        pending: &[(RequestId, u64)],
+    ) -> Result<TransactWriteItem, DependencyError> {
+        let mut item = key_item(TableLayout::pending_requests_key(identity));
+        let listed: HashMap<String, AttributeValue> = pending
+            .iter()
+            .map(|(id, expires)| (id.as_str().to_owned(), n(expires)))
+            .collect();
+        item.insert(attr::PENDING.to_owned(), AttributeValue::M(listed));
+        let next = seen.version.map_or(1, |v| v + 1);
+        item.insert(attr::VERSION.to_owned(), n(next));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .expression_attribute_names("#version", attr::VERSION);
+        let put = match seen.version {
+            None => put.condition_expression("attribute_not_exists(#version)"),
+            Some(version) => put
+                .condition_expression("#version = :seen")
+                .expression_attribute_values(":seen", n(version)),
+        };
+        let put = put.build().map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
 }
 
 impl RequestStore for DynamoStore {
     async fn pending_requests(
         &self,
         identity: &IdentityId,
-        now: Timestamp,
-        up_to: usize,
-    ) -> Result<usize, DependencyError> {
-        let mut start = None;
-        let mut pending = 0;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .filter_expression("#status = :pending AND #expires > :now")
-                .expression_attribute_names("#status", attr::STATUS)
-                .expression_attribute_names("#expires", attr::EXPIRES_AT_SECONDS)
-                .expression_attribute_values(":pk", s(TableLayout::identity_pk(identity)))
-                .expression_attribute_values(":prefix", s(TableLayout::REQUEST_PREFIX))
-                .expression_attribute_values(":pending", s(PENDING))
-                .expression_attribute_values(":now", n(now.unix_seconds()))
-                .select(Select::Count)
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(ddb_error)?;
-            pending += usize::try_from(output.count()).unwrap_or(0);
-            match output.last_evaluated_key {
-                Some(next) if pending < up_to => start = Some(next),
-                _ => return Ok(pending),
-            }
-        }
+    ) -> Result<PendingRequests, DependencyError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(TableLayout::pending_requests_key(identity))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(ddb_error)?;
+        pending_from_item(output.item.as_ref())
     }
 
     async fn create_request(
         &self,
         request: &CredentialRequestRecord,
+        seen: &PendingRequests,
+        pending: &[(RequestId, u64)],
         entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(request_to_item(request)))
+            .set_item(Some(request_to_item(Some(self.mac()?), request)))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(build_error)?;
-        let op = TransactWriteItem::builder().put(put).build();
-        self.commit_with_entry(vec![op], entry)
-            .await?
-            .or_unavailable()
+        let ops = vec![
+            TransactWriteItem::builder().put(put).build(),
+            self.index_op(&request.identity, seen, pending)?,
+        ];
+        // A lost race for the index, like a moved version, is planned again by the caller.
+        Ok(self.commit_with_entry(ops, entry).await?.applied())
     }
 
     async fn request(
@@ -232,7 +165,10 @@ impl RequestStore for DynamoStore {
             .send()
             .await
             .map_err(ddb_error)?;
-        output.item.as_ref().map(request_from_item).transpose()
+        match output.item {
+            None => Ok(None),
+            Some(item) => request_from_item(Some(self.mac()?), &item),
+        }
     }
 
     async fn fulfil_request(
@@ -256,6 +192,7 @@ impl RequestStore for DynamoStore {
                 Some(&request.secret_hash),
                 settled,
             )?,
+            self.unlist_op(&request.identity, &request.id)?,
         ];
         // A submit that lost a race to another one re-reads the request, as a failed
         // condition does: the other may have spent the link.
@@ -269,9 +206,10 @@ impl RequestStore for DynamoStore {
         now: Timestamp,
         entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
-        let op = self.settle_op(identity, id, now, None, RequestState::Cancelled { at: now })?;
-        self.commit_with_entry(vec![op], entry)
-            .await?
-            .or_unavailable()
+        let ops = vec![
+            self.settle_op(identity, id, now, None, RequestState::Cancelled { at: now })?,
+            self.unlist_op(identity, id)?,
+        ];
+        self.commit_with_entry(ops, entry).await?.or_unavailable()
     }
 }

@@ -38,6 +38,8 @@ pub struct MemoryStore {
     log: Mutex<Vec<ActivityEntry>>,
     /// Credential requests, as their DynamoDB items.
     credential_requests: Mutex<HashMap<(IdentityId, String), item::Item>>,
+    /// Each identity's pending-index version (see `RequestStore::create_request`).
+    pending_versions: Mutex<HashMap<IdentityId, u64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -1,16 +1,26 @@
-//! Credential requests in memory, kept as their DynamoDB items so the item codec is tested
-//! with them; the same conditions as the DynamoDB adapter's.
+//! Credential requests in memory, kept as their DynamoDB items (untagged) so the item codec
+//! is tested with them; the same conditions as the DynamoDB adapter's, the pending index
+//! derived from the items and versioned per identity.
 
 use super::{MemoryStore, lock, through_codec};
 use crate::dependency::DependencyError;
 use crate::domain::{
     ActivityEntry, CredentialRequestRecord, IdentityId, RequestId, RequestState, Timestamp,
 };
-use crate::store::dynamodb::requests::{request_from_item, request_to_item};
-use crate::store::{CredentialRecord, RequestStore};
+use crate::store::dynamodb::request_item::{request_from_item, request_to_item};
+use crate::store::{CredentialRecord, PendingRequests, RequestStore};
 
 fn key(identity: &IdentityId, id: &RequestId) -> (IdentityId, String) {
     (identity.clone(), id.as_str().to_owned())
+}
+
+fn decoded(
+    item: &crate::store::dynamodb::item::Item,
+) -> Result<CredentialRequestRecord, DependencyError> {
+    request_from_item(None, item)?.ok_or_else(|| DependencyError::Failed {
+        service: "memory",
+        detail: "an untagged item did not decode".into(),
+    })
 }
 
 impl MemoryStore {
@@ -33,13 +43,16 @@ impl MemoryStore {
         let Some(item) = requests.get_mut(&key(identity, id)) else {
             return Ok(false);
         };
-        let mut request = request_from_item(item)?;
+        let mut request = decoded(item)?;
         let open = request.state == RequestState::Pending
             && !request.expires_at.has_passed_at(now)
             && secret_hash.is_none_or(|hash| hash == request.secret_hash);
         if open {
             request.state = settled;
-            *item = request_to_item(&request);
+            *item = request_to_item(None, &request);
+            *lock(&self.pending_versions)
+                .entry(identity.clone())
+                .or_default() += 1;
         }
         Ok(open)
     }
@@ -49,34 +62,35 @@ impl RequestStore for MemoryStore {
     async fn pending_requests(
         &self,
         identity: &IdentityId,
-        now: Timestamp,
-        up_to: usize,
-    ) -> Result<usize, DependencyError> {
+    ) -> Result<PendingRequests, DependencyError> {
         let requests = lock(&self.credential_requests);
-        let mut pending = 0;
+        let mut pending = Vec::new();
         for ((owner, _), item) in requests.iter() {
-            let request = request_from_item(item)?;
-            if owner == identity
-                && request.state == RequestState::Pending
-                && !request.expires_at.has_passed_at(now)
-            {
-                pending += 1;
+            let request = decoded(item)?;
+            if owner == identity && request.state == RequestState::Pending {
+                pending.push((request.id, request.expires_at.unix_seconds()));
             }
         }
-        Ok(pending.min(up_to))
+        let version = lock(&self.pending_versions).get(identity).copied();
+        Ok(PendingRequests { pending, version })
     }
 
     async fn create_request(
         &self,
         request: &CredentialRequestRecord,
+        seen: &PendingRequests,
+        _pending: &[(RequestId, u64)],
         entry: &ActivityEntry,
     ) -> Result<bool, DependencyError> {
         let mut requests = lock(&self.credential_requests);
+        let mut versions = lock(&self.pending_versions);
+        let version = versions.get(&request.identity).copied();
         let key = key(&request.identity, &request.id);
-        if requests.contains_key(&key) {
+        if version != seen.version || requests.contains_key(&key) {
             return Ok(false);
         }
-        requests.insert(key, request_to_item(request));
+        requests.insert(key, request_to_item(None, request));
+        versions.insert(request.identity.clone(), version.map_or(1, |v| v + 1));
         self.record(entry);
         Ok(true)
     }
@@ -88,7 +102,7 @@ impl RequestStore for MemoryStore {
     ) -> Result<Option<CredentialRequestRecord>, DependencyError> {
         lock(&self.credential_requests)
             .get(&key(identity, id))
-            .map(request_from_item)
+            .map(decoded)
             .transpose()
     }
 
