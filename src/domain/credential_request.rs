@@ -153,7 +153,7 @@ impl CredentialRequestSpec {
             Some(_) => {
                 return Err(invalid(format!(
                     "Field `message` must be a string of at most {MAX_MESSAGE} characters, \
-                     without control or bidirectional formatting characters"
+                     without control, bidirectional formatting or invisible characters"
                 )));
             }
         };
@@ -241,18 +241,24 @@ impl CredentialRequestSpec {
 }
 
 /// Whether text reads on the page as it was written: no control characters but line breaks
-/// and tabs, and no bidirectional formatting characters, which could make the page show
-/// something other than what was sent (Trojan Source, CVE-2021-42574).
+/// and tabs, no bidirectional formatting and no invisible characters, which could make the
+/// page show something other than what was sent (Trojan Source, CVE-2021-42574).
 pub(super) fn shows_as_written(text: &str) -> bool {
-    const BIDI: [std::ops::RangeInclusive<char>; 4] = [
+    // Bidirectional marks, embeddings, overrides and isolates; invisible joiners, word
+    // joiners and the byte-order mark; line and paragraph separators; tag characters.
+    const HIDDEN: [std::ops::RangeInclusive<char>; 8] = [
         '\u{061c}'..='\u{061c}',
-        '\u{200e}'..='\u{200f}',
-        '\u{202a}'..='\u{202e}',
-        '\u{2066}'..='\u{2069}',
+        '\u{200b}'..='\u{200f}',
+        '\u{2028}'..='\u{202e}',
+        '\u{2060}'..='\u{2064}',
+        '\u{2066}'..='\u{206f}',
+        '\u{feff}'..='\u{feff}',
+        '\u{e0000}'..='\u{e007f}',
+        '\u{fff9}'..='\u{fffb}',
     ];
     text.chars().all(|c| {
         let control = c.is_control() && !matches!(c, '\n' | '\t');
-        !control && !BIDI.iter().any(|range| range.contains(&c))
+        !control && !HIDDEN.iter().any(|range| range.contains(&c))
     })
 }
 

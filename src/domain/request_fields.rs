@@ -69,7 +69,7 @@ pub(super) fn parse_fields(
             Some(_) => {
                 return Err(invalid(format!(
                     "A field's `label` must be one line of 1 to {MAX_LABEL} characters, without \
-                     control or bidirectional formatting characters"
+                     control, bidirectional formatting or invisible characters"
                 )));
             }
         };

@@ -72,6 +72,8 @@ async fn every_page_carries_the_headers_that_keep_it_private() {
         assert_eq!(header("referrer-policy"), "no-referrer");
         assert_eq!(header("x-frame-options"), "DENY");
         assert_eq!(header("x-content-type-options"), "nosniff");
+        assert_eq!(header("cross-origin-opener-policy"), "same-origin");
+        assert!(header("strict-transport-security").starts_with("max-age="));
         assert!(header("content-type").starts_with("text/html"));
         let policy = header("content-security-policy");
         for part in [

@@ -114,25 +114,35 @@ pub fn request_from_item(
     mac: Option<&KeyMac>,
     item: &Item,
 ) -> Result<Option<CredentialRequestRecord>, DependencyError> {
-    let request = decode(item)?;
     let Some(mac) = mac else {
-        return Ok(Some(request));
+        return decode(item).map(Some);
+    };
+    // Under a MAC, an item that does not even decode is a table writer's too.
+    let Ok(request) = decode(item) else {
+        return Ok(refused());
     };
     let stored = item.get(attr::MAC).and_then(|v| v.as_b().ok());
-    let (fields, created, expires) = (
-        text(item, attr::FIELDS)?,
-        text(item, attr::CREATED_AT)?,
-        text(item, attr::EXPIRES_AT)?,
-    );
+    let (Ok(fields), Ok(created), Ok(expires)) = (
+        text(item, attr::FIELDS),
+        text(item, attr::CREATED_AT),
+        text(item, attr::EXPIRES_AT),
+    ) else {
+        return Ok(refused());
+    };
     let claims = claims(&request, fields, created, expires);
     if stored.is_some_and(|tag| mac.verify(&claims, tag.as_ref())) {
         return Ok(Some(request));
     }
+    Ok(refused())
+}
+
+/// A request item that fails its check: reported, and treated as absent.
+fn refused() -> Option<CredentialRequestRecord> {
     tracing::error!(
         target: "credvault::integrity",
         "a credential request's item fails its MAC: made or changed outside the vault"
     );
-    Ok(None)
+    None
 }
 
 fn decode(item: &Item) -> Result<CredentialRequestRecord, DependencyError> {
