@@ -4,7 +4,7 @@
 
 use super::json_text;
 use super::new_credential::{BodyError, parse_metadata};
-use super::request_fields::parse_fields;
+use super::request_fields::{parse_fields, shows_as_written};
 use super::{
     CredentialName, CredentialType, IdentityId, Metadata, NewCredential, Timestamp, UsePolicy,
 };
@@ -72,6 +72,16 @@ pub struct RequestField {
     pub name: String,
     pub label: String,
     pub secret: bool,
+}
+
+/// Members whose values span lines (PEM keys and certificates): a text box would drop their
+/// line breaks, so the page asks for them in a text area.
+const MULTILINE_MEMBERS: [&str; 4] = ["privateKey", "publicKey", "certificate", "certificateChain"];
+
+impl RequestField {
+    pub fn multiline(&self) -> bool {
+        MULTILINE_MEMBERS.contains(&self.name.as_str())
+    }
 }
 
 /// What an agent asks a person for, checked.
@@ -205,6 +215,23 @@ impl CredentialRequestSpec {
         if let Some((field, _)) = self.fields.iter().zip(values).find(|(_, v)| v.is_empty()) {
             return Err(invalid(format!("Fill in `{}`", field.label)));
         }
+        // A text area's line breaks come as CRLF; stored as LF, as the files they come from.
+        let values: Vec<Zeroizing<String>> = self
+            .fields
+            .iter()
+            .zip(values)
+            .map(
+                |(field, value)| match field.multiline() && value.contains('\r') {
+                    true => {
+                        let mut unix = Zeroizing::new(String::with_capacity(value.len()));
+                        unix.extend(value.chars().filter(|c| *c != '\r'));
+                        unix
+                    }
+                    false => value.clone(),
+                },
+            )
+            .collect();
+        let values = values.as_slice();
         let pairs = |secret: bool| {
             self.fields
                 .iter()
@@ -238,28 +265,6 @@ impl CredentialRequestSpec {
         body.push(b'}');
         NewCredential::from_json(&body)
     }
-}
-
-/// Whether text reads on the page as it was written: no control characters but line breaks
-/// and tabs, no bidirectional formatting and no invisible characters, which could make the
-/// page show something other than what was sent (Trojan Source, CVE-2021-42574).
-pub(super) fn shows_as_written(text: &str) -> bool {
-    // Bidirectional marks, embeddings, overrides and isolates; invisible joiners, word
-    // joiners and the byte-order mark; line and paragraph separators; tag characters.
-    const HIDDEN: [std::ops::RangeInclusive<char>; 8] = [
-        '\u{061c}'..='\u{061c}',
-        '\u{200b}'..='\u{200f}',
-        '\u{2028}'..='\u{202e}',
-        '\u{2060}'..='\u{2064}',
-        '\u{2066}'..='\u{206f}',
-        '\u{feff}'..='\u{feff}',
-        '\u{e0000}'..='\u{e007f}',
-        '\u{fff9}'..='\u{fffb}',
-    ];
-    text.chars().all(|c| {
-        let control = c.is_control() && !matches!(c, '\n' | '\t');
-        !control && !HIDDEN.iter().any(|range| range.contains(&c))
-    })
 }
 
 /// Writes an object of `base`'s members (as stored) followed by `pairs`, as JSON strings.

@@ -62,7 +62,7 @@ pub(super) fn parse_fields(
                 if !l.trim().is_empty()
                     && l.chars().count() <= MAX_LABEL
                     && !l.contains('\n')
-                    && super::credential_request::shows_as_written(&l) =>
+                    && shows_as_written(&l) =>
             {
                 l
             }
@@ -81,7 +81,7 @@ pub(super) fn parse_fields(
         if !item.is_empty() {
             return Err(invalid("A field has only `name`, `label` and `secret`"));
         }
-        if !secret && SECRET_MEMBERS.contains(&name.as_str()) {
+        if !secret && SECRET_MEMBERS.iter().any(|m| m.eq_ignore_ascii_case(&name)) {
             return Err(invalid(format!(
                 "Field `fields`: `{name}` holds a secret; it cannot be asked for as plain text"
             )));
@@ -118,4 +118,37 @@ fn is_field_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Whether text reads on the page as it was written: no control characters but line breaks
+/// and tabs, no bidirectional formatting and no invisible characters, which could make the
+/// page show something other than what was sent (Trojan Source, CVE-2021-42574).
+pub(super) fn shows_as_written(text: &str) -> bool {
+    // Bidirectional marks, embeddings, overrides and isolates; invisible joiners, word
+    // joiners and the byte-order mark; line and paragraph separators; soft hyphens, fillers,
+    // variation selectors and tag characters.
+    const HIDDEN: [std::ops::RangeInclusive<char>; 18] = [
+        '\u{00ad}'..='\u{00ad}',
+        '\u{034f}'..='\u{034f}',
+        '\u{0600}'..='\u{0605}',
+        '\u{115f}'..='\u{1160}',
+        '\u{17b4}'..='\u{17b5}',
+        '\u{180b}'..='\u{180f}',
+        '\u{3164}'..='\u{3164}',
+        '\u{fe00}'..='\u{fe0f}',
+        '\u{ffa0}'..='\u{ffa0}',
+        '\u{061c}'..='\u{061c}',
+        '\u{200b}'..='\u{200f}',
+        '\u{2028}'..='\u{202e}',
+        '\u{2060}'..='\u{2064}',
+        '\u{2066}'..='\u{206f}',
+        '\u{feff}'..='\u{feff}',
+        '\u{e0000}'..='\u{e007f}',
+        '\u{e0100}'..='\u{e01ef}',
+        '\u{fff9}'..='\u{fffb}',
+    ];
+    text.chars().all(|c| {
+        let control = c.is_control() && !matches!(c, '\n' | '\t');
+        !control && !HIDDEN.iter().any(|range| range.contains(&c))
+    })
 }

@@ -23,8 +23,9 @@ figcaption{font-size:.85rem;color:#5b6570}\
 blockquote{margin:.25rem 0 0;padding:.5rem .75rem;border-left:4px solid #c9d3de;background:#f7f9fb;white-space:pre-wrap;overflow-wrap:anywhere}\
 label{display:block;margin:1rem 0 .25rem;font-weight:600}\
 .plain{font-weight:400;color:#5b6570;font-size:.85em}\
-input{width:100%;padding:.65rem .75rem;font:inherit;border:1px solid #9aa7b4;border-radius:6px}\
-input:focus{outline:3px solid #9cc0f5;border-color:#3a5a8c}\
+input,textarea{width:100%;padding:.65rem .75rem;font:inherit;border:1px solid #9aa7b4;border-radius:6px}\
+textarea{font-family:ui-monospace,monospace;font-size:.85rem}\
+input:focus,textarea:focus{outline:3px solid #9cc0f5;border-color:#3a5a8c}\
 button{margin-top:1.5rem;width:100%;padding:.8rem;font:inherit;font-weight:700;color:#fff;background:#2f5f9e;border:0;border-radius:6px;cursor:pointer}\
 .error{padding:.6rem .75rem;border-radius:6px;background:#fdecec;color:#8a1f1f}\
 .notice{font-size:1.05rem}\

@@ -115,12 +115,29 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
             .ok()
             .and_then(Timestamp::from_unix_seconds)
             .ok_or_else(|| VaultError::Internal("an expiry past the calendar".into()))?;
-        // A link ends with the key that asked for it, if that comes first.
+        // A link ends with the key that asked for it, if that comes first (to the second, as
+        // the write conditions compare).
         let expires_at = match call.principal.limits.not_after {
-            Some(not_after) if not_after < asked => not_after,
+            Some(not_after) if not_after < asked => {
+                Timestamp::from_unix_seconds(not_after.unix_seconds() as i64).unwrap_or(not_after)
+            }
             _ => asked,
         };
-        let entry = self.credential_entry(call, Action::VaultRequest, &spec.name, 201);
+        // A plain-text field lands in metadata, which any key that sees the name lists: only a
+        // key that may read the credential may ask for one (a use-only key gets no value).
+        if spec.fields.iter().any(|field| !field.secret)
+            && call
+                .principal
+                .limits
+                .decide(&spec.name, Some(Capability::Read))
+                != Decision::Allowed
+        {
+            return Err(VaultError::Forbidden(
+                "A key whose grants do not allow `read` on this credential may ask only for \
+                 secret fields"
+                    .into(),
+            ));
+        }
         let request = CredentialRequestRecord {
             identity: identity.clone(),
             id,
@@ -137,6 +154,9 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
                 return Err(VaultError::TooManyPending);
             }
             pending.push((request.id.clone(), expires_at.unix_seconds()));
+            // A fresh entry per attempt: its id is the write's idempotency token, which must
+            // not come back with another body.
+            let entry = self.credential_entry(call, Action::VaultRequest, &request.spec.name, 201);
             if self
                 .store
                 .create_request(&request, &seen, &pending, &entry)

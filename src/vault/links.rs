@@ -15,6 +15,10 @@ use crate::store::VaultStore;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
 
+/// How often a submit is written again when another write to the identity's pending index
+/// won the race (two links of one identity filled at once).
+const MAX_FULFIL_ATTEMPTS: usize = 3;
+
 /// What a link's page shows, with a proof for this one page.
 #[derive(Debug)]
 pub struct LinkPage {
@@ -152,27 +156,32 @@ impl<S: VaultStore, K: KeyProvider> Vault<S, K> {
         } = fulfilment;
         let name = request.spec.name.clone();
         let record = self.sealed(call, &name, credential).await?;
-        let entry = self
-            .credential_entry(call, Action::VaultStore, &name, 200)
-            .with_credential_id(&record.info.credential_id);
-        let now = self.clock.now();
-        if self
-            .store
-            .fulfil_request(&request, &record, now, &entry)
-            .await?
-        {
-            return Ok(record.info);
-        }
-        // Spent, cancelled or expired since it was opened (perhaps by a submit racing this
-        // one): nothing was written.
-        let now = self.clock.now();
-        match self.store.request(&request.identity, &request.id).await? {
-            Some(current) if current.status(now) != RequestStatus::Pending => {
-                Err(VaultError::RequestClosed(current.status(now)))
+        for _ in 0..MAX_FULFIL_ATTEMPTS {
+            // A fresh entry per attempt: its id is the write's idempotency token.
+            let entry = self
+                .credential_entry(call, Action::VaultStore, &name, 200)
+                .with_credential_id(&record.info.credential_id);
+            let now = self.clock.now();
+            if self
+                .store
+                .fulfil_request(&request, &record, now, &entry)
+                .await?
+            {
+                return Ok(record.info);
             }
-            Some(_) => Err(VaultError::Contended),
-            None => Err(VaultError::RequestNotFound),
+            // Spent, cancelled or expired since it was opened (perhaps by a submit racing this
+            // one), or a write to the identity's pending index that won a race: nothing was
+            // written, and only the last is worth another try.
+            let now = self.clock.now();
+            match self.store.request(&request.identity, &request.id).await? {
+                Some(current) if current.status(now) != RequestStatus::Pending => {
+                    return Err(VaultError::RequestClosed(current.status(now)));
+                }
+                Some(_) => continue,
+                None => return Err(VaultError::RequestNotFound),
+            }
         }
+        Err(VaultError::Contended)
     }
 }
 

@@ -367,3 +367,25 @@ async fn cancelling_takes_the_write_grant_asking_took() {
     let status = writer(&vault).request("GET", &path, None).await;
     assert_eq!(status.json["status"], "pending");
 }
+
+#[tokio::test]
+async fn a_key_that_may_not_read_asks_for_secret_fields_only() {
+    let vault = memory_vault();
+    let key = super::grants::limited_key(
+        &vault,
+        "loid-5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e",
+        json!({"grants": [{"names": ["stripe"], "allow": ["use", "write"]}]}),
+    );
+    let use_only = TestClient::new(&vault).with_key(&key);
+    // A plain field would land in metadata, which this key lists: refused.
+    let refused = use_only
+        .request("POST", "/v0/credential-requests", Some(&stripe_request()))
+        .await;
+    assert_envelope(&refused, 403, "forbidden");
+    let mut secret_only = stripe_request();
+    secret_only["fields"] = json!([{"name": "key", "label": "Stripe key"}]);
+    let asked = use_only
+        .request("POST", "/v0/credential-requests", Some(&secret_only))
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.text);
+}

@@ -267,3 +267,25 @@ async fn an_identity_has_a_bounded_number_pending() {
     assert_eq!(cancelled.json["status"], "cancelled", "{}", cancelled.text);
     assert_eq!(create(&vault, &stripe_request()).await.status, 201);
 }
+
+#[tokio::test]
+async fn a_private_key_is_asked_for_in_a_text_area_and_kept_with_its_line_breaks() {
+    let vault = memory_vault();
+    let ask = json!({"name": "deploy-key", "type": "SSH_KEY",
+        "fields": [{"name": "privateKey", "label": "Deploy key"}]});
+    let path = link_path(&create(&vault, &ask).await);
+    let client = TestClient::new(&vault);
+    let page = open(&client, &path).await;
+    assert!(
+        page.text.contains(r#"<textarea id="v0" name="v0""#),
+        "{}",
+        page.text
+    );
+    let pem = "-----BEGIN OPENSSH PRIVATE KEY-----\r\nb3BlbnNzaC1rZXk\r\n-----END OPENSSH PRIVATE KEY-----\r\n";
+    let done = submit(&client, &path, &form_body(&proof_of(&page), &[pem])).await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    let read = writer(&vault)
+        .request("GET", "/v0/vault/deploy-key", None)
+        .await;
+    assert_eq!(read.json["data"]["privateKey"], pem.replace('\r', ""));
+}

@@ -165,10 +165,12 @@ impl RequestStore for DynamoStore {
             .send()
             .await
             .map_err(ddb_error)?;
-        match output.item {
-            None => Ok(None),
-            Some(item) => request_from_item(Some(self.mac()?), &item),
-        }
+        let read = match output.item {
+            None => None,
+            Some(item) => request_from_item(Some(self.mac()?), &item)?,
+        };
+        // A tagged copy of another request moved under this key is not this request.
+        Ok(read.filter(|r| &r.id == id && &r.identity == identity))
     }
 
     async fn fulfil_request(
