@@ -6,13 +6,14 @@ VENV := .venv
 VENV_SAM := .venv-sam
 LAMBDA_ZIP := target/lambda/credvault-api/bootstrap.zip
 
-.PHONY: help dev test lint deny-tool unit template e2e package bench toolchain venv clean
+.PHONY: help dev test lint deny-tool unit template e2e package bench toolchain venv clean sam-local
 
 help:
 	@echo "make dev       run credvault locally (moto + cargo lambda watch) and print how to call it"
 	@echo "make test      fmt, clippy, unit/handler/fault/moto tests, template checks, end-to-end run"
 	@echo "make package   the arm64 Lambda zip ($(LAMBDA_ZIP))"
 	@echo "make bench     the release function under a Runtime API stub, and the CPU/memory benches"
+	@echo "make sam-local the built function under sam local start-api (Docker) against moto"
 
 # Rust comes from rustup; the components the checks need are added when missing.
 toolchain:
@@ -84,6 +85,11 @@ bench: toolchain venv
 	cargo bench --bench vault_ops
 	cargo bench --bench peak_memory
 	cargo bench --bench broker
+
+# The function as `sam build` makes it, under `sam local start-api` in Docker, against moto on
+# the host (docs/deploy.md); ARCH=arm64 for the deployed architecture. Not part of `make test`.
+sam-local: toolchain venv $(VENV_SAM)/.ready
+	@scripts/sam-local.sh
 
 clean:
 	cargo clean

@@ -73,6 +73,11 @@ def check_function(t):
     assert {"TABLE_NAME", "KMS_KEY_ID", "RUST_LOG", "RATE_LIMIT_PER_MINUTE", "LOG_RETENTION_DAYS"} <= set(env), env
     # Plain-HTTP test upstreams are for local tests only: a deployed function never has them.
     assert "BROKER_TEST_UPSTREAMS" not in env, "the template must never set BROKER_TEST_UPSTREAMS"
+    # `sam local` may point the SDK at moto; deployed (the parameter empty), the variable is
+    # absent, never set (an empty endpoint is not "AWS" to every SDK).
+    assert env.get("AWS_ENDPOINT_URL") == {"Fn::If": [
+        "HasLocalAwsEndpoint", {"Ref": "LocalAwsEndpoint"}, {"Ref": "AWS::NoValue"}]}, env
+    assert t["Parameters"]["LocalAwsEndpoint"]["Default"] == "", "deployed, no endpoint"
     # Brokered requests need the function's own internet egress: no VPC unless a NAT is added.
     assert "VpcConfig" not in props, "a VPC needs a NAT route for brokered use (docs/broker.md)"
 
@@ -253,6 +258,8 @@ MUTATIONS = [
         "StringEquals"].update({"kms:EncryptionContext:credvault:purpose": "anything"})),
     ("a test upstream in the template", check_function, lambda t: function(t)["Properties"][
         "Environment"]["Variables"].update(BROKER_TEST_UPSTREAMS="127.0.0.1:8080")),
+    ("an AWS endpoint set for every deployment", check_function, lambda t: function(t)[
+        "Properties"]["Environment"]["Variables"].update(AWS_ENDPOINT_URL={"Ref": "LocalAwsEndpoint"})),
     ("no reserved concurrency", check_function, lambda t: function(t)["Properties"].pop(
         "ReservedConcurrentExecutions")),
     ("KMS on every key", check_least_privilege, lambda t: kms_statement(t).update(Resource="*")),
