@@ -32,14 +32,11 @@ trap 'rm -rf "$work"' EXIT
 # directory; it goes to the scratch directory instead, out of the tree a watcher may follow.
 export HYPOTHESIS_STORAGE_DIRECTORY="$work/hypothesis"
 
-# POST /mcp is described in openapi.yaml but not generated here: its bodies are JSON-RPC
-# messages whose answers depend on the method, and real MCP clients test it (tests/mcp/).
 # run_pass KEY ARGS...: one schemathesis run as KEY; the key reaches it through the config.
 run_pass() {
   KEY=$1 nice -n 10 "$schemathesis" --config-file tests/schemathesis/config.toml run openapi.yaml \
     --url "$BASE" \
     --checks all \
-    --exclude-operation-id mcp \
     --seed "$seed" \
     --generation-database none \
     --request-timeout 30 \
