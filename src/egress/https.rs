@@ -5,6 +5,8 @@ use super::guard::{AddressPolicy, GuardedResolver, Lookup, is_public};
 use super::{BoxFuture, Egress, EgressError, Inbound, Outbound};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -13,6 +15,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct HttpsEgress {
     client: reqwest::Client,
     policy: Arc<AddressPolicy>,
+    dials: Arc<AtomicUsize>,
 }
 
 impl HttpsEgress {
@@ -22,6 +25,8 @@ impl HttpsEgress {
             lookup,
             policy: Arc::clone(&policy),
         };
+        let dials = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&dials);
         let client = reqwest::Client::builder()
             // A proxy would resolve and dial for us, past the guard.
             .no_proxy()
@@ -31,9 +36,23 @@ impl HttpsEgress {
             .dns_resolver(resolver)
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("credvault/", env!("CARGO_PKG_VERSION")))
+            .connector_layer(tower_layer::layer_fn(move |inner| CountDials {
+                inner,
+                dials: Arc::clone(&counter),
+            }))
             .build()
             .map_err(|_| "the outbound HTTP client could not be built".to_owned())?;
-        Ok(Self { client, policy })
+        Ok(Self {
+            client,
+            policy,
+            dials,
+        })
+    }
+
+    /// How many connections this client has set out to open: a refusal must leave it as it
+    /// was, which is what the egress tests check.
+    pub fn dials(&self) -> usize {
+        self.dials.load(Ordering::Relaxed)
     }
 
     /// An address in the URL itself is never looked up, so the guard checks it here.
@@ -122,6 +141,28 @@ impl HttpsEgress {
             body,
             truncated,
         })
+    }
+}
+
+/// Wraps the connector: each call is one dial (a TCP connection, then TLS).
+#[derive(Clone)]
+struct CountDials<S> {
+    inner: S,
+    dials: Arc<AtomicUsize>,
+}
+
+impl<S: tower_service::Service<R>, R> tower_service::Service<R> for CountDials<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, destination: R) -> Self::Future {
+        self.dials.fetch_add(1, Ordering::Relaxed);
+        self.inner.call(destination)
     }
 }
 
