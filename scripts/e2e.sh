@@ -48,61 +48,16 @@ until grep -q "credvault is running" "$LOG_DIR/dev.out"; do
   sleep 2
 done
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; }
-# expect NAME STATUS FILE [JQ-STYLE PYTHON CHECK]: compares the status, then runs a Python
-# expression over the parsed body `b`.
-expect() {
-  local name=$1 want=$2 got=$3 body=$4 check=${5:-True}
-  if [[ $got == "$want" ]] && python -c "import json,sys; b=json.load(open(sys.argv[1])); sys.exit(0 if ($check) else 1)" "$body" 2>/dev/null; then
-    pass "$name"
-  else
-    fail "$name: status $got, want $want: $(cat "$body")"
-  fi
-}
+source scripts/seed-checks.sh # pass, fail, expect and the seed's curls, shared with sam-local.sh
 out=$LOG_DIR/body.json
 BASE=http://127.0.0.1:$PORT
 KEY=$CREDVAULT_API_KEY
 
-# The seed's three examples, verbatim but for the host and the key.
-status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/stripe \
-  -H "Authorization: Bearer $KEY" \
-  -H "Content-Type: application/json" \
-  -d '{
-    "type": "API_KEY",
-    "data": { "key": "sk_live_abc123..." },
-    "metadata": { "service": "stripe", "prefix": "sk_live_...c123" }
-  }')
-expect "seed: store an API key" 200 "$status" "$out" \
-  'b["name"] == "stripe" and b["type"] == "API_KEY" and b["credentialId"].startswith("cred_") and b["metadata"]["prefix"] == "sk_live_...c123" and "data" not in b'
-
-status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/github \
-  -H "Authorization: Bearer $KEY" \
-  -H "Content-Type: application/json" \
-  -d '{
-    "type": "LOGIN",
-    "data": { "password": "s3cret!" },
-    "metadata": { "uri": "https://github.com", "username": "agent-bot" }
-  }')
-expect "seed: store a login" 200 "$status" "$out" 'b["type"] == "LOGIN" and b["expiresAt"] is None'
-
-status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/github-2fa \
-  -H "Authorization: Bearer $KEY" \
-  -H "Content-Type: application/json" \
-  -d '{
-    "type": "TOTP",
-    "data": { "secret": "JBSWY3DPEHPK3PXP" },
-    "metadata": { "issuer": "GitHub", "account": "agent-bot" }
-  }')
-expect "seed: store a TOTP secret" 200 "$status" "$out" 'b["createdAt"].endswith("Z")'
+seed_checks "$BASE" "$KEY" "$out"
 
 status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/stripe \
   -H "Authorization: Bearer $KEY" -d '{"type":"API_KEY","data":{"key":"sk_live_rotated"}}')
 expect "same name again replaces" 200 "$status" "$out" 'b["metadata"] is None'
-
-status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/stripe -d '{}')
-expect "no key is 401" 401 "$status" "$out" 'b == {"error": "unauthorized", "message": "Missing or invalid Authorization header", "status": 401}'
 
 status=$(curl -s -o "$out" -w '%{http_code}' -X PUT $BASE/v0/vault/stripe \
   -H "Authorization: Bearer $KEY" -d '{"type":"API_KEY","data":"sk_live_abc123"}')

@@ -192,64 +192,8 @@ until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$BASE/v0/whoami
 done
 
 if [[ $MODE == check ]]; then
-  passed=0 failed=0
-  out=$LOG_DIR/body.json
-  # expect NAME WANT-STATUS GOT-STATUS PYTHON-CHECK-OVER-b
-  expect() {
-    if [[ $3 == "$2" ]] && python -c "import json,sys; b=json.load(open(sys.argv[1])); sys.exit(0 if ($4) else 1)" "$out" 2>/dev/null; then
-      passed=$((passed + 1)); echo "ok   $1"
-    else
-      failed=$((failed + 1)); echo "FAIL $1: status $3, want $2: $(head -c 400 "$out")"
-    fi
-  }
-  # The seed's three examples, verbatim but for the host and the key.
-  status=$(curl -s -o "$out" -w '%{http_code}' -X PUT "$BASE/v0/vault/stripe" \
-    -H "Authorization: Bearer $API_KEY" \
-    -H "Content-Type: application/json" \
-    -d '{
-      "type": "API_KEY",
-      "data": { "key": "sk_live_abc123..." },
-      "metadata": { "service": "stripe", "prefix": "sk_live_...c123" }
-    }')
-  expect "seed: store an API key" 200 "$status" 'b["name"] == "stripe" and b["credentialId"].startswith("cred_") and "data" not in b'
-  status=$(curl -s -o "$out" -w '%{http_code}' -X PUT "$BASE/v0/vault/github" \
-    -H "Authorization: Bearer $API_KEY" \
-    -H "Content-Type: application/json" \
-    -d '{
-      "type": "LOGIN",
-      "data": { "password": "s3cret!" },
-      "metadata": { "uri": "https://github.com", "username": "agent-bot" }
-    }')
-  expect "seed: store a login" 200 "$status" 'b["type"] == "LOGIN" and b["expiresAt"] is None'
-  status=$(curl -s -o "$out" -w '%{http_code}' -X PUT "$BASE/v0/vault/github-2fa" \
-    -H "Authorization: Bearer $API_KEY" \
-    -H "Content-Type: application/json" \
-    -d '{
-      "type": "TOTP",
-      "data": { "secret": "JBSWY3DPEHPK3PXP" },
-      "metadata": { "issuer": "GitHub", "account": "agent-bot" }
-    }')
-  expect "seed: store a TOTP secret" 200 "$status" 'b["createdAt"].endswith("Z")'
-  status=$(curl -s -o "$out" -w '%{http_code}' "$BASE/v0/vault/stripe" -H "Authorization: Bearer $API_KEY")
-  expect "read it back, decrypted" 200 "$status" 'b["data"]["key"] == "sk_live_abc123..."'
-  status=$(curl -s -o "$out" -w '%{http_code}' "$BASE/v0/vault/github-2fa/totp" -H "Authorization: Bearer $API_KEY")
-  expect "a TOTP code" 200 "$status" 'len(b["code"]) == 6 and b["code"].isdigit()'
-  status=$(curl -s -o "$out" -w '%{http_code}' -X PUT "$BASE/v0/vault/stripe" -d '{}')
-  expect "no key is 401" 401 "$status" 'b["error"] == "unauthorized"'
-  status=$(curl -s -o "$out" -w '%{http_code}' "$BASE/v0/nowhere" -H "Authorization: Bearer $API_KEY")
-  expect "an unknown path reaches the function (404 in its envelope)" 404 "$status" 'b["status"] == 404'
-  # /mcp: MCP's Streamable HTTP, stateless, JSON answers.
-  mcp() {
-    curl -s -o "$out" -w '%{http_code}' -X POST "$BASE/mcp" -H "Authorization: Bearer $API_KEY" \
-      -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \
-      -H "MCP-Protocol-Version: 2025-06-18" -d "$1"
-  }
-  status=$(mcp '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"sam-local","version":"0"}}}')
-  expect "/mcp initialize" 200 "$status" 'b["result"]["protocolVersion"] == "2025-06-18"'
-  status=$(mcp '{"jsonrpc":"2.0","id":2,"method":"tools/list"}')
-  expect "/mcp tools/list" 200 "$status" '{"vault_get", "vault_store", "vault_list"} <= {t["name"] for t in b["result"]["tools"]}'
-  status=$(mcp '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"vault_get","arguments":{"name":"stripe"}}}')
-  expect "/mcp tools/call vault_get" 200 "$status" 'not b["result"].get("isError") and b["result"]["structuredContent"]["data"]["key"] == "sk_live_abc123..."'
+  source scripts/seed-checks.sh
+  seed_checks "$BASE" "$API_KEY" "$LOG_DIR/body.json"
   echo "sam-local check ($ARCH, image: $IMAGE): $passed passed, $failed failed"
   ((failed == 0))
   exit
