@@ -32,6 +32,7 @@ trap cleanup EXIT INT TERM
 start_moto "$EMULATOR_PORT" "$LOG_DIR/moto.log"
 pids+=("$MOTO_PID")
 
+echo "make dev: building the CLI (a first build compiles the AWS SDK: a few minutes)"
 cargo build --quiet --bin credvault
 credvault=${CARGO_TARGET_DIR:-target}/debug/credvault
 setup=$("$credvault" setup-local --table "$TABLE_NAME" --kms-alias "$KMS_ALIAS")
@@ -72,11 +73,17 @@ credvault is running.
   AWS        moto at $AWS_ENDPOINT_URL, table $TABLE_NAME, key $KMS_ALIAS ($(json_field kmsKeyArn <<<"$setup"))
   logs       $LOG_DIR
 
+Operator verbs (identity, platform-key; docs/cli.md) on this stack, from a shell of its own
+(the line points the AWS SDK at moto):
+  export TABLE_NAME=$TABLE_NAME KMS_KEY_ID=$KMS_ALIAS AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_REGION=$AWS_REGION AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+  $credvault identity create --name my-agent
+
 Try:
   curl -X PUT http://127.0.0.1:$PORT/v0/vault/stripe \\
     -H "Authorization: Bearer $API_KEY" \\
     -H "Content-Type: application/json" \\
     -d '{"type":"API_KEY","data":{"key":"sk_live_abc123..."},"metadata":{"service":"stripe","prefix":"sk_live_...c123"}}'
+  curl -H "Authorization: Bearer $API_KEY" http://127.0.0.1:$PORT/v0/vault/stripe
 
 Ask a person for a credential (they open the answer's url and type it in):
   curl -X POST http://127.0.0.1:$PORT/v0/credential-requests \\
@@ -94,10 +101,6 @@ Or with the CLI:
   export CREDVAULT_API_URL=http://127.0.0.1:$PORT CREDVAULT_API_KEY=$API_KEY CREDVAULT_PLATFORM_KEY=$PLATFORM_KEY
   $credvault vault list
   $credvault supervisor create --name researcher --scopes vault:read
-
-Operator verbs (identity, platform-key) work on moto's table with:
-  export TABLE_NAME=$TABLE_NAME KMS_KEY_ID=$KMS_ALIAS AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_REGION=$AWS_REGION AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
-  $credvault identity list
 
 Ctrl-C stops everything this started.
 MSG

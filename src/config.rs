@@ -22,7 +22,7 @@ pub struct Config {
     pub data_key_cache: Duration,
     pub data_key_cache_max_uses: u32,
     /// Which key-item MAC secret to trust (`KEY_MAC_GENERATION`, default 1): raising it
-    /// after `credvault setup --generation N` retires every key minted before.
+    /// after `credvault setup --key-mac-generation N` retires every key minted before.
     pub key_mac_generation: u32,
     /// Browser origins allowed to call `POST /mcp` (`MCP_ALLOWED_ORIGINS`, comma-separated,
     /// exact match, default none).

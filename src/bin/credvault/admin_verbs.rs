@@ -18,24 +18,48 @@ use std::sync::Arc;
 
 struct Operator {
     store: DynamoStore,
-    keys: KmsKeyProvider,
+    keys: Option<KmsKeyProvider>,
     generation: u32,
 }
 
+/// Where the verbs work: both come from flags or the environment, with no default.
+fn table_name(table: &TableArgs) -> Result<String, Failure> {
+    table.table.clone().ok_or_else(|| {
+        Failure::Local(
+            "which table? set --table or TABLE_NAME (the stack's TableName output; make dev \
+             prints the line to paste)"
+                .into(),
+        )
+    })
+}
+
 impl Operator {
-    async fn new(table: TableArgs) -> Self {
+    async fn new(table: TableArgs) -> Result<Self, Failure> {
+        let name = table_name(&table)?;
         let aws = load_sdk_config().await;
-        Self {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table),
-            keys: KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), &table.kms_key),
+        Ok(Self {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), name),
+            keys: table
+                .kms_key
+                .map(|key| KmsKeyProvider::new(aws_sdk_kms::Client::new(&aws), &key)),
             generation: table.key_mac_generation,
-        }
+        })
+    }
+
+    fn keys(&self) -> Result<&KmsKeyProvider, Failure> {
+        self.keys.as_ref().ok_or_else(|| {
+            Failure::Local(
+                "this verb needs the vault's KMS key: set --kms-key or KMS_KEY_ID (the stack's \
+                 KeyArn output; make dev prints the line to paste)"
+                    .into(),
+            )
+        })
     }
 
     /// The table with the key-item MAC: only an operator who may unwrap it mints working
     /// keys. Reading and revoking need no MAC.
     async fn minting(&self) -> Result<DynamoStore, Failure> {
-        let mac = startup::unwrap_key_mac(&self.store, &self.keys, self.generation).await?;
+        let mac = startup::unwrap_key_mac(&self.store, self.keys()?, self.generation).await?;
         Ok(self.store.clone().with_key_mac(Arc::new(mac)))
     }
 }
@@ -60,7 +84,7 @@ fn shown_once() {
 }
 
 pub async fn run_identity(table: TableArgs, verb: IdentityVerb) -> Result<(), Failure> {
-    let operator = Operator::new(table).await;
+    let operator = Operator::new(table).await?;
     let identities = Identities::new(&operator.store, &SystemClock);
     match verb {
         IdentityVerb::Create {
@@ -147,7 +171,7 @@ async fn run_key(operator: &Operator, verb: KeyVerb) -> Result<(), Failure> {
 }
 
 pub async fn run_platform_key(table: TableArgs, verb: PlatformKeyVerb) -> Result<(), Failure> {
-    let operator = Operator::new(table).await;
+    let operator = Operator::new(table).await?;
     let identities = Identities::new(&operator.store, &SystemClock);
     match verb {
         PlatformKeyVerb::Create {
@@ -192,9 +216,10 @@ pub async fn run_platform_key(table: TableArgs, verb: PlatformKeyVerb) -> Result
 /// MAC secret (table and key come from the template), and every credential's list summary
 /// brought in line with it.
 pub async fn setup(table: TableArgs) -> Result<(), Failure> {
-    let operator = Operator::new(table).await;
+    let operator = Operator::new(table).await?;
     let now = SystemClock.now();
-    admin::ensure_key_mac_secret(&operator.store, &operator.keys, operator.generation, now).await?;
+    admin::ensure_key_mac_secret(&operator.store, operator.keys()?, operator.generation, now)
+        .await?;
     eprintln!("credvault: the key-item MAC secret is in place");
     let store = operator.minting().await?;
     let upgrade = place_identities(&store, SystemClock.now()).await?;
@@ -219,8 +244,9 @@ pub async fn setup(table: TableArgs) -> Result<(), Failure> {
 /// A local stack: the table, a KMS key behind an alias, and the MAC secret.
 pub async fn setup_local(table: TableArgs, kms_alias: String) -> Result<(), Failure> {
     let generation = table.key_mac_generation;
+    let name = table_name(&table)?;
     let aws = load_sdk_config().await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table.table);
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), name);
     admin::ensure_table(&store).await?;
     let kms = aws_sdk_kms::Client::new(&aws);
     let key_arn = admin::ensure_kms_key(&kms, &kms_alias).await?;

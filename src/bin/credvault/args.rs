@@ -38,18 +38,14 @@ pub struct PlatformArgs {
 
 #[derive(clap::Args)]
 pub struct TableArgs {
-    /// The vault's DynamoDB table (the stack's `TableName` output).
-    #[arg(long, env = "TABLE_NAME", global = true, default_value = "credvault")]
-    pub table: String,
-    /// The vault's KMS key (the stack's `KeyArn` output): creating keys needs it to unwrap
-    /// the key-item MAC secret.
-    #[arg(
-        long,
-        env = "KMS_KEY_ID",
-        global = true,
-        default_value = "alias/credvault"
-    )]
-    pub kms_key: String,
+    /// The vault's DynamoDB table (the stack's `TableName` output). No default: a guessed
+    /// name would only fail later, or reach another table.
+    #[arg(long, env = "TABLE_NAME", global = true)]
+    pub table: Option<String>,
+    /// The vault's KMS key (the stack's `KeyArn` output): `setup` and the verbs that create
+    /// keys need it to unwrap the key-item MAC secret.
+    #[arg(long, env = "KMS_KEY_ID", global = true)]
+    pub kms_key: Option<String>,
     /// The key-item MAC secret's generation (the stack's `KeyMacGeneration`).
     #[arg(long, env = "KEY_MAC_GENERATION", global = true, default_value_t = 1)]
     pub key_mac_generation: u32,
@@ -194,7 +190,7 @@ pub enum IdentityVerb {
         name: String,
         #[arg(long, default_value = "vault:read,vault:write")]
         scopes: String,
-        /// Register this key instead of minting one (`loid-` + 64 lowercase hex). Not read
+        /// Register this key instead of minting one (`mgnt-` + 64 lowercase hex). Not read
         /// from the environment, where CREDVAULT_API_KEY is a caller's key.
         #[arg(long, value_name = "KEY")]
         with_key: Option<String>,
