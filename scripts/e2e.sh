@@ -167,6 +167,10 @@ expect_cli "identity list shows it, never a key" 0 "'$agent_id' in out and 'loid
 expect_cli "identity revoke" 0 '"revoked" in err' -- $cli identity revoke --table "$table" "$agent_id"
 expect_cli "a revoked key is 401 at once" 3 '"Invalid API key (401 unauthorized)" in err' -- \
   env CREDVAULT_API_KEY="$agent_key" $cli vault list
+expect_cli "an admin verb without a table names the setting" 1 '"TABLE_NAME" in err' -- \
+  env -u TABLE_NAME $cli identity list
+expect_cli "minting without the KMS key names the setting, and mints nothing" 1 '"KMS_KEY_ID" in err and out == ""' -- \
+  env -u KMS_KEY_ID $cli identity create --table "$table" --name no-kms-key
 
 # The supervisor verbs, with the platform key.
 export CREDVAULT_PLATFORM_KEY=$platform_key

@@ -15,7 +15,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct HttpsEgress {
     client: reqwest::Client,
     policy: Arc<AddressPolicy>,
-    dials: Arc<AtomicUsize>,
+    attempts: Arc<AtomicUsize>,
 }
 
 impl HttpsEgress {
@@ -25,8 +25,8 @@ impl HttpsEgress {
             lookup,
             policy: Arc::clone(&policy),
         };
-        let dials = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&dials);
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&attempts);
         let client = reqwest::Client::builder()
             // A proxy would resolve and dial for us, past the guard.
             .no_proxy()
@@ -36,23 +36,24 @@ impl HttpsEgress {
             .dns_resolver(resolver)
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("credvault/", env!("CARGO_PKG_VERSION")))
-            .connector_layer(tower_layer::layer_fn(move |inner| CountDials {
+            .connector_layer(tower_layer::layer_fn(move |inner| CountAttempts {
                 inner,
-                dials: Arc::clone(&counter),
+                attempts: Arc::clone(&counter),
             }))
             .build()
             .map_err(|_| "the outbound HTTP client could not be built".to_owned())?;
         Ok(Self {
             client,
             policy,
-            dials,
+            attempts,
         })
     }
 
-    /// How many connections this client has set out to open: a refusal must leave it as it
-    /// was, which is what the egress tests check.
-    pub fn dials(&self) -> usize {
-        self.dials.load(Ordering::Relaxed)
+    /// How many connections this client has set out to open (each resolves the name through
+    /// the guard, then dials): an address in a URL is refused before any, which the egress
+    /// tests check.
+    pub fn connection_attempts(&self) -> usize {
+        self.attempts.load(Ordering::Relaxed)
     }
 
     /// An address in the URL itself is never looked up, so the guard checks it here.
@@ -144,14 +145,14 @@ impl HttpsEgress {
     }
 }
 
-/// Wraps the connector: each call is one dial (a TCP connection, then TLS).
+/// Wraps the connector: each call is one connection attempt (resolve, TCP, then TLS).
 #[derive(Clone)]
-struct CountDials<S> {
+struct CountAttempts<S> {
     inner: S,
-    dials: Arc<AtomicUsize>,
+    attempts: Arc<AtomicUsize>,
 }
 
-impl<S: tower_service::Service<R>, R> tower_service::Service<R> for CountDials<S> {
+impl<S: tower_service::Service<R>, R> tower_service::Service<R> for CountAttempts<S> {
     type Response = S::Response;
     type Error = S::Error;
     type Future = S::Future;
@@ -161,7 +162,7 @@ impl<S: tower_service::Service<R>, R> tower_service::Service<R> for CountDials<S
     }
 
     fn call(&mut self, destination: R) -> Self::Future {
-        self.dials.fetch_add(1, Ordering::Relaxed);
+        self.attempts.fetch_add(1, Ordering::Relaxed);
         self.inner.call(destination)
     }
 }
