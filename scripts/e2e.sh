@@ -171,6 +171,8 @@ expect_cli "an admin verb without a table names the setting" 1 '"TABLE_NAME" in 
   env -u TABLE_NAME $cli identity list
 expect_cli "minting without the KMS key names the setting, and mints nothing" 1 '"KMS_KEY_ID" in err and out == ""' -- \
   env -u KMS_KEY_ID $cli identity create --table "$table" --name no-kms-key
+expect_cli "... and the identity list does not hold it" 0 "'no-kms-key' not in out and 'sdk-reader' in out" -- \
+  $cli identity list --table "$table"
 
 # The supervisor verbs, with the platform key.
 export CREDVAULT_PLATFORM_KEY=$platform_key

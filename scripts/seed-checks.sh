@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by e2e.sh and sam-local.sh: the seed's curl examples and /mcp against one running
 # stack, so that `make test` and `sam local` are checked by the same requests.
 
@@ -15,11 +16,19 @@ expect() {
   fi
 }
 
+# call BODY-FILE CURL-ARGS...: prints the status, 000 when nothing answered in time; never
+# fails the script that sourced this (set -e): a dead stack is a FAIL line, not a silent exit.
+call() {
+  local out=$1
+  shift
+  curl -s --max-time 60 -o "$out" -w '%{http_code}' "$@" || true
+}
+
 # seed_checks BASE KEY BODY-FILE: stores the seed's three examples (verbatim but for the host
 # and the key), reads one back, asks for a TOTP code, and speaks MCP to /mcp.
 seed_checks() {
   local base=$1 key=$2 out=$3 status
-  status=$(curl -s -o "$out" -w '%{http_code}' -X PUT "$base/v0/vault/stripe" \
+  status=$(call "$out" -X PUT "$base/v0/vault/stripe" \
     -H "Authorization: Bearer $key" \
     -H "Content-Type: application/json" \
     -d '{
@@ -30,7 +39,7 @@ seed_checks() {
   expect "seed: store an API key" 200 "$status" "$out" \
     'b["name"] == "stripe" and b["type"] == "API_KEY" and b["credentialId"].startswith("cred_") and b["metadata"]["prefix"] == "sk_live_...c123" and "data" not in b'
 
-  status=$(curl -s -o "$out" -w '%{http_code}' -X PUT "$base/v0/vault/github" \
+  status=$(call "$out" -X PUT "$base/v0/vault/github" \
     -H "Authorization: Bearer $key" \
     -H "Content-Type: application/json" \
     -d '{
@@ -40,7 +49,7 @@ seed_checks() {
     }')
   expect "seed: store a login" 200 "$status" "$out" 'b["type"] == "LOGIN" and b["expiresAt"] is None'
 
-  status=$(curl -s -o "$out" -w '%{http_code}' -X PUT "$base/v0/vault/github-2fa" \
+  status=$(call "$out" -X PUT "$base/v0/vault/github-2fa" \
     -H "Authorization: Bearer $key" \
     -H "Content-Type: application/json" \
     -d '{
@@ -50,14 +59,14 @@ seed_checks() {
     }')
   expect "seed: store a TOTP secret" 200 "$status" "$out" 'b["createdAt"].endswith("Z")'
 
-  status=$(curl -s -o "$out" -w '%{http_code}' "$base/v0/vault/stripe" -H "Authorization: Bearer $key")
+  status=$(call "$out" "$base/v0/vault/stripe" -H "Authorization: Bearer $key")
   expect "read it back, decrypted" 200 "$status" "$out" 'b["data"]["key"] == "sk_live_abc123..."'
-  status=$(curl -s -o "$out" -w '%{http_code}' "$base/v0/vault/github-2fa/totp" -H "Authorization: Bearer $key")
+  status=$(call "$out" "$base/v0/vault/github-2fa/totp" -H "Authorization: Bearer $key")
   expect "a TOTP code" 200 "$status" "$out" 'len(b["code"]) == 6 and b["code"].isdigit()'
-  status=$(curl -s -o "$out" -w '%{http_code}' -X PUT "$base/v0/vault/stripe" -d '{}')
+  status=$(call "$out" -X PUT "$base/v0/vault/stripe" -d '{}')
   expect "no key is 401" 401 "$status" "$out" \
     'b == {"error": "unauthorized", "message": "Missing or invalid Authorization header", "status": 401}'
-  status=$(curl -s -o "$out" -w '%{http_code}' "$base/v0/nowhere" -H "Authorization: Bearer $key")
+  status=$(call "$out" "$base/v0/nowhere" -H "Authorization: Bearer $key")
   expect "an unknown path reaches the function (404 in its envelope)" 404 "$status" "$out" 'b["status"] == 404'
 
   # /mcp: MCP's Streamable HTTP, stateless, JSON answers.
@@ -72,7 +81,7 @@ seed_checks() {
 
 # seed_mcp BASE KEY BODY-FILE MESSAGE: one JSON-RPC message to /mcp; prints the status.
 seed_mcp() {
-  curl -s -o "$3" -w '%{http_code}' -X POST "$1/mcp" -H "Authorization: Bearer $2" \
+  call "$3" -X POST "$1/mcp" -H "Authorization: Bearer $2" \
     -H "Content-Type: application/json" -H "Accept: application/json, text/event-stream" \
     -H "MCP-Protocol-Version: 2025-06-18" -d "$4"
 }

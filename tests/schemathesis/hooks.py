@@ -9,6 +9,7 @@ that are valid UTF-8 but not JSON still go out.
 """
 
 import schemathesis
+from schemathesis import GenerationMode
 
 
 @schemathesis.hook
@@ -35,3 +36,22 @@ def filter_failure(context, failure, case, response):
         return response.json().get("status") != "cancelled"
     except ValueError:
         return True
+
+
+# POST /mcp answers an invalid message the way JSON-RPC does: a 200 that carries an `error`
+# (config.toml allows the 200 under negative_data_rejection for that reason). This check keeps
+# that allowance from letting through a 200 with a `result`, i.e. invalid input accepted.
+@schemathesis.check
+def mcp_invalid_message_is_answered_with_an_error(ctx, response, case):
+    if case.operation.path != "/mcp" or case.method.upper() != "POST" or response.status_code != 200:
+        return None
+    meta = getattr(case, "meta", None)
+    if meta is None or meta.generation.mode != GenerationMode.NEGATIVE:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        raise AssertionError("a 200 from /mcp that is not JSON") from None
+    if not isinstance(body, dict) or "error" not in body:
+        raise AssertionError("an invalid /mcp message was answered with a result, not an error")
+    return None

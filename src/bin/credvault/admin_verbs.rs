@@ -243,6 +243,14 @@ pub async fn setup(table: TableArgs) -> Result<(), Failure> {
 
 /// A local stack: the table, a KMS key behind an alias, and the MAC secret.
 pub async fn setup_local(table: TableArgs, kms_alias: String) -> Result<(), Failure> {
+    // It creates KMS keys and tables: never in a real account by a pasted line.
+    if std::env::var_os("AWS_ENDPOINT_URL").is_none_or(|endpoint| endpoint.is_empty()) {
+        return Err(Failure::Local(
+            "setup-local is for a local stack: set AWS_ENDPOINT_URL to it (moto); a deployed \
+             stack is set up by `credvault setup`"
+                .into(),
+        ));
+    }
     let generation = table.key_mac_generation;
     let name = table_name(&table)?;
     let aws = load_sdk_config().await;

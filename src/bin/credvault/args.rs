@@ -101,11 +101,12 @@ pub enum Command {
         #[command(flatten)]
         table: TableArgs,
     },
-    /// Create the table and a KMS key with an alias where missing (local stacks such as moto).
+    /// Create the table and a KMS key with an alias where missing: local stacks (moto) only,
+    /// so it runs only with AWS_ENDPOINT_URL set.
     SetupLocal {
         #[command(flatten)]
         table: TableArgs,
-        #[arg(long, default_value = "alias/credvault")]
+        #[arg(long)]
         kms_alias: String,
     },
 }
