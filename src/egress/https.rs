@@ -50,8 +50,8 @@ impl HttpsEgress {
     }
 
     /// How many connections this client has set out to open (each resolves the name through
-    /// the guard, then dials): an address in a URL is refused before any, which the egress
-    /// tests check.
+    /// the guard, then dials): a non-public address in a URL is refused before any, which
+    /// the egress tests check.
     pub fn connection_attempts(&self) -> usize {
         self.attempts.load(Ordering::Relaxed)
     }
