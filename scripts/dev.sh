@@ -35,12 +35,7 @@ pids+=("$MOTO_PID")
 echo "make dev: building the CLI (a first build compiles the AWS SDK: a few minutes)"
 cargo build --quiet --bin credvault
 credvault=${CARGO_TARGET_DIR:-target}/debug/credvault
-setup=$("$credvault" setup-local --table "$TABLE_NAME" --kms-alias "$KMS_ALIAS")
-identity=$("$credvault" identity create --table "$TABLE_NAME" --kms-key "$KMS_ALIAS" --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
-API_KEY=$(json_field apiKey <<<"$identity")
-# A platform key of its own organisation: an orchestrator's, making identities for sub-agents.
-platform=$("$credvault" platform-key create --table "$TABLE_NAME" --kms-key "$KMS_ALIAS" ${CREDVAULT_PLATFORM_KEY:+--with-key "$CREDVAULT_PLATFORM_KEY"})
-PLATFORM_KEY=$(json_field platformKey <<<"$platform")
+local_stack "$credvault" "$TABLE_NAME" "$KMS_ALIAS"
 
 # DEV_RELOAD=0 (set by make e2e) serves one build throughout: a file written into the tree
 # mid-run (by a test tool, an editor) would otherwise restart the function under a request.
@@ -68,9 +63,9 @@ cat <<MSG
 
 credvault is running.
   base URL   http://127.0.0.1:$PORT
-  API key    $API_KEY   (identity $(json_field identityId <<<"$identity"), vault:read + vault:write)
-  platform   $PLATFORM_KEY   (organisation $(json_field orgId <<<"$platform"): makes identities)
-  AWS        moto at $AWS_ENDPOINT_URL, table $TABLE_NAME, key $KMS_ALIAS ($(json_field kmsKeyArn <<<"$setup"))
+  API key    $API_KEY   (identity $(json_field identityId <<<"$IDENTITY"), vault:read + vault:write)
+  platform   $PLATFORM_KEY   (organisation $(json_field orgId <<<"$PLATFORM"): makes identities)
+  AWS        moto at $AWS_ENDPOINT_URL, table $TABLE_NAME, key $KMS_ALIAS ($(json_field kmsKeyArn <<<"$SETUP"))
   logs       $LOG_DIR
 
 Operator verbs (identity, platform-key; docs/cli.md) on this stack, from a shell of its own

@@ -120,9 +120,8 @@ export_local_aws "$EMULATOR_PORT"
 export AWS_ENDPOINT_URL="http://$MOTO_HOST:$EMULATOR_PORT" # for the CLI on the host
 CONTAINER_ENDPOINT="http://host.docker.internal:$EMULATOR_PORT" # for the function
 
-reachable() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-if reachable 127.0.0.1 "$PORT"; then die "port $PORT on 127.0.0.1 is taken; set PORT to a free one"; fi
-if reachable "$MOTO_HOST" "$EMULATOR_PORT"; then die "port $EMULATOR_PORT on $MOTO_HOST is taken; set EMULATOR_PORT"; fi
+if port_in_use "$PORT"; then die "port $PORT on 127.0.0.1 is taken; set PORT to a free one"; fi
+if port_in_use "$EMULATOR_PORT" "$MOTO_HOST"; then die "port $EMULATOR_PORT on $MOTO_HOST is taken; set EMULATOR_PORT"; fi
 
 LOG_DIR=${LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/credvault-sam-local.XXXXXX")}
 mkdir -p "$LOG_DIR"
@@ -140,9 +139,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-python scripts/moto_server.py -H "$MOTO_HOST" -p "$EMULATOR_PORT" >"$LOG_DIR/moto.log" 2>&1 &
-moto_pid=$!
-wait_for_http "http://$MOTO_HOST:$EMULATOR_PORT/moto-api/" 60 "$moto_pid" || die "moto did not start; see $LOG_DIR/moto.log"
+start_moto "$EMULATOR_PORT" "$LOG_DIR/moto.log" "$MOTO_HOST" || { moto_pid=${MOTO_PID:-}; exit 1; }
+moto_pid=$MOTO_PID
 
 # --- the table, the key and the first keys, as make dev makes them -----------------------------
 if [[ -z ${CREDVAULT_CLI:-} ]]; then
@@ -150,11 +148,7 @@ if [[ -z ${CREDVAULT_CLI:-} ]]; then
   CREDVAULT_CLI=${CARGO_TARGET_DIR:-target}/debug/credvault
 fi
 credvault=$CREDVAULT_CLI
-setup=$("$credvault" setup-local --table "$TABLE_NAME" --kms-alias "$KMS_ALIAS")
-identity=$("$credvault" identity create --table "$TABLE_NAME" --kms-key "$KMS_ALIAS" --name dev ${CREDVAULT_API_KEY:+--with-key "$CREDVAULT_API_KEY"})
-API_KEY=$(json_field apiKey <<<"$identity")
-platform=$("$credvault" platform-key create --table "$TABLE_NAME" --kms-key "$KMS_ALIAS" ${CREDVAULT_PLATFORM_KEY:+--with-key "$CREDVAULT_PLATFORM_KEY"})
-PLATFORM_KEY=$(json_field platformKey <<<"$platform")
+local_stack "$credvault" "$TABLE_NAME" "$KMS_ALIAS"
 
 # --- SAM --------------------------------------------------------------------------------------------
 # SAM passes from --env-vars only the variables the template declares: TABLE_NAME and
@@ -203,9 +197,9 @@ cat <<MSG
 
 credvault is running in SAM's Lambda emulation ($ARCH, image: $IMAGE).
   base URL   $BASE
-  API key    $API_KEY   (identity $(json_field identityId <<<"$identity"), vault:read + vault:write)
-  platform   $PLATFORM_KEY   (organisation $(json_field orgId <<<"$platform"): makes identities)
-  AWS        moto at $AWS_ENDPOINT_URL (the function: $CONTAINER_ENDPOINT), table $TABLE_NAME, key $KMS_ALIAS ($(json_field kmsKeyArn <<<"$setup"))
+  API key    $API_KEY   (identity $(json_field identityId <<<"$IDENTITY"), vault:read + vault:write)
+  platform   $PLATFORM_KEY   (organisation $(json_field orgId <<<"$PLATFORM"): makes identities)
+  AWS        moto at $AWS_ENDPOINT_URL (the function: $CONTAINER_ENDPOINT), table $TABLE_NAME, key $KMS_ALIAS ($(json_field kmsKeyArn <<<"$SETUP"))
   logs       $LOG_DIR (sam.log, moto.log, env.json)
 
 Try:
